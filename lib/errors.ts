@@ -1,0 +1,80 @@
+// The one place where database errors become client errors (DESIGN.md §3).
+// Business rules raise a dedicated SQLSTATE in SQL (class "WT", ours); this
+// table turns it into a stable `extensions.code` and, where the product has
+// one, the numeric product code. Anything not listed is masked.
+import { GraphQLError } from "postgraphile/graphql";
+import { defaultMaskError } from "postgraphile/grafserv";
+
+interface ClientCode {
+  code: string;
+  number?: number;
+  /** Keep the database message (ours, already in the customer's language)? */
+  keepMessage: boolean;
+  /** A fixed message replacing PostgreSQL's own wording. */
+  message?: string;
+}
+
+export const errorCodes: Record<string, ClientCode> = {
+  WT401: { code: "QUEUE_CLOSED", number: 4001, keepMessage: true },
+  WT411: { code: "QUEUE_PAUSED", number: 4001, keepMessage: true },
+  WT402: { code: "QUEUE_FULL", number: 4002, keepMessage: true },
+  WT403: { code: "ALREADY_IN_QUEUE", number: 4003, keepMessage: true },
+  WT404: { code: "BUSINESS_SUSPENDED", number: 4004, keepMessage: true },
+  WT501: { code: "SMS_FAILURE", number: 5001, keepMessage: true },
+  WT502: { code: "STRIPE_FAILURE", number: 5002, keepMessage: true },
+  WTPLN: { code: "PLAN_LIMIT", keepMessage: true },
+  WTVAL: { code: "VALIDATION", keepMessage: true },
+  WTPHN: { code: "INVALID_PHONE", keepMessage: true },
+  WTTRN: { code: "INVALID_TRANSITION", keepMessage: true },
+  WTCRD: { code: "INVALID_CREDENTIALS", keepMessage: true },
+  WTUNA: { code: "UNAUTHENTICATED", keepMessage: true },
+  WTFRB: { code: "FORBIDDEN", keepMessage: true },
+  WTNFD: { code: "NOT_FOUND", keepMessage: true },
+  WTDUP: { code: "ALREADY_EXISTS", keepMessage: true },
+  // PostgreSQL's own states that a client can cause with bad input.
+  "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
+  "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },
+  "23503": { code: "VALIDATION", keepMessage: false, message: "A referenced record does not exist." },
+  "23502": { code: "VALIDATION", keepMessage: false, message: "A required value is missing." },
+  "23514": { code: "VALIDATION", keepMessage: false, message: "A value is out of the allowed range." },
+  "22001": { code: "VALIDATION", keepMessage: false, message: "A value is too long." },
+  "22003": { code: "VALIDATION", keepMessage: false, message: "A number is out of range." },
+  "22007": { code: "VALIDATION", keepMessage: false, message: "A date or time is malformed." },
+  "22008": { code: "VALIDATION", keepMessage: false, message: "A date or time is out of range." },
+  "22P02": { code: "VALIDATION", keepMessage: false, message: "A value has the wrong format." },
+  "22023": { code: "VALIDATION", keepMessage: false, message: "A value is not valid." },
+};
+
+interface DatabaseErrorLike {
+  code?: unknown;
+  constraint?: unknown;
+  message: string;
+}
+
+/** grafserv's maskError hook: coded errors pass, everything else is masked and logged. */
+export function maskError(error: GraphQLError): GraphQLError {
+  const thrown = error.originalError;
+  // GraphQL syntax/validation errors have no original error: they are safe as they are.
+  if (!thrown) return error;
+  // Errors we threw ourselves already carry their code.
+  if (thrown instanceof GraphQLError && typeof thrown.extensions?.code === "string") return error;
+  const original = thrown as DatabaseErrorLike;
+  const known = typeof original.code === "string" ? errorCodes[original.code] : undefined;
+  if (!known) {
+    const masked = defaultMaskError(error);
+    return new GraphQLError(masked.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...masked.extensions, code: "INTERNAL" },
+    });
+  }
+  return new GraphQLError(known.keepMessage ? original.message : (known.message ?? "Invalid request."), {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: {
+      code: known.code,
+      ...(known.number ? { number: known.number } : {}),
+      ...(typeof original.constraint === "string" ? { constraint: original.constraint } : {}),
+    },
+  });
+}

@@ -1,0 +1,69 @@
+// A real HTTP server (Express + PostGraphile) on a free port, against a test
+// database, optionally with a real graphile-worker runner beside it.
+import { afterAll, beforeAll } from "vitest";
+import { startHttp, type HttpHandle } from "../../lib/http/app.ts";
+import { startWorker, workerOff, type WorkerHandle } from "../../lib/worker.ts";
+import type { TestDatabase } from "./db.ts";
+
+export interface TestServer {
+  url: string;
+  http: HttpHandle;
+  worker: WorkerHandle;
+  /** POSTs a GraphQL operation; returns the parsed body and HTTP status. */
+  graphql<T = unknown>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: { data?: T; errors?: GraphQLErrorBody[] } }>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLErrorBody {
+  message: string;
+  extensions?: { code?: string; number?: number; [key: string]: unknown };
+}
+
+export async function startTestServer(database: TestDatabase, options: { worker?: boolean } = {}): Promise<TestServer> {
+  const worker = options.worker ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4 }) : workerOff;
+  const http = await startHttp({
+    host: "127.0.0.1",
+    port: 0,
+    authUrl: database.authUrl,
+    development: false,
+    poolSize: 20,
+    worker,
+  });
+  const url = `http://127.0.0.1:${http.port}`;
+  return {
+    url,
+    http,
+    worker,
+    async graphql(query, variables, headers) {
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: (await response.json()) as { data?: never; errors?: GraphQLErrorBody[] } };
+    },
+    async close() {
+      await http.close();
+      await worker.stop();
+    },
+  };
+}
+
+/** One server for the whole test file. */
+export function useTestServer(database: () => TestDatabase, options: { worker?: boolean } = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(database(), options);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error("test server not ready");
+    return server;
+  };
+}
