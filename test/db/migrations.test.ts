@@ -1,5 +1,5 @@
 // Migrations apply to an empty database, are recorded, and current.sql can be
-// applied more than once (it must stay idempotent while it is being written).
+// applied more than once (migrations/current/ must stay idempotent while it is being written).
 import { describe, expect, it } from "vitest";
 import { applyCurrentMigration, migrateDatabase } from "../../db/migrate.ts";
 import { setupDatabase } from "../../db/setup.ts";
@@ -33,7 +33,7 @@ describe("migrations from zero", () => {
     expect(after.rows[0]!.count).toBe(before.rows[0]!.count);
   });
 
-  it("applies current.sql twice without error", async () => {
+  it("applies the current migration twice without error", async () => {
     await applyCurrentMigration(db());
     await applyCurrentMigration(db());
     const current = await db().root.query("select * from graphile_migrate.current");
