@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// The global set-up (embedded PostgreSQL, template database) logs through
+// lib/logger.ts in this process: keep it quiet unless asked.
+process.env.LOG_LEVEL ??= "warn";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],

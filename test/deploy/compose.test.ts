@@ -1,0 +1,62 @@
+// No Docker engine runs here, so the production compose file is checked as
+// data: its services, their order of start, and that every variable it sets
+// is one Waitify actually reads.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { configVariables } from "../../lib/config.ts";
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  restart?: string;
+  ports?: string[];
+}
+
+const root = path.join(import.meta.dirname, "..", "..");
+const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const { postgres, migrate, api, worker } = compose.services;
+
+describe("docker-compose.yml", () => {
+  it("has PostgreSQL 18, a one-shot migration, the API and a worker", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["api", "migrate", "postgres", "worker"]);
+    expect(postgres!.image).toBe("postgres:18");
+    expect(migrate!.restart).toBe("no");
+    expect(migrate!.command!.join(" ")).toContain("db/cli.ts migrate");
+    expect(api!.command).toEqual(["node", "server.ts"]);
+    expect(worker!.command).toEqual(["node", "server.ts", "worker"]);
+  });
+
+  it("starts the API and the worker only after the migration succeeded", () => {
+    expect(migrate!.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    for (const service of [api!, worker!]) {
+      expect(service.depends_on).toEqual({ migrate: { condition: "service_completed_successfully" } });
+      expect(service.environment!.MIGRATE_ON_START).toBe("false");
+    }
+    expect(api!.environment!.WORKER).toBe("off");
+  });
+
+  it("gives every service both database roles' URLs, pointing at the postgres service", () => {
+    for (const service of [migrate!, api!, worker!]) {
+      expect(service.environment!.DATABASE_URL).toMatch(/^postgres:\/\/waitify_owner:.*@postgres:5432\/waitify$/);
+      expect(service.environment!.AUTH_DATABASE_URL).toMatch(/^postgres:\/\/waitify_authenticator:.*@postgres:5432\/waitify$/);
+    }
+    expect(migrate!.environment!.ROOT_DATABASE_URL).toMatch(/@postgres:5432\/postgres$/);
+  });
+
+  it("sets only variables that Waitify reads, and takes secrets from the environment", () => {
+    for (const service of [migrate!, api!, worker!]) {
+      for (const name of Object.keys(service.environment!)) expect(configVariables).toContain(name);
+    }
+    const text = readFileSync(path.join(root, "docker-compose.yml"), "utf8");
+    // Passwords are required interpolations, never literals.
+    expect(text).toMatch(/\$\{POSTGRES_PASSWORD:\?/);
+    expect(text).not.toMatch(/PASSWORD: [^$\s]/);
+  });
+});
