@@ -1,28 +1,53 @@
 // The PostGraphile 5 preset. Built by a function because the connection URLs
 // and the per-request settings are only known at run time.
-import type { IncomingMessage } from "node:http";
+//
+// One schema per request role: PostGraphile builds its schema from what the
+// introspecting role may do (PgRBACPlugin), so lib/http/app.ts builds one
+// instance per role (anonymous / merchant / admin) with
+// `pgSettingsForIntrospection` set to that role, and routes each request by
+// its verified token. An anonymous introspection therefore shows only what
+// anonymous may call, and GRANTs alone shape each role's API.
 import type pg from "pg";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { ANONYMOUS_ROLE } from "./db/roles.ts";
+import { ANONYMOUS_ROLE, type RequestRole } from "./db/roles.ts";
+import { signOptions, type JwtSettings } from "./lib/auth/jwt.ts";
+import { anonymousAuth, pgSettingsFor, requestAuth } from "./lib/auth/request.ts";
 import { maskError } from "./lib/errors.ts";
 
 export interface PresetOptions {
   /** A pool logged in as the authenticator: PostGraphile never connects as the owner. */
   pool: pg.Pool;
   development: boolean;
-  /** Per-request PostgreSQL settings (role, jwt claims). Throw a coded GraphQLError to refuse. */
-  pgSettingsFor?: (req: IncomingMessage) => Promise<Record<string, string>> | Record<string, string>;
+  /** The request role this instance serves; its schema is introspected as that role. */
+  role?: RequestRole;
+  /** Signs the app_public.jwt_token values SQL returns (register, authenticate). */
+  jwt: JwtSettings;
+  /** Extra plugins (Google sign-in, …). */
+  plugins?: GraphileConfig.Plugin[];
 }
 
 export function makePreset(options: PresetOptions): GraphileConfig.Preset {
-  const pgSettingsFor = options.pgSettingsFor ?? (() => ({ role: ANONYMOUS_ROLE }));
+  const role = options.role ?? ANONYMOUS_ROLE;
   return {
     extends: [PostGraphileAmberPreset],
+    plugins: options.plugins ?? [],
     pgServices: [
       // Our own pool, so shutdown can end it after PostGraphile is released.
-      makePgService({ pool: options.pool, schemas: ["app_public"] }),
+      makePgService({
+        pool: options.pool,
+        schemas: ["app_public"],
+        pgSettingsForIntrospection: { role },
+      }),
     ],
+    gather: {
+      // SQL functions returning this composite type return a signed JWT.
+      pgJwtTypes: ["app_public.jwt_token"],
+    },
+    schema: {
+      pgJwtSecret: options.jwt.keys.privateKey,
+      pgJwtSignOptions: signOptions(options.jwt),
+    },
     grafserv: {
       graphqlPath: "/graphql",
       // Ruru (the GraphQL IDE) is a development tool only.
@@ -34,10 +59,13 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       maskError,
     },
     grafast: {
-      async context(requestContext) {
+      context(requestContext) {
         const req = requestContext.expressv4?.req ?? requestContext.node?.req;
-        const pgSettings = req ? await pgSettingsFor(req) : { role: ANONYMOUS_ROLE };
-        return { pgSettings };
+        // The token was verified before the request was routed here
+        // (lib/http/app.ts); an instance only ever runs as its own role.
+        const auth = req ? requestAuth(req) : anonymousAuth;
+        if (auth.role !== role) throw new Error(`request for ${auth.role} reached the ${role} schema`);
+        return { pgSettings: pgSettingsFor(auth) };
       },
     },
   };

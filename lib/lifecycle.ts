@@ -3,9 +3,12 @@
 // embedded PostgreSQL is stopped last.
 import { openDatabase, type Database } from "../db/database.ts";
 import { migrateDatabase } from "../db/migrate.ts";
-import type { Config } from "./config.ts";
+import { loadJwtKeys } from "./auth/keys.ts";
+import { ConfigError, type Config } from "./config.ts";
 import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
+import { createSmsSender } from "./sms/index.ts";
+import { publishSmsSettings } from "./sms/settings.ts";
 import { startWorker, workerOff, type WorkerHandle } from "./worker.ts";
 
 export type Role = "all" | "worker";
@@ -18,6 +21,14 @@ export interface Running {
 }
 
 export async function start(config: Config, role: Role): Promise<Running> {
+  // A generated key would differ between instances and log everybody out at
+  // each deploy: a production API must be given its session keys. Checked
+  // before anything starts; a worker alone signs nothing and needs none.
+  if (role === "all" && config.NODE_ENV === "production" && !config.JWT_PRIVATE_KEY) {
+    throw new ConfigError(
+      "Invalid configuration: JWT_PRIVATE_KEY: is required in production (with JWT_PUBLIC_KEY): the RS256 key pair that signs merchant sessions",
+    );
+  }
   const database = await openDatabase(config);
   const stops: Array<() => Promise<void>> = [database.stop];
   const stopAll = async () => {
@@ -25,22 +36,37 @@ export async function start(config: Config, role: Role): Promise<Running> {
   };
   try {
     if (config.MIGRATE_ON_START) await migrateDatabase(database);
+    await publishSmsSettings(database.ownerUrl, config);
 
     const runWorker = role === "worker" || config.WORKER === "on";
     const worker = runWorker
-      ? await startWorker({ connectionString: database.ownerUrl, concurrency: config.WORKER_CONCURRENCY })
+      ? await startWorker({
+          connectionString: database.ownerUrl,
+          concurrency: config.WORKER_CONCURRENCY,
+          sms: createSmsSender(config),
+        })
       : workerOff;
     stops.push(() => worker.stop());
 
     let http: HttpHandle | undefined;
     if (role === "all") {
+      const keys = await loadJwtKeys({
+        privateKey: config.JWT_PRIVATE_KEY,
+        publicKey: config.JWT_PUBLIC_KEY,
+        production: config.NODE_ENV === "production",
+      });
       http = await startHttp({
+        jwt: { keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, expiresIn: config.JWT_EXPIRES_IN },
+        google: config.GOOGLE_CLIENT_ID
+          ? { clientId: config.GOOGLE_CLIENT_ID, jwksUrl: config.GOOGLE_JWKS_URL }
+          : undefined,
         host: config.HOST,
         port: config.PORT,
         authUrl: database.authUrl,
         development: config.NODE_ENV === "development",
         poolSize: config.DATABASE_POOL_SIZE,
         worker,
+        smsProvider: config.SMS_PROVIDER,
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

@@ -4,8 +4,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Logger, parseCrontab, run, type Runner } from "graphile-worker";
-import { taskList } from "../tasks/index.ts";
+import { makeTaskList } from "../tasks/index.ts";
 import { log } from "./logger.ts";
+import { LogSmsSender } from "./sms/log.ts";
+import type { SmsSender } from "./sms/sender.ts";
 
 export type WorkerState = "off" | "starting" | "running" | "stopping" | "stopped" | "failed";
 
@@ -26,14 +28,22 @@ const workerLogger = new Logger((scope) => (level, message, meta) => {
 
 export const workerOff: WorkerHandle = { state: () => "off", stop: async () => {} };
 
-export async function startWorker(options: { connectionString: string; concurrency: number }): Promise<WorkerHandle> {
+export async function startWorker(options: {
+  connectionString: string;
+  concurrency: number;
+  /** Sends SMS (send_sms); the log sender when absent. */
+  sms?: SmsSender;
+}): Promise<WorkerHandle> {
   let state: WorkerState = "starting";
   const runner: Runner = await run({
     connectionString: options.connectionString,
     concurrency: options.concurrency,
+    // send_sms keeps its client while the provider answers (its claim is a
+    // row lock): room for every concurrent job plus the runner's own queries.
+    maxPoolSize: Math.max(10, options.concurrency + 2),
     // Our process handles SIGINT/SIGTERM itself and stops the runner in order.
     noHandleSignals: true,
-    taskList,
+    taskList: makeTaskList({ sms: options.sms ?? new LogSmsSender() }),
     parsedCronItems: parseCrontab(readFileSync(crontabFile, "utf8")),
     logger: workerLogger,
   });

@@ -2,5 +2,20 @@
 // them explicitly (rather than a taskDirectory scan) keeps them type-checked
 // and lets Node's type stripping load them.
 import type { TaskList } from "graphile-worker";
+import type { SmsSender } from "../lib/sms/sender.ts";
+import { queueTimeout } from "./queue_timeout.ts";
+import { makeSendSms } from "./send_sms.ts";
 
-export const taskList: TaskList = {};
+export const taskList: TaskList = {
+  queue_timeout: queueTimeout,
+};
+
+/** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER. */
+export interface TaskDependencies {
+  sms: SmsSender;
+}
+
+/** The task list with the tasks that need the process's dependencies. */
+export function makeTaskList(dependencies: TaskDependencies): TaskList {
+  return { ...taskList, send_sms: makeSendSms(dependencies.sms) };
+}

@@ -4,20 +4,28 @@
 import { createServer, type Server } from "node:http";
 import express from "express";
 import pg from "pg";
-import { postgraphile } from "postgraphile";
+import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
+import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../../db/roles.ts";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
+import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
+import { InvalidTokenError } from "../auth/jwt.ts";
+import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
 
-export interface HttpOptions extends Omit<PresetOptions, "pool"> {
+export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plugins"> {
+  /** Google sign-in (authenticateGoogle); absent = not offered. */
+  google?: GoogleSettings;
   host: string;
   port: number;
   /** The authenticator's connection URL. */
   authUrl: string;
   poolSize: number;
   worker: WorkerHandle;
+  /** SMS_PROVIDER, reported by /health ("log" when absent). */
+  smsProvider?: "sns" | "log";
 }
 
 export interface HttpHandle {
@@ -28,6 +36,8 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
+const GRAPHQL_PATH = "/graphql";
+
 export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const app = express();
   app.disable("x-powered-by");
@@ -36,13 +46,38 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const pool = new pg.Pool({ connectionString: options.authUrl, max: options.poolSize });
   // An idle connection dropped by the server must not crash the process.
   pool.on("error", (error) => log.warn("database pool error", { error: error.message }));
-  app.use(healthRouter({ pool, worker: options.worker }));
+  app.use(healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log" }));
 
-  const pgl = postgraphile(makePreset({ ...options, pool }));
-  const serv = pgl.createServ(grafserv);
-  await serv.addTo(app, server);
-  // Build the schema now, so a broken database fails start-up, not the first request.
-  await pgl.getSchema();
+  // One PostGraphile per request role (see graphile.config.ts): each request
+  // is authenticated first, then handled by the instance of its role.
+  const instances: PostGraphileInstance[] = [];
+  const handlers = new Map<RequestRole, express.Express>();
+  const google = options.google
+    ? makeGoogleSignInPlugin({ google: options.google, jwt: options.jwt, pool })
+    : undefined;
+  for (const role of [ANONYMOUS_ROLE, MERCHANT_ROLE, ADMIN_ROLE] as const) {
+    const plugins = google && role !== ADMIN_ROLE ? [google] : [];
+    const pgl = postgraphile(makePreset({ ...options, pool, role, plugins }));
+    instances.push(pgl);
+    const handler = express();
+    await pgl.createServ(grafserv).addTo(handler, server, false);
+    handlers.set(role, handler);
+  }
+  app.use((req, res, next) => {
+    // Only GraphQL requests carry a session; Ruru's page and assets (development)
+    // and whatever routes come after are none of our business here.
+    if (req.path !== GRAPHQL_PATH) return handlers.get(ANONYMOUS_ROLE)!(req, res, next);
+    let role: RequestRole;
+    try {
+      role = authenticateRequest(req, options.jwt).role;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return sendUnauthenticated(res, error);
+      return next(error);
+    }
+    handlers.get(role)!(req, res, next);
+  });
+  // Build the schemas now, so a broken database fails start-up, not the first request.
+  await Promise.all(instances.map((pgl) => pgl.getSchema()));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -58,7 +93,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      await pgl.release();
+      for (const pgl of instances) await pgl.release();
       await pool.end();
     },
   };

@@ -9,6 +9,8 @@ import type { WorkerHandle } from "../worker.ts";
 export interface HealthSources {
   pool: pg.Pool;
   worker: WorkerHandle;
+  /** Which SMS sender this deployment uses (SMS_PROVIDER). */
+  smsProvider: "sns" | "log";
 }
 
 async function databaseHealth(pool: pg.Pool): Promise<{ status: "up" | "down"; latencyMs?: number }> {
@@ -40,6 +42,7 @@ export function healthRouter(sources: HealthSources): Router {
       status: ok ? "ok" : "degraded",
       database,
       worker: { status: worker },
+      sms: { provider: sources.smsProvider },
     });
   });
   return router;

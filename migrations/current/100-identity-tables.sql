@@ -136,7 +136,10 @@ create table if not exists app_public.queues (
   unique (id, user_id),
   foreign key (business_id, user_id) references app_public.businesses (id, user_id) on delete cascade
 );
-create index if not exists queues_business_id_idx on app_public.queues (business_id);
+-- The composite foreign key's own index (also what PostGraphile needs to
+-- offer business.queues: it only generates backward relations that are indexed).
+drop index if exists app_public.queues_business_id_idx;
+create index if not exists queues_business_id_user_id_idx on app_public.queues (business_id, user_id);
 create index if not exists queues_user_id_idx on app_public.queues (user_id);
 
 alter table app_public.subscription_plans enable row level security;

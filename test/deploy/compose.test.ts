@@ -42,6 +42,11 @@ describe("docker-compose.yml", () => {
     expect(api!.environment!.WORKER).toBe("off");
   });
 
+  it("gives the API its session keys, required from the environment", () => {
+    expect(api!.environment!.JWT_PRIVATE_KEY).toBe("${JWT_PRIVATE_KEY:?set JWT_PRIVATE_KEY}");
+    expect(api!.environment!.JWT_PUBLIC_KEY).toBe("${JWT_PUBLIC_KEY:?set JWT_PUBLIC_KEY}");
+  });
+
   it("gives every service both database roles' URLs, pointing at the postgres service", () => {
     for (const service of [migrate!, api!, worker!]) {
       expect(service.environment!.DATABASE_URL).toMatch(/^postgres:\/\/waitify_owner:.*@postgres:5432\/waitify$/);

@@ -3,6 +3,9 @@
 import { afterAll, beforeAll } from "vitest";
 import { startHttp, type HttpHandle } from "../../lib/http/app.ts";
 import { startWorker, workerOff, type WorkerHandle } from "../../lib/worker.ts";
+import type { GoogleSettings } from "../../lib/auth/google.ts";
+import type { SmsSender } from "../../lib/sms/sender.ts";
+import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
 
 export interface TestServer {
@@ -23,8 +26,18 @@ export interface GraphQLErrorBody {
   extensions?: { code?: string; number?: number; [key: string]: unknown };
 }
 
-export async function startTestServer(database: TestDatabase, options: { worker?: boolean } = {}): Promise<TestServer> {
-  const worker = options.worker ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4 }) : workerOff;
+export interface TestServerOptions {
+  worker?: boolean;
+  /** Offer Google sign-in, verified against this (local) key set. */
+  google?: GoogleSettings;
+  /** The worker's SMS sender (the log sender when absent); /health reports its provider. */
+  sms?: SmsSender;
+}
+
+export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
+  const worker = options.worker
+    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms })
+    : workerOff;
   const http = await startHttp({
     host: "127.0.0.1",
     port: 0,
@@ -32,6 +45,10 @@ export async function startTestServer(database: TestDatabase, options: { worker?
     development: false,
     poolSize: 20,
     worker,
+    // Tokens from test/helpers/auth.ts (createMerchant, adminHeaders) are valid here.
+    jwt: testJwt,
+    google: options.google,
+    smsProvider: options.sms?.provider,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {
@@ -54,7 +71,7 @@ export async function startTestServer(database: TestDatabase, options: { worker?
 }
 
 /** One server for the whole test file. */
-export function useTestServer(database: () => TestDatabase, options: { worker?: boolean } = {}): () => TestServer {
+export function useTestServer(database: () => TestDatabase, options: TestServerOptions = {}): () => TestServer {
   let server: TestServer | undefined;
   beforeAll(async () => {
     server = await startTestServer(database(), options);

@@ -1,0 +1,70 @@
+// The benchmark's own world: an embedded PostgreSQL in .data/bench-pg on port
+// 54350 (never the development or test cluster), a fresh database migrated
+// with the committed and current migrations, and the real HTTP server
+// (Express + PostGraphile) on a free port. `stop()` undoes all of it.
+import pg from "pg";
+import { embeddedUrls, openEmbeddedDatabase } from "../db/database.ts";
+import { applyCurrentMigration, migrateDatabase } from "../db/migrate.ts";
+import { setupDatabase, type DatabaseUrls } from "../db/setup.ts";
+import { ident } from "../db/urls.ts";
+import { generateJwtKeys } from "../lib/auth/keys.ts";
+import type { JwtSettings } from "../lib/auth/jwt.ts";
+import { startHttp, type HttpHandle } from "../lib/http/app.ts";
+import { workerOff } from "../lib/worker.ts";
+
+export const BENCH_PG_DIR = ".data/bench-pg";
+export const BENCH_PG_PORT = 54350;
+const DATABASE = "waitify_bench";
+
+export interface BenchEnvironment {
+  urls: DatabaseUrls;
+  /** Owner pool: set-up and direct SQL measurements. */
+  owner: pg.Pool;
+  http: HttpHandle;
+  graphqlUrl: string;
+  jwt: JwtSettings;
+  stop(): Promise<void>;
+}
+
+export async function startBenchEnvironment(options: { httpPoolSize: number }): Promise<BenchEnvironment> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error: unknown) => console.error("bench stop:", error));
+  };
+  try {
+    // Start (or join) the cluster, then start from an empty database every run.
+    const cluster = await openEmbeddedDatabase(
+      { dataDir: BENCH_PG_DIR, port: BENCH_PG_PORT, settings: { max_connections: "300", synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT ?? "off" } },
+      DATABASE,
+    );
+    stops.push(cluster.stop);
+    const rootUrl = cluster.rootUrl!;
+    const root = new pg.Client({ connectionString: rootUrl });
+    await root.connect();
+    await root.query(`drop database if exists ${ident(DATABASE)} with (force)`);
+    await root.end();
+    const urls = embeddedUrls(rootUrl, DATABASE);
+    await setupDatabase(rootUrl, urls);
+    await migrateDatabase(urls);
+    await applyCurrentMigration(urls);
+
+    const owner = new pg.Pool({ connectionString: urls.ownerUrl, max: 4 });
+    stops.push(() => owner.end());
+
+    const jwt: JwtSettings = { keys: generateJwtKeys(), issuer: "waitify-bench", audience: "waitify-bench", expiresIn: "1h" };
+    const http = await startHttp({
+      host: "127.0.0.1",
+      port: 0,
+      authUrl: urls.authUrl,
+      development: false,
+      poolSize: options.httpPoolSize,
+      worker: workerOff,
+      jwt,
+    });
+    stops.push(http.close);
+    return { urls, owner, http, graphqlUrl: `http://127.0.0.1:${http.port}/graphql`, jwt, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

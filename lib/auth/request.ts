@@ -1,0 +1,46 @@
+// Who is calling, decided once per HTTP request before GraphQL runs: no
+// Authorization header → anonymous; a valid Bearer token → its role and user;
+// anything else → a coded UNAUTHENTICATED error, never anonymous access by
+// accident (a client whose session expired must be told, not shown less).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ANONYMOUS_ROLE, type RequestRole } from "../../db/roles.ts";
+import { InvalidTokenError, verifyToken, type JwtSettings } from "./jwt.ts";
+
+export interface RequestAuth {
+  role: RequestRole;
+  userId: string | null;
+}
+
+const sessions = new WeakMap<IncomingMessage, RequestAuth>();
+
+export const anonymousAuth: RequestAuth = { role: ANONYMOUS_ROLE, userId: null };
+
+/** The caller of a request that went through authenticate(); anonymous otherwise. */
+export function requestAuth(req: IncomingMessage): RequestAuth {
+  return sessions.get(req) ?? anonymousAuth;
+}
+
+/** PostgreSQL settings for the request's transaction (PostGraphile applies them with set_config). */
+export function pgSettingsFor(auth: RequestAuth): Record<string, string> {
+  return auth.userId ? { role: auth.role, "jwt.claims.user_id": auth.userId } : { role: auth.role };
+}
+
+export function authenticateRequest(req: IncomingMessage, settings: JwtSettings): RequestAuth {
+  const header = req.headers.authorization;
+  if (header === undefined || header === "") return anonymousAuth;
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
+  if (!match) throw new InvalidTokenError("En-tête Authorization invalide : « Bearer <jeton> » attendu.");
+  const session = verifyToken(match[1]!, settings);
+  const auth: RequestAuth = { role: session.role, userId: session.userId };
+  sessions.set(req, auth);
+  return auth;
+}
+
+/** Sends the GraphQL-shaped 401 for a refused token. */
+export function sendUnauthenticated(res: ServerResponse, error: InvalidTokenError): void {
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: "UNAUTHENTICATED" } }] });
+  res.statusCode = 401;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.setHeader("www-authenticate", 'Bearer error="invalid_token"');
+  res.end(body);
+}

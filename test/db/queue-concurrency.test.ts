@@ -1,0 +1,216 @@
+// Concurrency with real connections: many customers joining at the same
+// moment never exceed the queue's size nor get in twice with one phone, and
+// desks calling "next" at the same moment never get the same customer.
+//
+// To make the race real and not a matter of luck, a gate transaction holds
+// the queue row's lock while every call is sent; once PostgreSQL shows them
+// all waiting for that lock, the gate commits and they all contend at once.
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { withDatabase } from "../../db/urls.ts";
+import { useTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { createQueue, failure, join, phone } from "../helpers/queue-fixtures.ts";
+
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  row?: Record<string, unknown>;
+}
+
+/** Connections for the race, as many as the server can spare (up to `wanted`). */
+async function openConnections(db: TestDatabase, wanted: number): Promise<pg.Client[]> {
+  const { rows } = await db.root.query<{ spare: number }>(
+    `select current_setting('max_connections')::int - (select count(*) from pg_stat_activity)::int - 25 as spare`,
+  );
+  const count = Math.max(4, Math.min(wanted, rows[0]!.spare));
+  const clients = Array.from({ length: count }, () => new pg.Client({ connectionString: withDatabase(db.rootUrl, db.name) }));
+  await Promise.all(clients.map((client) => client.connect()));
+  return clients;
+}
+
+/**
+ * Runs every call (in order, spread over the connections) while `queueId`'s
+ * row is locked, releases the lock once all connections are blocked on it,
+ * and returns each call's outcome in order.
+ */
+async function race(
+  db: TestDatabase,
+  queueId: string,
+  clients: pg.Client[],
+  setup: string,
+  calls: Array<{ sql: string; values: unknown[] }>,
+): Promise<Outcome[]> {
+  await Promise.all(clients.map((client) => client.query(setup)));
+  const gate = await db.root.connect();
+  try {
+    await gate.query("begin");
+    await gate.query("select 1 from app_public.queues where id = $1 for update", [queueId]);
+    const outcomes: Outcome[] = new Array(calls.length);
+    const lanes = clients.map(async (client, lane) => {
+      for (let i = lane; i < calls.length; i += clients.length) {
+        const { sql, values } = calls[i]!;
+        try {
+          const { rows } = await client.query(sql, values);
+          outcomes[i] = { ok: true, row: rows[0] };
+        } catch (error) {
+          outcomes[i] = { ok: false, code: (error as { code?: string }).code };
+        }
+      }
+    });
+    // Every connection with a call is now blocked behind the gate's lock.
+    const busy = clients.slice(0, calls.length);
+    const pids = busy.map((client) => (client as unknown as { processID: number }).processID);
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await gate.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where pid = any($1) and wait_event_type = 'Lock'",
+        [pids],
+      );
+      if (rows[0]!.n === busy.length) break;
+      if (attempt > 500) throw new Error(`only ${rows[0]!.n} of ${busy.length} connections reached the lock`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await gate.query("commit");
+    await Promise.all(lanes);
+    return outcomes;
+  } finally {
+    gate.release();
+  }
+}
+
+describe("queue concurrency", () => {
+  const db = useTestDatabase();
+  const opened: pg.Client[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((client) => client.end()));
+  });
+  const connections = async (wanted: number) => {
+    const clients = await openConnections(db(), wanted);
+    opened.push(...clients);
+    return clients;
+  };
+
+  it("80 joins at once on a queue of 50: exactly 50 in, 30 QUEUE_FULL", async () => {
+    const q = await createQueue(db(), { maxQueueSize: 50 });
+    const clients = await connections(80);
+    const outcomes = await race(
+      db(),
+      q.queueId,
+      clients,
+      "set role waitify_anonymous",
+      Array.from({ length: 80 }, (_, i) => ({
+        sql: "select * from app_public.join_queue($1, $2)",
+        values: [q.qrToken, phone(i + 1)],
+      })),
+    );
+    const admitted = outcomes.filter((o) => o.ok);
+    expect(admitted).toHaveLength(50);
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.code)).toEqual(Array(30).fill("WT402"));
+    // Positions and tickets 1..50, each once.
+    const byNumber = (key: string) => admitted.map((o) => o.row![key] as number).sort((a, b) => a - b);
+    const oneToFifty = Array.from({ length: 50 }, (_, i) => i + 1);
+    expect(byNumber("position")).toEqual(oneToFifty);
+    expect(byNumber("ticket_number")).toEqual(oneToFifty);
+    const { rows } = await db().root.query<{ n: number; counts: number[] }>(
+      `select count(*)::int as n, array_agg(waiting_count order by id) as counts
+         from app_public.queue_events where queue_id = $1 and event_type = 'entry_joined'`,
+      [q.queueId],
+    );
+    expect(rows[0]!.n).toBe(50);
+    expect(rows[0]!.counts).toEqual(oneToFifty);
+    const waiting = await db().root.query("select count(*)::int as n from app_public.queue_entries where queue_id = $1", [
+      q.queueId,
+    ]);
+    expect(waiting.rows[0].n).toBe(50);
+  });
+
+  it("the same phone 10 times at once (typed 10 ways): 1 in, 9 ALREADY_IN_QUEUE", async () => {
+    const q = await createQueue(db());
+    const clients = await connections(10);
+    const ways = ["06 12 34 56 78", "+33612345678", "0033612345678", "06.12.34.56.78", "+33 (0)6 12 34 56 78"];
+    const outcomes = await race(
+      db(),
+      q.queueId,
+      clients,
+      "set role waitify_anonymous",
+      Array.from({ length: 10 }, (_, i) => ({
+        sql: "select * from app_public.join_queue($1, $2)",
+        values: [q.qrToken, ways[i % ways.length]],
+      })),
+    );
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.code)).toEqual(Array(9).fill("WT403"));
+    const stored = await db().root.query("select phone from app_public.queue_entries where queue_id = $1", [q.queueId]);
+    expect(stored.rows).toEqual([{ phone: "+33612345678" }]);
+  });
+
+  it("10 desks calling next at once get 10 different customers, the first 10 in join order", async () => {
+    const q = await createQueue(db());
+    for (let i = 1; i <= 15; i++) await join(db(), q.qrToken, phone(i));
+    const clients = await connections(10);
+    const outcomes = await race(
+      db(),
+      q.queueId,
+      clients,
+      `set role waitify_merchant; select set_config('jwt.claims.user_id', '${q.userId}', false)`,
+      Array.from({ length: 10 }, () => ({ sql: "select * from app_public.call_next($1)", values: [q.queueId] })),
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const phones = outcomes.map((o) => o.row!.phone as string);
+    expect(new Set(phones).size).toBe(10);
+    expect([...phones].sort()).toEqual(Array.from({ length: 10 }, (_, i) => phone(i + 1)));
+    const counts = await db().root.query<{ status: string; n: number }>(
+      "select status, count(*)::int as n from app_public.queue_entries where queue_id = $1 group by status order by status",
+      [q.queueId],
+    );
+    expect(counts.rows).toEqual([
+      { status: "called", n: 10 },
+      { status: "waiting", n: 5 },
+    ]);
+    const jobs = await db().root.query(
+      "select count(*)::int as n from graphile_worker._private_jobs where key like 'queue_timeout:%' and payload->>'entry_id' in (select id::text from app_public.queue_entries where queue_id = $1)",
+      [q.queueId],
+    );
+    expect(jobs.rows[0].n).toBe(10);
+  });
+
+  it("joins and cancellations at once keep the rules: size and one phone per active place", async () => {
+    const q = await createQueue(db(), { maxQueueSize: 20 });
+    const tokens: string[] = [];
+    for (let i = 1; i <= 10; i++) tokens.push((await join(db(), q.qrToken, phone(i))).entry_token);
+    const clients = await connections(40);
+    const calls = [
+      // 20 newcomers (3 of them twice) for 10 free places…
+      ...Array.from({ length: 23 }, (_, i) => ({
+        sql: "select 'join' as kind, * from app_public.join_queue($1, $2)",
+        values: [q.qrToken, phone(100 + (i % 20))],
+      })),
+      // …5 cancellations of places held…
+      ...tokens.slice(5).map((token) => ({ sql: "select 'cancel' as kind, * from app_public.cancel_entry($1)", values: [token] })),
+    ];
+    const outcomes = await race(db(), q.queueId, clients, "set role waitify_anonymous", calls);
+    expect(outcomes.slice(23).every((o) => o.ok)).toBe(true);
+    const { rows } = await db().root.query<{ waiting: number; phones: number; active: number }>(
+      `select count(*) filter (where status = 'waiting')::int as waiting,
+              count(distinct phone) filter (where status in ('waiting', 'called'))::int as phones,
+              count(*) filter (where status in ('waiting', 'called'))::int as active
+         from app_public.queue_entries where queue_id = $1`,
+      [q.queueId],
+    );
+    expect(rows[0]!.waiting).toBeLessThanOrEqual(20);
+    expect(rows[0]!.phones).toBe(rows[0]!.active);
+    const joined = outcomes.slice(0, 23).filter((o) => o.ok).length;
+    expect(rows[0]!.waiting).toBe(10 - 5 + joined);
+    expect(outcomes.slice(0, 23).filter((o) => !o.ok).every((o) => o.code === "WT402" || o.code === "WT403")).toBe(true);
+  });
+
+  it("the unique index backs the duplicate check up even without the lock", async () => {
+    const q = await createQueue(db());
+    await join(db(), q.qrToken, phone(1));
+    const duplicate = db().root.query(
+      `insert into app_public.queue_entries (queue_id, business_id, user_id, phone, ticket_day, ticket_number, quoted_wait_minutes, position_at_join)
+       select queue_id, business_id, user_id, phone, ticket_day, 99, 0, 1 from app_public.queue_entries where queue_id = $1`,
+      [q.queueId],
+    );
+    expect(await failure(duplicate)).toMatchObject({ code: "23505" });
+  });
+});
