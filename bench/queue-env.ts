@@ -2,6 +2,7 @@
 // 54350 (never the development or test cluster), a fresh database migrated
 // with the committed and current migrations, and the real HTTP server
 // (Express + PostGraphile) on a free port. `stop()` undoes all of it.
+import path from "node:path";
 import pg from "pg";
 import { embeddedUrls, openEmbeddedDatabase } from "../db/database.ts";
 import { applyCurrentMigration, migrateDatabase } from "../db/migrate.ts";
@@ -33,8 +34,19 @@ export async function startBenchEnvironment(options: { httpPoolSize: number }): 
   };
   try {
     // Start (or join) the cluster, then start from an empty database every run.
+    // BENCH_SOCKET=unix: clients (server and pgbench alike) reach PostgreSQL
+    // through a Unix socket in the data folder instead of TCP on 127.0.0.1.
+    const socketDir = process.env.BENCH_SOCKET === "unix" ? path.resolve(BENCH_PG_DIR) : undefined;
     const cluster = await openEmbeddedDatabase(
-      { dataDir: BENCH_PG_DIR, port: BENCH_PG_PORT, settings: { max_connections: "300", synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT ?? "off" } },
+      {
+        dataDir: BENCH_PG_DIR,
+        port: BENCH_PG_PORT,
+        settings: {
+          max_connections: "300",
+          synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT ?? "off",
+          ...(socketDir ? { unix_socket_directories: socketDir } : {}),
+        },
+      },
       DATABASE,
     );
     stops.push(cluster.stop);
@@ -43,8 +55,19 @@ export async function startBenchEnvironment(options: { httpPoolSize: number }): 
     await root.connect();
     await root.query(`drop database if exists ${ident(DATABASE)} with (force)`);
     await root.end();
-    const urls = embeddedUrls(rootUrl, DATABASE);
-    await setupDatabase(rootUrl, urls);
+    const tcpUrls = embeddedUrls(rootUrl, DATABASE);
+    await setupDatabase(rootUrl, tcpUrls);
+    const viaSocket = (url: string | undefined) => {
+      if (!url || !socketDir) return url;
+      const parsed = new URL(url);
+      parsed.searchParams.set("host", socketDir);
+      return parsed.toString();
+    };
+    const urls: DatabaseUrls = {
+      ...tcpUrls,
+      ownerUrl: viaSocket(tcpUrls.ownerUrl)!,
+      authUrl: viaSocket(tcpUrls.authUrl)!,
+    };
     await migrateDatabase(urls);
     await applyCurrentMigration(urls);
 

@@ -91,7 +91,7 @@ export default async function smsChaos(): Promise<boolean> {
       const roll = Math.random();
       try {
         if (waiting.length < 4 || roll < 0.45) {
-          const { rows } = await db.owner.query("select (app_public.join_queue($1, $2)).entry_token", [
+          const { rows } = await db.owner.query("select entry_token from app_public.join_queue($1, $2)", [
             queue.qrToken,
             benchPhone(phoneSeq++),
           ]);

@@ -6,7 +6,8 @@
 // join's COMMIT returned to the client, matched by the entry token in the link.
 //
 //   npm run bench -- sms     (both SMS benchmarks), or node bench/sms-latency.ts
-//   Settings: BENCH_RATE (200 joins/s), BENCH_SECONDS (5), BENCH_CONCURRENCY (8, the worker's).
+//   Settings: BENCH_RATE (200 joins/s), BENCH_SECONDS (5), BENCH_QUEUES (50 merchants),
+//   BENCH_WORKERS (1 worker process), BENCH_CONCURRENCY (8 jobs at once per worker).
 import { startFakeSns } from "../test/helpers/fake-sns.ts";
 import {
   benchPhone,
@@ -23,15 +24,18 @@ import {
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const workerCount = Number(process.env.BENCH_WORKERS ?? 1);
+const queueCount = Number(process.env.BENCH_QUEUES ?? 50);
 const total = Math.round(rate * seconds);
 
 export default async function smsLatency(): Promise<boolean> {
   const db = await openBenchDatabase("sms_latency");
   const fake = await startFakeSns();
-  const worker = spawnWorker(db, fake.url, concurrency);
+  const workers = Array.from({ length: workerCount }, () => spawnWorker(db, fake.url, concurrency));
   try {
-    // 200 places per queue: enough queues for every join.
-    const queues = await createQueues(db, Math.ceil(total / 150));
+    // Joins spread over many merchants, as on the platform (one queue's joins
+    // are serialised by its row lock); at least 150 free places per queue.
+    const queues = await createQueues(db, Math.max(queueCount, Math.ceil(total / 150)));
     const started = Date.now();
     await waitForListener(db, started - 60_000);
 
@@ -42,37 +46,38 @@ export default async function smsLatency(): Promise<boolean> {
       if (token && request.messageId && !arrivedAt.has(token)) arrivedAt.set(token, request.receivedAt);
     };
 
-    // Warm-up: connections, prepared plans, the SDK's keep-alive socket.
-    for (let i = 0; i < 20; i++) {
-      await db.owner.query("select (app_public.join_queue($1, $2)).entry_token", [
-        queues[0]!.qrToken,
-        benchPhone(900_000 + i),
-      ]);
-    }
-    await fake.waitForPublished(20, 20_000);
-
     const errors: string[] = [];
-    const joins: Promise<void>[] = [];
-    const t0 = now();
-    for (let i = 0; i < total; i++) {
-      // Open loop: the i-th join starts at t0 + i / rate, whatever happened before.
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - now();
-      if (wait > 1) await sleep(wait);
-      const queue = queues[i % queues.length]!;
-      joins.push(
-        db.owner
-          .query<{ entry_token: string }>("select (app_public.join_queue($1, $2)).entry_token", [
-            queue.qrToken,
-            benchPhone(i),
-          ])
-          .then(
-            ({ rows }) => void committedAt.set(rows[0]!.entry_token, now()),
-            (error: Error) => void errors.push(error.message),
-          ),
-      );
-    }
-    await Promise.all(joins);
+    /** Open loop: the i-th join starts at start + i / rate, whatever happened before. */
+    const load = async (count: number, phoneBase: number, record: boolean) => {
+      const joins: Promise<void>[] = [];
+      const start = now();
+      for (let i = 0; i < count; i++) {
+        const wait = start + (i * 1000) / rate - now();
+        if (wait > 1) await sleep(wait);
+        const queue = queues[i % queues.length]!;
+        joins.push(
+          db.owner
+            .query<{ entry_token: string }>("select entry_token from app_public.join_queue($1, $2)", [
+              queue.qrToken,
+              benchPhone(phoneBase + i),
+            ])
+            .then(
+              ({ rows }) => void (record && committedAt.set(rows[0]!.entry_token, now())),
+              (error: Error) => void errors.push(error.message),
+            ),
+        );
+      }
+      await Promise.all(joins);
+      return start;
+    };
+
+    // Warm-up, one second at the same rate: every connection of both pools
+    // opened, plans cached, the SDK's keep-alive sockets up.
+    const warmUp = Math.round(rate);
+    await load(warmUp, 900_000, false);
+    await fake.waitForPublished(warmUp, 30_000);
+
+    const t0 = await load(total, 0, true);
     const loadSeconds = (now() - t0) / 1000;
     // Drain: every committed join's message, or give up after 30 s.
     const deadline = Date.now() + 30_000;
@@ -92,6 +97,7 @@ export default async function smsLatency(): Promise<boolean> {
           joinErrors: errors.length,
           offeredRate: rate,
           achievedRate: Math.round(committedAt.size / loadSeconds),
+          workerProcesses: workerCount,
           workerConcurrency: concurrency,
           messages: latencies.length,
           missing,
@@ -109,8 +115,10 @@ export default async function smsLatency(): Promise<boolean> {
     if (errors.length > 0) console.error("first join error:", errors[0]);
     return missing === 0 && errors.length === 0;
   } finally {
-    worker.kill("SIGTERM");
-    await new Promise((resolve) => worker.once("exit", resolve));
+    for (const worker of workers) {
+      worker.kill("SIGTERM");
+      await new Promise((resolve) => worker.once("exit", resolve));
+    }
     await fake.close();
     await db.drop();
   }
