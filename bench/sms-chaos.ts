@@ -13,9 +13,8 @@
 //
 //   npm run bench -- sms     (both SMS benchmarks), or node bench/sms-chaos.ts
 //   Settings: CHAOS_SECONDS (20), CHAOS_KILL_MS (3000), CHAOS_FAIL_RATIO (0.1), CHAOS_QUEUES (12),
-//   BENCH_CONCURRENCY (8, the worker's).
+//   BENCH_CONCURRENCY (16, the worker's).
 import type { ChildProcess } from "node:child_process";
-import { snsErrors, startFakeSns, type FakeSns } from "../test/helpers/fake-sns.ts";
 import {
   benchPhone,
   createQueues,
@@ -28,17 +27,17 @@ import {
   type BenchDatabase,
   type BenchQueue,
 } from "./sms-common.ts";
+import { startEndpoint, type Endpoint } from "./sms-endpoint.ts";
 
 const seconds = Number(process.env.CHAOS_SECONDS ?? 20);
 const killEveryMs = Number(process.env.CHAOS_KILL_MS ?? 3000);
 const failRatio = Number(process.env.CHAOS_FAIL_RATIO ?? 0.1);
 const queueCount = Number(process.env.CHAOS_QUEUES ?? 12);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 export default async function smsChaos(): Promise<boolean> {
   const db = await openBenchDatabase("sms_chaos");
-  const fake = await startFakeSns();
-  fake.failRatio(failRatio, snsErrors.internal, 42);
+  const fake = await startEndpoint({ failRatio, seed: 42 });
 
   let worker: ChildProcess | undefined;
   let kills = 0;
@@ -126,7 +125,7 @@ export default async function smsChaos(): Promise<boolean> {
     }
   }
 
-  async function report(database: BenchDatabase, fake: FakeSns) {
+  async function report(database: BenchDatabase, fake: Endpoint) {
     // Expected: every SMS the outbox recorded. Cross-checked against the events
     // that cause them (one per joined/called/missed/cancelled event of a
     // business with SMS on), plus the reminders.

@@ -1,7 +1,7 @@
 // Shared set-up of the SMS benchmarks: a fresh, migrated database on a
-// PostgreSQL server (BENCH_DATABASE_URL, a superuser URL, else
-// TEST_DATABASE_URL, else an embedded cluster under .data/bench-sms-pg, port
-// 54360, synchronous_commit from BENCH_SYNCHRONOUS_COMMIT, default on),
+// PostgreSQL server (BENCH_DATABASE_URL, a superuser URL, else an embedded
+// cluster under .data/bench-sms-pg, port 54360, synchronous_commit from
+// BENCH_SYNCHRONOUS_COMMIT, default on),
 // merchants with open queues, a worker
 // process (`node server.ts worker`) pointed at a local SNS endpoint, and the
 // statistics both benchmarks print.
@@ -24,7 +24,7 @@ export interface BenchDatabase extends DatabaseUrls {
 }
 
 export async function openBenchDatabase(label: string): Promise<BenchDatabase> {
-  const external = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const external = process.env.BENCH_DATABASE_URL;
   const cluster = external
     ? { rootUrl: external, stop: async () => {} }
     : // Its own embedded cluster: the queue benchmark stops its cluster when it ends.

@@ -21,6 +21,12 @@ export async function publishSmsSettings(
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
+    const { rows } = await client.query("select to_regclass('app_public.system_configs') is not null as ready");
+    if (!rows[0]?.ready) {
+      // Migrations not applied yet (MIGRATE_ON_START=false): the next start publishes it.
+      log.warn("PUBLIC_URL not stored: app_public.system_configs does not exist yet");
+      return;
+    }
     await client.query(
       `insert into app_public.system_configs (key, value, data_type, description)
          values ('public_url', $1, 'string', 'Base URL of the links in SMS (PUBLIC_URL, set at start)')

@@ -2,6 +2,8 @@
 // in the same transaction, with the right text, once, and only when the
 // business wants SMS. No worker runs here: the jobs stay queued.
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../lib/config.ts";
+import { publishSmsSettings } from "../../lib/sms/settings.ts";
 import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../helpers/db.ts";
 import {
   changeDirect,
@@ -26,7 +28,8 @@ async function jobsFor(logIds: string[]) {
 }
 
 beforeAll(async () => {
-  await db().root.query("update app_public.system_configs set value = 'https://waitify.example' where key = 'public_url'");
+  // What each process does at start with PUBLIC_URL (trailing slash removed by the config).
+  await publishSmsSettings(db().ownerUrl, loadConfig({ PUBLIC_URL: "https://waitify.example/" }));
 });
 
 describe("confirmation on join", () => {

@@ -55,9 +55,16 @@ describe("docker-compose.yml", () => {
     expect(migrate!.environment!.ROOT_DATABASE_URL).toMatch(/@postgres:5432\/postgres$/);
   });
 
-  it("sets only variables that Waitify reads, and takes secrets from the environment", () => {
+  it("sends SMS from the worker through SNS", () => {
+    expect(worker!.environment!.SMS_PROVIDER).toBe("sns");
+    expect(worker!.environment!.AWS_REGION).toBeTruthy();
+    expect(worker!.environment!.PUBLIC_URL).toBe("${PUBLIC_URL:?set PUBLIC_URL}");
+  });
+
+  it("sets only variables that Waitify (or the AWS SDK) reads, and takes secrets from the environment", () => {
+    const awsSdkVariables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
     for (const service of [migrate!, api!, worker!]) {
-      for (const name of Object.keys(service.environment!)) expect(configVariables).toContain(name);
+      for (const name of Object.keys(service.environment!)) expect([...configVariables, ...awsSdkVariables]).toContain(name);
     }
     const text = readFileSync(path.join(root, "docker-compose.yml"), "utf8");
     // Passwords are required interpolations, never literals.
