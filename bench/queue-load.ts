@@ -5,6 +5,7 @@
 // connections and JIT stay warm like the server's.
 import http from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
+import { postJson } from "./http-post.ts";
 
 export interface LoadSettings {
   url: string;
@@ -26,29 +27,8 @@ export const benchQrToken = (n: number) => `bench-queue-${String(n).padStart(12,
 const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
 function loader({ url, concurrency, queues }: LoadSettings): (durationMs: number) => Promise<LoadResult> {
-  const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const post = (body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const request = http.request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json", "content-length": Buffer.byteLength(body) },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-          response.on("error", reject);
-        },
-      );
-      request.on("error", reject);
-      request.end(body);
-    });
+  const post = (body: string) => postJson(url, body, agent, { accept: "application/json" });
   return async (durationMs) => {
   const errors: Record<string, number> = {};
   let ok = 0;

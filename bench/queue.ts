@@ -20,6 +20,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { signToken } from "../lib/auth/jwt.ts";
+import { postJson } from "./http-post.ts";
 import { startBenchEnvironment, type BenchEnvironment } from "./queue-env.ts";
 import type { LoadResult, LoadSettings } from "./queue-load.ts";
 
@@ -226,7 +227,7 @@ async function callNextScaling(env: BenchEnvironment, fixture: Fixture): Promise
       });
     const viaHttp = async (size: number) => {
       const start = process.hrtime.bigint();
-      const reply = await postJson(env.graphqlUrl, body(size), { authorization: `Bearer ${token}` }, agent);
+      const reply = await postJson(env.graphqlUrl, body(size), agent, { authorization: `Bearer ${token}` });
       const micros = Number(process.hrtime.bigint() - start) / 1000;
       const parsed = JSON.parse(reply) as { data?: { callNext: { result: { rowId: string } } }; errors?: unknown };
       if (!parsed.data) throw new Error(`callNext failed: ${reply}`);
@@ -259,32 +260,9 @@ async function callNextScaling(env: BenchEnvironment, fixture: Fixture): Promise
   }
 }
 
-function postJson(url: string, body: string, headers: Record<string, string>, agent: http.Agent): Promise<string> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
-}
-
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -20,8 +20,14 @@ export function requestAuth(req: IncomingMessage): RequestAuth {
   return sessions.get(req) ?? anonymousAuth;
 }
 
-/** PostgreSQL settings for the request's transaction (PostGraphile applies them with set_config). */
+/**
+ * PostgreSQL settings for the request's transaction (PostGraphile applies them
+ * with set_config). Anonymous requests need none: their pool's connections
+ * already run as the anonymous role (lib/http/app.ts), and with no settings
+ * PostGraphile sends the query alone instead of begin/set_config/query/commit.
+ */
 export function pgSettingsFor(auth: RequestAuth): Record<string, string> {
+  if (auth.role === ANONYMOUS_ROLE && !auth.userId) return {};
   return auth.userId ? { role: auth.role, "jwt.claims.user_id": auth.userId } : { role: auth.role };
 }
 
