@@ -14,6 +14,7 @@ import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
+import { pagesRouter } from "./pages.ts";
 
 export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plugins"> {
   /** Google sign-in (authenticateGoogle); absent = not offered. */
@@ -56,6 +57,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
   });
   app.use(healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log" }));
+  // The customer's status page (/e/<token>, the SMS link) and its assets.
+  app.use(pagesRouter());
 
   // One PostGraphile per request role (see graphile.config.ts): each request
   // is authenticated first, then handled by the instance of its role.
