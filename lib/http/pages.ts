@@ -1,0 +1,59 @@
+// Static pages of web/: the customer's status page at /e/<entry token> (the
+// link in every SMS) and its scripts and styles under /assets/. The page is
+// the same file for every token: it reads the token from its own address, so
+// nothing from the URL is ever written into HTML. Only names of the form
+// `name.js` / `name.css` directly in web/ are served, so no path (encoded or
+// not) can reach a file outside it.
+import { fileURLToPath } from "node:url";
+import type { Response, Router } from "express";
+import express from "express";
+
+const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
+const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css)$/;
+
+// Scripts, styles and API calls from this origin only; no inline code, no
+// framing, no forms posting elsewhere.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+function secure(res: Response, cacheControl: string): void {
+  res.set({
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    // The page's URL is the customer's secret: no Referer, ever.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": cacheControl,
+  });
+}
+
+export function pagesRouter(): Router {
+  const router = express.Router();
+  // Any token shape gets the page: the page itself says "not found" (without
+  // asking the server when the token cannot be one).
+  router.get("/e/:token", (_req, res, next) => {
+    secure(res, "no-store");
+    res.sendFile("status.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+      if (error) next(error);
+    });
+  });
+  router.get("/assets/:file", (req, res, next) => {
+    const file = req.params.file;
+    if (!ASSET_NAME.test(file)) return next();
+    secure(res, "no-cache");
+    res.sendFile(file, { root: WEB_ROOT, dotfiles: "deny" }, (error) => {
+      if (!error) return;
+      // A name that looks right but is not there: fall through to the 404.
+      next((error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : error);
+    });
+  });
+  return router;
+}
