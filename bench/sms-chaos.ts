@@ -6,10 +6,10 @@
 // (expected, from sms_logs, which the event triggers wrote in the events'
 // transactions) against what SNS accepted (sent), lost, duplicated.
 //
-// A SIGKILLed worker leaves its jobs locked: graphile-worker frees them only
-// after 4 hours. The supervisor here does what an orchestrator's restart hook
-// must do: once the old process is dead, unlock its jobs
-// (graphile_worker.force_unlock_workers) before the new one starts.
+// A SIGKILLed worker leaves its jobs locked (graphile-worker alone frees them
+// only after 4 hours); the restarted worker frees them itself at start, as
+// any worker does every WORKER_RECOVERY_INTERVAL_MS (lib/worker-liveness.ts):
+// the supervisor only kills and restarts.
 //
 //   npm run bench -- sms     (both SMS benchmarks), or node bench/sms-chaos.ts
 //   Settings: CHAOS_SECONDS (20), CHAOS_KILL_MS (3000), CHAOS_FAIL_RATIO (0.1), CHAOS_QUEUES (12),
@@ -54,11 +54,6 @@ export default async function smsChaos(): Promise<boolean> {
     dying.kill("SIGKILL");
     await exited;
     kills++;
-    // The dead process's jobs: back to the queue at once (not in 4 hours).
-    await db.owner.query(
-      `select graphile_worker.force_unlock_workers(array(
-       select distinct locked_by from graphile_worker._private_jobs where locked_by is not null))`,
-    );
   }
 
   /** One merchant desk and its customers, acting at random for `seconds`. */

@@ -33,6 +33,8 @@ const variables = z.object({
     MIGRATE_ON_START: booleanFlag.default(true),
     WORKER: onOff.default("on"),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+    // How often a worker frees the jobs of worker processes that died (lib/worker-liveness.ts).
+    WORKER_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
     // Read by lib/logger.ts at import; validated here so a typo is reported.

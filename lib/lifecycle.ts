@@ -44,6 +44,7 @@ export async function start(config: Config, role: Role): Promise<Running> {
           connectionString: database.ownerUrl,
           concurrency: config.WORKER_CONCURRENCY,
           sms: createSmsSender(config),
+          recoveryIntervalMs: config.WORKER_RECOVERY_INTERVAL_MS,
         })
       : workerOff;
     stops.push(() => worker.stop());

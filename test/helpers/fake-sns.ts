@@ -53,7 +53,7 @@ export interface FakeSns {
   failNext(count: number, error?: FakeSnsError): void;
   /** Each Publish fails with this probability (deterministic sequence from `seed`). */
   failRatio(ratio: number, error?: FakeSnsError, seed?: number): void;
-  /** Answers after this many milliseconds (0: at once). */
+  /** Answers after this many milliseconds (0: at once); requests still held at close() are never answered nor recorded. */
   delay(ms: number): void;
   /** Every Publish to this number gets `error` (a permanent refusal). */
   refuseNumber(phoneNumber: string, error?: FakeSnsError): void;
@@ -100,6 +100,8 @@ export async function startFakeSns(options: { port?: number } = {}): Promise<Fak
   const refused = new Map<string, FakeSnsError>();
   let delayMs = 0;
   const waiters = new Set<() => void>();
+  // Requests held by delay(): close() drops them unanswered (never accepted).
+  const delayed = new Set<NodeJS.Timeout>();
 
   const sendXml = (res: ServerResponse, status: number, body: string) => {
     res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
@@ -159,8 +161,13 @@ export async function startFakeSns(options: { port?: number } = {}): Promise<Fak
     req.on("end", () => {
       const receivedAt = performance.timeOrigin + performance.now();
       const body = Buffer.concat(chunks).toString("utf8");
-      if (delayMs > 0) setTimeout(() => handle(req, res, body, receivedAt), delayMs);
-      else handle(req, res, body, receivedAt);
+      if (delayMs > 0) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          handle(req, res, body, receivedAt);
+        }, delayMs);
+        delayed.add(timer);
+      } else handle(req, res, body, receivedAt);
     });
   });
   // Keep-alive like AWS: the SDK reuses connections.
@@ -211,6 +218,8 @@ export async function startFakeSns(options: { port?: number } = {}): Promise<Fak
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
+        delayed.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
