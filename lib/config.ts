@@ -21,101 +21,101 @@ const pemKey = (kind: "PRIVATE KEY" | "PUBLIC KEY") =>
     });
 
 const variables = z.object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    HOST: z.string().min(1).default("0.0.0.0"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_URL: postgresUrl.optional(),
-    AUTH_DATABASE_URL: postgresUrl.optional(),
-    ROOT_DATABASE_URL: postgresUrl.optional(),
-    SHADOW_DATABASE_URL: postgresUrl.optional(),
-    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54320),
-    EMBEDDED_PG_DIR: z.string().min(1).default(".data/pg"),
-    MIGRATE_ON_START: booleanFlag.default(true),
-    WORKER: onOff.default("on"),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
-    // How often a worker frees the jobs of worker processes that died (lib/worker-liveness.ts).
-    WORKER_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
-    // Read by lib/logger.ts at import; validated here so a typo is reported.
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    // Merchant sessions (lib/auth): RS256 key pair in PEM ("\n" escapes allowed).
-    // Without them, development generates a pair once under .data/jwt/; a
-    // production API refuses to start (lib/lifecycle.ts: the worker needs none).
-    JWT_PRIVATE_KEY: pemKey("PRIVATE KEY").optional(),
-    JWT_PUBLIC_KEY: pemKey("PUBLIC KEY").optional(),
-    JWT_ISSUER: z.string().min(1).default("waitify"),
-    JWT_AUDIENCE: z.string().min(1).default("waitify-api"),
-    // A jsonwebtoken/ms duration: "15m", "1h", "3600" (seconds).
-    JWT_EXPIRES_IN: z
-      .string()
-      .regex(/^\d+(\s?(s|m|h|d))?$/, { message: 'must be a duration such as "15m", "1h" or "3600"' })
-      .default("1h"),
-    // Google sign-in: the OAuth client id (the ID token's audience); unset disables it.
-    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
-    GOOGLE_JWKS_URL: z
-      .string()
-      .url({ message: "must be an http(s) URL" })
-      .default("https://www.googleapis.com/oauth2/v3/certs"),
-    // SMS (lib/sms): "log" only writes messages to the log (development);
-    // "sns" publishes them through AWS SNS in AWS_REGION. Credentials come
-    // from the AWS SDK's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
-    // a profile, or the instance role).
-    SMS_PROVIDER: z.enum(["log", "sns"]).default("log"),
-    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as "eu-west-3"' }).optional(),
-    // Another SNS endpoint (tests, LocalStack); unset means AWS's regional one.
-    SNS_ENDPOINT: z.string().url({ message: "must be an http(s) URL" }).optional(),
-    // Alphanumeric sender shown on phones where the country allows it (1–11 characters).
-    SMS_SENDER_ID: z
-      .string()
-      .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, { message: "must be 1 to 11 letters or digits, at least one letter" })
-      .optional(),
-    // Base of the links in SMS (status page: PUBLIC_URL/e/<entry token>).
-    // Stored at start in system_configs.public_url, where SQL renders messages.
-    PUBLIC_URL: z
-      .string()
-      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
-      .transform((value) => value.replace(/\/+$/, ""))
-      .optional(),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: postgresUrl.optional(),
+  AUTH_DATABASE_URL: postgresUrl.optional(),
+  ROOT_DATABASE_URL: postgresUrl.optional(),
+  SHADOW_DATABASE_URL: postgresUrl.optional(),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54320),
+  EMBEDDED_PG_DIR: z.string().min(1).default(".data/pg"),
+  MIGRATE_ON_START: booleanFlag.default(true),
+  WORKER: onOff.default("on"),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  // How often a worker frees the jobs of worker processes that died (lib/worker-liveness.ts).
+  WORKER_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  // Read by lib/logger.ts at import; validated here so a typo is reported.
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Merchant sessions (lib/auth): RS256 key pair in PEM ("\n" escapes allowed).
+  // Without them, development generates a pair once under .data/jwt/; a
+  // production API refuses to start (lib/lifecycle.ts: the worker needs none).
+  JWT_PRIVATE_KEY: pemKey("PRIVATE KEY").optional(),
+  JWT_PUBLIC_KEY: pemKey("PUBLIC KEY").optional(),
+  JWT_ISSUER: z.string().min(1).default("waitify"),
+  JWT_AUDIENCE: z.string().min(1).default("waitify-api"),
+  // A jsonwebtoken/ms duration: "15m", "1h", "3600" (seconds).
+  JWT_EXPIRES_IN: z
+    .string()
+    .regex(/^\d+(\s?(s|m|h|d))?$/, { message: 'must be a duration such as "15m", "1h" or "3600"' })
+    .default("1h"),
+  // Google sign-in: the OAuth client id (the ID token's audience); unset disables it.
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_JWKS_URL: z
+    .string()
+    .url({ message: "must be an http(s) URL" })
+    .default("https://www.googleapis.com/oauth2/v3/certs"),
+  // SMS (lib/sms): "log" only writes messages to the log (development);
+  // "sns" publishes them through AWS SNS in AWS_REGION. Credentials come
+  // from the AWS SDK's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+  // a profile, or the instance role).
+  SMS_PROVIDER: z.enum(["log", "sns"]).default("log"),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as "eu-west-3"' }).optional(),
+  // Another SNS endpoint (tests, LocalStack); unset means AWS's regional one.
+  SNS_ENDPOINT: z.string().url({ message: "must be an http(s) URL" }).optional(),
+  // Alphanumeric sender shown on phones where the country allows it (1–11 characters).
+  SMS_SENDER_ID: z
+    .string()
+    .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, { message: "must be 1 to 11 letters or digits, at least one letter" })
+    .optional(),
+  // Base of the links in SMS (status page: PUBLIC_URL/e/<entry token>).
+  // Stored at start in system_configs.public_url, where SQL renders messages.
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
+    .transform((value) => value.replace(/\/+$/, ""))
+    .optional(),
 });
 
 /** Every variable Waitify reads (README's table and docker-compose are checked against it). */
 export const configVariables = Object.keys(variables.shape);
 
 const schema = variables.superRefine((env, ctx) => {
-    // PostGraphile must log in as the NOINHERIT authenticator, never as the
-    // owner (the owner bypasses row-level security), so an external database
-    // needs both URLs.
-    if (env.DATABASE_URL && !env.AUTH_DATABASE_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AUTH_DATABASE_URL"],
-        message: "is required when DATABASE_URL is set (the authenticator role's connection URL)",
-      });
-    }
-    // Tokens signed with a key nobody else has: both halves or neither.
-    if (Boolean(env.JWT_PRIVATE_KEY) !== Boolean(env.JWT_PUBLIC_KEY)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [env.JWT_PRIVATE_KEY ? "JWT_PUBLIC_KEY" : "JWT_PRIVATE_KEY"],
-        message: "is required with its pair (JWT_PRIVATE_KEY and JWT_PUBLIC_KEY go together)",
-      });
-    }
-    if (env.SMS_PROVIDER === "sns" && !env.AWS_REGION) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AWS_REGION"],
-        message: 'is required when SMS_PROVIDER=sns (the SNS region, e.g. "eu-west-3")',
-      });
-    }
-    if (env.AUTH_DATABASE_URL && !env.DATABASE_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["DATABASE_URL"],
-        message: "is required when AUTH_DATABASE_URL is set (the owner role's connection URL)",
-      });
-    }
-  });
+  // PostGraphile must log in as the NOINHERIT authenticator, never as the
+  // owner (the owner bypasses row-level security), so an external database
+  // needs both URLs.
+  if (env.DATABASE_URL && !env.AUTH_DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_DATABASE_URL"],
+      message: "is required when DATABASE_URL is set (the authenticator role's connection URL)",
+    });
+  }
+  // Tokens signed with a key nobody else has: both halves or neither.
+  if (Boolean(env.JWT_PRIVATE_KEY) !== Boolean(env.JWT_PUBLIC_KEY)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.JWT_PRIVATE_KEY ? "JWT_PUBLIC_KEY" : "JWT_PRIVATE_KEY"],
+      message: "is required with its pair (JWT_PRIVATE_KEY and JWT_PUBLIC_KEY go together)",
+    });
+  }
+  if (env.SMS_PROVIDER === "sns" && !env.AWS_REGION) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AWS_REGION"],
+      message: 'is required when SMS_PROVIDER=sns (the SNS region, e.g. "eu-west-3")',
+    });
+  }
+  if (env.AUTH_DATABASE_URL && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DATABASE_URL"],
+      message: "is required when AUTH_DATABASE_URL is set (the owner role's connection URL)",
+    });
+  }
+});
 
 export type Config = z.output<typeof schema>;
 
