@@ -10,7 +10,7 @@
 import type pg from "pg";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { ANONYMOUS_ROLE, type RequestRole } from "./db/roles.ts";
+import { ANONYMOUS_ROLE, type RequestRole } from "./lib/db/roles.ts";
 import { signOptions, type JwtSettings } from "./lib/auth/jwt.ts";
 import { anonymousAuth, pgSettingsFor, requestAuth } from "./lib/auth/request.ts";
 import { maskError } from "./lib/errors.ts";

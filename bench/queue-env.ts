@@ -4,10 +4,10 @@
 // (Express + PostGraphile) on a free port. `stop()` undoes all of it.
 import path from "node:path";
 import pg from "pg";
-import { embeddedUrls, openEmbeddedDatabase } from "../db/database.ts";
-import { applyCurrentMigration, migrateDatabase } from "../db/migrate.ts";
-import { setupDatabase, type DatabaseUrls } from "../db/setup.ts";
-import { ident } from "../db/urls.ts";
+import { embeddedUrls, openEmbeddedDatabase } from "../lib/db/database.ts";
+import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
+import { setupDatabase, type DatabaseUrls } from "../lib/db/setup.ts";
+import { ident } from "../lib/db/urls.ts";
 import { generateJwtKeys } from "../lib/auth/keys.ts";
 import type { JwtSettings } from "../lib/auth/jwt.ts";
 import { startHttp, type HttpHandle } from "../lib/http/app.ts";

@@ -9,11 +9,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
-import { embeddedUrls } from "../db/database.ts";
-import { startEmbeddedPostgres } from "../db/embedded.ts";
-import { applyCurrentMigration, migrateDatabase } from "../db/migrate.ts";
-import { setupDatabase, type DatabaseUrls } from "../db/setup.ts";
-import { ident } from "../db/urls.ts";
+import { embeddedUrls } from "../lib/db/database.ts";
+import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
+import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
+import { setupDatabase, type DatabaseUrls } from "../lib/db/setup.ts";
+import { ident } from "../lib/db/urls.ts";
 
 const root = path.join(import.meta.dirname, "..");
 

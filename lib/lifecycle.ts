@@ -1,8 +1,8 @@
 // Start-up in order (config → database → migrate → http → worker) and the
 // reverse on SIGINT/SIGTERM, so requests and jobs in flight finish and an
 // embedded PostgreSQL is stopped last.
-import { openDatabase, type Database } from "../db/database.ts";
-import { migrateDatabase } from "../db/migrate.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { migrateDatabase } from "./db/migrate.ts";
 import { loadJwtKeys } from "./auth/keys.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { startHttp, type HttpHandle } from "./http/app.ts";

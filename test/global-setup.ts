@@ -3,11 +3,11 @@
 // clones in a few milliseconds.
 import type { TestProject } from "vitest/node";
 import pg from "pg";
-import { embeddedUrls } from "../db/database.ts";
-import { startEmbeddedPostgres } from "../db/embedded.ts";
-import { applyCurrentMigration, migrateDatabase } from "../db/migrate.ts";
-import { setupDatabase } from "../db/setup.ts";
-import { ident } from "../db/urls.ts";
+import { embeddedUrls } from "../lib/db/database.ts";
+import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
+import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
+import { setupDatabase } from "../lib/db/setup.ts";
+import { ident } from "../lib/db/urls.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

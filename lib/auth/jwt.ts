@@ -3,7 +3,7 @@
 // graphile.config.ts) with the same options; this module verifies them on
 // every request and signs the few that TypeScript issues (Google sign-in).
 import jwt from "jsonwebtoken";
-import { ADMIN_ROLE, MERCHANT_ROLE } from "../../db/roles.ts";
+import { ADMIN_ROLE, MERCHANT_ROLE } from "../db/roles.ts";
 import type { JwtKeys } from "./keys.ts";
 
 export interface JwtSettings {

@@ -3,7 +3,7 @@
 // anything else → a coded UNAUTHENTICATED error, never anonymous access by
 // accident (a client whose session expired must be told, not shown less).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ANONYMOUS_ROLE, type RequestRole } from "../../db/roles.ts";
+import { ANONYMOUS_ROLE, type RequestRole } from "../db/roles.ts";
 import { InvalidTokenError, verifyToken, type JwtSettings } from "./jwt.ts";
 
 export interface RequestAuth {

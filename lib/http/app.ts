@@ -6,7 +6,7 @@ import express from "express";
 import pg from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
-import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../../db/roles.ts";
+import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../db/roles.ts";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
 import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";

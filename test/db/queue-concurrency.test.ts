@@ -7,7 +7,7 @@
 // all waiting for that lock, the gate commits and they all contend at once.
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { withDatabase } from "../../db/urls.ts";
+import { withDatabase } from "../../lib/db/urls.ts";
 import { useTestDatabase, type TestDatabase } from "../helpers/db.ts";
 import { createQueue, failure, join, phone } from "../helpers/queue-fixtures.ts";
 

@@ -4,10 +4,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
-import { embeddedUrls } from "../../db/database.ts";
-import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../../db/roles.ts";
-import { runAfterReset, type DatabaseUrls } from "../../db/setup.ts";
-import { ident, withDatabase } from "../../db/urls.ts";
+import { embeddedUrls } from "../../lib/db/database.ts";
+import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../../lib/db/roles.ts";
+import { runAfterReset, type DatabaseUrls } from "../../lib/db/setup.ts";
+import { ident, withDatabase } from "../../lib/db/urls.ts";
 
 export interface TestDatabase extends DatabaseUrls {
   name: string;

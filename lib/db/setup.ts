@@ -21,7 +21,7 @@ export interface DatabaseUrls {
 }
 
 const safeName = /^[a-z_][a-z0-9_]{0,62}$/;
-const afterResetFile = path.join(import.meta.dirname, "..", "migrations", "afterReset.sql");
+const afterResetFile = path.join(import.meta.dirname, "..", "..", "migrations", "afterReset.sql");
 
 export async function setupDatabase(rootUrl: string, urls: DatabaseUrls): Promise<void> {
   const owner = urlParts(urls.ownerUrl);

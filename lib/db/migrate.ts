@@ -4,12 +4,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as graphileMigrate from "graphile-migrate";
 import { Logger } from "graphile-migrate";
-import { log } from "../lib/logger.ts";
+import { log } from "../logger.ts";
 import { installWorkerSchema } from "./install-worker-schema.ts";
 import type { DatabaseUrls } from "./setup.ts";
 import { urlParts } from "./urls.ts";
 
-const root = path.join(import.meta.dirname, "..");
+const root = path.join(import.meta.dirname, "..", "..");
 
 // graphile-migrate keeps idle pooled connections; when we stop an embedded
 // cluster afterwards they report the shutdown, which is expected.

@@ -1,7 +1,7 @@
 // Where the database comes from: the URLs in the environment, or an embedded
 // PostgreSQL started for this process (development and first runs).
 import { createHmac } from "node:crypto";
-import type { Config } from "../lib/config.ts";
+import type { Config } from "../config.ts";
 import { startEmbeddedPostgres, type EmbeddedOptions } from "./embedded.ts";
 import { setupDatabase, type DatabaseUrls } from "./setup.ts";
 import { urlParts, withCredentials } from "./urls.ts";

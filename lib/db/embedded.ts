@@ -12,7 +12,7 @@ import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/prom
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { log } from "../lib/logger.ts";
+import { log } from "../logger.ts";
 
 const run = promisify(execFile);
 

@@ -7,8 +7,8 @@
 //   uncommit move the last committed migration back into current.sql
 //   status   list pending migrations
 import * as graphileMigrate from "graphile-migrate";
-import { ConfigError, loadConfig } from "../lib/config.ts";
-import { log } from "../lib/logger.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import { log } from "../logger.ts";
 import { openDatabase } from "./database.ts";
 import { migrateDatabase, migrateSettings } from "./migrate.ts";
 import { setupDatabase } from "./setup.ts";
@@ -18,7 +18,7 @@ const commands = ["setup", "migrate", "reset", "watch", "commit", "uncommit", "s
 
 async function main(): Promise<void> {
   if (!command || !commands.includes(command)) {
-    console.error(`usage: node db/cli.ts <${commands.join("|")}>`);
+    console.error(`usage: node lib/db/cli.ts <${commands.join("|")}>`);
     process.exit(2);
   }
   const config = loadConfig();
