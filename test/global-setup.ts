@@ -16,9 +16,12 @@ declare module "vitest" {
   }
 }
 
-/** Separate from `npm start`'s folder and port, so both can run at once. */
+/**
+ * Separate from `npm start`'s folder and port, so both can run at once.
+ * TEST_PG_PORT moves it (two test runs side by side in two work trees).
+ */
 export const TEST_PG_DIR = ".data/test-pg";
-export const TEST_PG_PORT = 54330;
+export const TEST_PG_PORT = Number(process.env.TEST_PG_PORT ?? 54330);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = process.env.TEST_DATABASE_URL
