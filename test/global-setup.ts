@@ -5,7 +5,7 @@ import type { TestProject } from "vitest/node";
 import pg from "pg";
 import { embeddedUrls } from "../lib/db/database.ts";
 import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
-import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
+import { migrateDatabase } from "../lib/db/migrate.ts";
 import { setupDatabase } from "../lib/db/setup.ts";
 import { ident } from "../lib/db/urls.ts";
 
@@ -35,9 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const templateDatabase = `waitify_test_tpl_${process.pid}`;
   const urls = embeddedUrls(cluster.rootUrl, templateDatabase);
   await setupDatabase(cluster.rootUrl, { ...urls, shadowUrl: undefined });
-  await migrateDatabase(urls);
   // Work in progress (migrations/current/) is tested too; empty once committed.
-  await applyCurrentMigration(urls);
+  await migrateDatabase(urls, { current: true, force: true });
 
   project.provide("rootUrl", cluster.rootUrl);
   project.provide("templateDatabase", templateDatabase);

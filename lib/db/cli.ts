@@ -1,16 +1,19 @@
-// Database commands for DBAs and developers (see README "For DBAs"):
+// Database commands for DBAs and developers (see README "For DBAs" and db/README.md):
 //   setup    roles, databases, extensions (needs a superuser: ROOT_DATABASE_URL)
-//   migrate  apply committed migrations (production)
+//   migrate  committed migrations, then the db/ definitions (production; always re-applies db/)
 //   reset    drop and recreate the database, then migrate (development only)
-//   watch    re-apply migrations/current.sql on every save (development)
-//   commit   turn current.sql into the next committed migration
-//   uncommit move the last committed migration back into current.sql
+//   watch    re-apply migrations/current/ and db/ on every save (development)
+//   commit   turn migrations/current/ into the next committed migration
+//   uncommit move the last committed migration back into migrations/current/
 //   status   list pending migrations
+import { watch as watchFiles } from "node:fs";
+import path from "node:path";
 import * as graphileMigrate from "graphile-migrate";
 import { ConfigError, loadConfig } from "../config.ts";
 import { log } from "../logger.ts";
-import { openDatabase } from "./database.ts";
-import { migrateDatabase, migrateSettings } from "./migrate.ts";
+import { openDatabase, type Database } from "./database.ts";
+import { DB_SOURCE_DIR } from "./definitions.ts";
+import { applyCurrentMigration, migrateDatabase, migrateSettings } from "./migrate.ts";
 import { setupDatabase } from "./setup.ts";
 
 const command = process.argv[2];
@@ -31,15 +34,15 @@ async function main(): Promise<void> {
         await setupDatabase(database.rootUrl, database);
         break;
       case "migrate":
-        await migrateDatabase(database);
+        await migrateDatabase(database, { force: true });
         break;
       case "reset":
         if (config.NODE_ENV === "production") throw new Error("db:reset refuses to run with NODE_ENV=production");
         await graphileMigrate.reset(settings);
+        await migrateDatabase(database, { current: true, force: true });
         break;
       case "watch":
-        await graphileMigrate.watch(settings);
-        await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+        await watchSources(database);
         break;
       case "commit":
         await graphileMigrate.commit(settings);
@@ -56,6 +59,43 @@ async function main(): Promise<void> {
   } finally {
     await database.stop();
   }
+}
+
+/**
+ * Development loop: committed migrations once, then migrations/current/ and
+ * the db/ definitions again whenever a file in either changes (debounced, one
+ * run at a time). graphile-migrate's own watch sees only migrations/current/,
+ * and the definitions must follow the current migration (it may add the
+ * table they need), so both go through one loop here.
+ */
+async function watchSources(database: Database): Promise<void> {
+  await migrateDatabase(database, { current: true, force: true });
+  log.info("watching migrations/current/ and db/ (Ctrl-C to stop)", { scope: "watch" });
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const rerun = (changed: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        try {
+          await applyCurrentMigration(database);
+          log.info("applied", { scope: "watch", changed });
+        } catch (error) {
+          // Keep watching: the next save may fix it.
+          log.error("apply failed", { scope: "watch", error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+    }, 150);
+  };
+  const folders = [DB_SOURCE_DIR, path.join(import.meta.dirname, "..", "..", "migrations", "current")];
+  const watchers = folders.map((folder) =>
+    watchFiles(folder, { recursive: true }, (_event, file) => {
+      if (file && file.endsWith(".sql") && file !== "schema.sql") rerun(path.join(path.basename(folder), file));
+    }),
+  );
+  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  for (const watcher of watchers) watcher.close();
+  await running;
 }
 
 main().then(

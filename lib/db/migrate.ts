@@ -1,10 +1,13 @@
-// Applies migrations with graphile-migrate, programmatically, so that
-// `npm start`, `npm run db:migrate` and the tests all take the same path.
+// Brings a database to the head: graphile-migrate applies the versioned
+// migrations (tables, columns, indexes, data: migrations/), then the
+// replaceable definitions of db/ are applied on top (lib/db/definitions.ts).
+// `npm start`, `npm run db:migrate` and the tests all take this path.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as graphileMigrate from "graphile-migrate";
 import { Logger } from "graphile-migrate";
 import { log } from "../logger.ts";
+import { applyDefinitions } from "./definitions.ts";
 import { installWorkerSchema } from "./install-worker-schema.ts";
 import type { DatabaseUrls } from "./setup.ts";
 import { urlParts } from "./urls.ts";
@@ -36,13 +39,44 @@ export function migrateSettings(urls: DatabaseUrls): graphileMigrate.Settings {
   };
 }
 
-/** Committed migrations only: what a DBA runs in production. */
-export async function migrateDatabase(urls: DatabaseUrls): Promise<void> {
-  await installWorkerSchema(urls.ownerUrl);
-  await graphileMigrate.migrate(migrateSettings(urls));
+/** The placeholders graphile-migrate fills in migrations, for the db/ files too. */
+export function definitionPlaceholders(urls: DatabaseUrls): Record<string, string> {
+  const owner = urlParts(urls.ownerUrl);
+  return {
+    ":DATABASE_NAME": owner.database,
+    ":DATABASE_OWNER": owner.user,
+    ":DATABASE_AUTHENTICATOR": urlParts(urls.authUrl).user,
+  };
 }
 
-/** Applies migrations/current.sql once (development; tests check it can be re-run). */
+export interface MigrateOptions {
+  /** Also apply migrations/current/ (development and tests), before the definitions. */
+  current?: boolean;
+  /** Re-apply the db/ definitions even if unchanged since the last run. */
+  force?: boolean;
+}
+
+/** Migrations, then definitions: what a DBA runs in production (committed migrations only). */
+export async function migrateDatabase(urls: DatabaseUrls, options: MigrateOptions = {}): Promise<void> {
+  await installWorkerSchema(urls.ownerUrl);
+  const settings = migrateSettings(urls);
+  await graphileMigrate.migrate(settings);
+  if (options.current) await graphileMigrate.watch(settings, true);
+  const result = await applyDefinitions(urls.ownerUrl, {
+    placeholders: definitionPlaceholders(urls),
+    force: options.force,
+  });
+  log.info(result.applied ? "db/ definitions applied" : "db/ definitions unchanged", {
+    scope: "migrate",
+    files: result.files,
+  });
+}
+
+/**
+ * Applies migrations/current/ once, then the definitions (development: the
+ * current migration may add a table the definitions need).
+ */
 export async function applyCurrentMigration(urls: DatabaseUrls): Promise<void> {
   await graphileMigrate.watch(migrateSettings(urls), true);
+  await applyDefinitions(urls.ownerUrl, { placeholders: definitionPlaceholders(urls), force: true });
 }

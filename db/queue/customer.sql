@@ -1,0 +1,228 @@
+comment on type app_public.customer_entry is
+  'A customer''s own place in a queue: position and estimate while waiting, the deadline once called.';
+
+comment on column app_public.customer_entry.entry_token is
+  'The customer''s secret for entryStatus and cancelEntry (keep it in the status page URL).';
+
+comment on column app_public.customer_entry.position is '1 = next to be called; null unless waiting.';
+
+comment on column app_public.customer_entry.estimated_wait_minutes is 'People ahead × learned service time; null unless waiting.';
+
+comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
+
+comment on type app_public.queue_public_status is 'What the QR page shows before joining.';
+
+comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
+
+-- The customer's view of an entry. `ahead` and `service_seconds`, when the
+-- caller already knows them (join_queue), save computing them again.
+create or replace function app_private.customer_view(
+  entry app_public.queue_entries, ahead integer default null, service_seconds numeric default null)
+  returns app_public.customer_entry
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+declare
+  v_queue app_public.queues;
+  v_business app_public.businesses;
+  v_ahead integer := ahead;
+  v_view app_public.customer_entry;
+begin
+  select q.* into v_queue from app_public.queues q where q.id = (entry).queue_id;
+  select b.* into v_business from app_public.businesses b where b.id = (entry).business_id;
+  if (entry).status = 'waiting' and v_ahead is null then
+    select count(*)::integer into v_ahead from app_public.queue_entries e
+     where e.queue_id = (entry).queue_id and e.status = 'waiting' and e.joined_seq < (entry).joined_seq;
+  end if;
+  v_view.entry_token := (entry).entry_token;
+  v_view.status := (entry).status;
+  v_view.ticket_number := (entry).ticket_number;
+  if (entry).status = 'waiting' then
+    v_view.position := v_ahead + 1;
+    v_view.people_ahead := v_ahead;
+    v_view.estimated_wait_minutes :=
+      app_private.wait_minutes(v_ahead, coalesce(service_seconds, app_private.queue_service_seconds(v_queue.id)));
+  end if;
+  v_view.client_name := (entry).client_name;
+  v_view.business_name := v_business.name;
+  v_view.queue_name := v_queue.name;
+  v_view.language := v_business.language;
+  v_view.custom_message := v_business.custom_message;
+  v_view.joined_at := (entry).joined_at;
+  v_view.called_at := (entry).called_at;
+  if (entry).status = 'called' then
+    v_view.call_expires_at := (entry).called_at + make_interval(mins => v_queue.client_timeout_minutes);
+  end if;
+  return v_view;
+end;
+$$;
+
+create or replace function app_public.join_queue(qr_token text, phone text, client_name text default null)
+  returns app_public.customer_entry
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public
+as $$
+declare
+  v_queue app_public.queues;
+  v_business app_public.businesses;
+  v_phone text;
+  v_name text := nullif(btrim(join_queue.client_name), '');
+  v_waiting integer;
+  v_service numeric;
+  v_entry app_public.queue_entries;
+begin
+  -- Anyone may join (anonymous or signed in): the QR token is the credential.
+  -- The queue lock makes the capacity and duplicate checks below exact under
+  -- concurrent joins.
+  select q.* into v_queue from app_public.queues q where q.qr_code_token = join_queue.qr_token
+     for no key update;
+  if not found then
+    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+  end if;
+  select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
+
+  if not app_private.business_accepts_customers(v_business.id) then
+    perform app_private.queue_error('BUSINESS_SUSPENDED', v_business.language);
+  end if;
+  if not v_queue.is_queue_active then
+    perform app_private.queue_error('QUEUE_CLOSED', v_business.language);
+  end if;
+  if v_queue.is_queue_paused then
+    perform app_private.queue_error('QUEUE_PAUSED', v_business.language);
+  end if;
+  v_phone := app_hidden.phone_to_e164(join_queue.phone, v_business.country);
+  if v_phone is null then
+    perform app_private.queue_error('INVALID_PHONE', v_business.language);
+  end if;
+  if length(v_name) > 100 then
+    perform app_private.queue_error('INVALID_NAME', v_business.language);
+  end if;
+  if exists (select 1 from app_public.queue_entries e
+              where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
+    perform app_private.queue_error('ALREADY_IN_QUEUE', v_business.language);
+  end if;
+  v_waiting := app_private.waiting_count(v_queue.id);
+  if v_waiting >= v_queue.max_queue_size then
+    perform app_private.queue_error('QUEUE_FULL', v_business.language);
+  end if;
+
+  v_service := app_private.queue_service_seconds(v_queue.id);
+  insert into app_public.queue_entries (
+    queue_id, business_id, user_id, phone, client_name, ticket_day, ticket_number,
+    quoted_wait_minutes, position_at_join)
+  select v_queue.id, v_queue.business_id, v_queue.user_id, v_phone, v_name, d.day,
+    coalesce((select max(e.ticket_number) from app_public.queue_entries e
+               where e.queue_id = v_queue.id and e.ticket_day = d.day), 0) + 1,
+    app_private.wait_minutes(v_waiting, v_service),
+    v_waiting + 1
+    from (select app_private.local_date(v_business.country) as day) d
+  returning * into v_entry;
+
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_joined', 'customer', null, v_waiting + 1);
+  return app_private.customer_view(v_entry, v_waiting, v_service);
+end;
+$$;
+
+comment on function app_public.join_queue(text, text, text) is
+  E'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), INVALID_PHONE, NOT_FOUND.';
+
+create or replace function app_public.entry_status(entry_token text) returns app_public.customer_entry
+  language plpgsql stable security definer
+  set search_path to pg_catalog, public
+as $$
+declare
+  v_entry app_public.queue_entries;
+begin
+  -- The secret token is the only credential: it shows that one entry.
+  select e.* into v_entry from app_public.queue_entries e where e.entry_token = entry_status.entry_token;
+  if not found then
+    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  return app_private.customer_view(v_entry);
+end;
+$$;
+
+comment on function app_public.entry_status(text) is
+  'A customer''s own place (status, position, estimate) from their secret entry token.';
+
+create or replace function app_public.cancel_entry(entry_token text) returns app_public.customer_entry
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public
+as $$
+declare
+  v_entry app_public.queue_entries;
+  v_queue app_public.queues;
+  v_lang text;
+  v_was_called boolean;
+begin
+  select e.* into v_entry from app_public.queue_entries e where e.entry_token = cancel_entry.entry_token;
+  if not found then
+    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  -- Queue first, then the entry: the one lock order of the engine.
+  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
+  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_lang := app_private.business_language(v_entry.business_id);
+  if v_entry.status not in ('waiting', 'called') then
+    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+  end if;
+  v_was_called := v_entry.status = 'called';
+  update app_public.queue_entries e set status = 'cancelled', cancelled_at = now()
+   where e.id = v_entry.id
+  returning e.* into v_entry;
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_cancelled', 'customer', null,
+    app_private.waiting_count(v_queue.id));
+  if v_was_called then
+    perform app_private.cancel_entry_timeout(v_entry.id);
+  end if;
+  return app_private.customer_view(v_entry);
+end;
+$$;
+
+comment on function app_public.cancel_entry(text) is
+  'Gives up a place (waiting or called) with the secret entry token. INVALID_TRANSITION once served, missed or cancelled.';
+
+create or replace function app_public.queue_status(qr_token text) returns app_public.queue_public_status
+  language plpgsql stable security definer
+  set search_path to pg_catalog, public
+as $$
+declare
+  v_queue app_public.queues;
+  v_business app_public.businesses;
+  v_status app_public.queue_public_status;
+  v_accepts boolean;
+begin
+  -- The QR token is the credential; only counts are shown, never entries.
+  select q.* into v_queue from app_public.queues q where q.qr_code_token = queue_status.qr_token;
+  if not found then
+    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+  end if;
+  select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
+  v_accepts := app_private.business_accepts_customers(v_business.id);
+  v_status.business_name := v_business.name;
+  v_status.queue_name := v_queue.name;
+  v_status.language := v_business.language;
+  v_status.custom_message := v_business.custom_message;
+  -- A suspended business shows as closed: the reason is the merchant's business.
+  v_status.is_open := v_queue.is_queue_active and v_accepts;
+  v_status.is_paused := v_queue.is_queue_paused;
+  v_status.waiting_count := app_private.waiting_count(v_queue.id);
+  v_status.max_queue_size := v_queue.max_queue_size;
+  v_status.is_full := v_status.waiting_count >= v_queue.max_queue_size;
+  v_status.can_join := v_status.is_open and not v_status.is_paused and not v_status.is_full;
+  v_status.estimated_wait_minutes :=
+    app_private.wait_minutes(v_status.waiting_count, app_private.queue_service_seconds(v_queue.id));
+  return v_status;
+end;
+$$;
+
+comment on function app_public.queue_status(text) is
+  'The public status of a queue from its QR token: open, paused, full, how many wait and the wait of a newcomer.';
+
+grant execute on function
+  app_public.join_queue(text, text, text),
+  app_public.entry_status(text),
+  app_public.cancel_entry(text),
+  app_public.queue_status(text)
+  to waitify_anonymous;
+

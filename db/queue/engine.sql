@@ -1,0 +1,304 @@
+-- Why a transition is refused, in the business's language.
+create or replace function app_private.transition_detail(status text, lang text) returns text
+  language sql immutable parallel safe
+  set search_path to pg_catalog
+as $$
+  select case when lang = 'en' then
+    case status
+      when 'waiting' then 'the customer has not been called'
+      when 'called' then 'the customer has been called'
+      when 'served' then 'the customer has already been served'
+      when 'missed' then 'the customer has been marked missed'
+      when 'cancelled' then 'this place has been cancelled'
+      when 'closed' then 'the queue is closed'
+      else status end
+  else
+    case status
+      when 'waiting' then 'le client n''a pas encore été appelé'
+      when 'called' then 'le client a déjà été appelé'
+      when 'served' then 'le client a déjà été servi'
+      when 'missed' then 'le client a été marqué absent'
+      when 'cancelled' then 'cette inscription est annulée'
+      when 'closed' then 'la file d''attente est fermée'
+      else status end
+  end;
+$$;
+
+-- Customers may join when the business is active and its owner's account is
+-- active and not suspended/cancelled (BUSINESS_SUSPENDED, 4004).
+create or replace function app_private.business_accepts_customers(business_id uuid) returns boolean
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+begin
+  return coalesce((
+    select b.is_active and u.is_active and u.subscription_status not in ('suspended', 'cancelled')
+      from app_public.businesses b
+      join app_public.users u on u.id = b.user_id
+     where b.id = business_accepts_customers.business_id
+  ), false);
+end;
+$$;
+
+-- "Today" for ticket numbers, in the business's country.
+create or replace function app_private.local_date(country text) returns date
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+begin
+  return (now() at time zone case country when 'SN' then 'Africa/Dakar' else 'Europe/Paris' end)::date;
+end;
+$$;
+
+create or replace function app_private.waiting_count(queue_id uuid) returns integer
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+begin
+  return (select count(*)::integer from app_public.queue_entries e
+           where e.queue_id = waiting_count.queue_id and e.status = 'waiting');
+end;
+$$;
+
+-- Seconds per customer for the estimates of one queue. Learned: the mean of
+-- the last 20 actual service times of the last 12 hours once there are at
+-- least 3 (fewer is noise); before that the queue's configured average; the
+-- business type's default (system_configs.default_service_times) if a queue
+-- had none; 15 minutes as the last resort.
+create or replace function app_private.queue_service_seconds(queue_id uuid) returns numeric
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+begin
+  return (
+  with recent as (
+    select e.actual_service_time
+      from app_public.queue_entries e
+     where e.queue_id = queue_service_seconds.queue_id
+       and e.status = 'served'
+       and e.served_at > now() - interval '12 hours'
+       and e.actual_service_time is not null
+     order by e.served_at desc
+     limit 20
+  ), learned as (
+    select avg(actual_service_time) as seconds from recent having count(*) >= 3
+  )
+  select coalesce(
+    (select seconds from learned),
+    q.average_service_time::numeric,
+    (select (c.value::jsonb ->> b.business_type::text)::numeric
+       from app_public.system_configs c where c.key = 'default_service_times'),
+    900)
+    from app_public.queues q
+    join app_public.businesses b on b.id = q.business_id
+   where q.id = queue_service_seconds.queue_id);
+end;
+$$;
+
+-- Minutes of wait for someone with `ahead` people in front of them.
+create or replace function app_private.wait_minutes(ahead integer, service_seconds numeric) returns integer
+  language plpgsql immutable parallel safe
+  set search_path to pg_catalog
+as $$
+begin
+  return ceil(greatest(ahead, 0) * service_seconds / 60.0)::integer;
+end;
+$$;
+
+create or replace function app_private.log_queue_event(
+  queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer
+) returns void
+  language plpgsql volatile
+  set search_path to pg_catalog
+as $$
+begin
+  insert into app_public.queue_events (queue_id, business_id, user_id, entry_id, event_type, actor, actor_user_id, waiting_count)
+  values ((queue).id, (queue).business_id, (queue).user_id, log_queue_event.entry_id, log_queue_event.event_type,
+          log_queue_event.actor, log_queue_event.actor_user_id, log_queue_event.waiting_count);
+end;
+$$;
+
+-- The queue of the signed-in merchant, locked for a change. Someone else's
+-- queue is NOT_FOUND, like a queue that does not exist: no existence leak.
+create or replace function app_private.lock_merchant_queue(queue_id uuid) returns app_public.queues
+  language plpgsql volatile
+  set search_path to pg_catalog
+as $$
+declare
+  v_user uuid := app_public.current_user_id();
+  v_queue app_public.queues;
+begin
+  if v_user is null then
+    perform app_private.queue_error('UNAUTHENTICATED', 'fr');
+  end if;
+  select q.* into v_queue from app_public.queues q
+   where q.id = lock_merchant_queue.queue_id and q.user_id = v_user
+     for no key update;
+  if not found then
+    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+  end if;
+  return v_queue;
+end;
+$$;
+
+create or replace function app_private.business_language(business_id uuid) returns text
+  language plpgsql stable
+  set search_path to pg_catalog
+as $$
+begin
+  return coalesce((select b.language from app_public.businesses b where b.id = business_language.business_id), 'fr');
+end;
+$$;
+
+-- The timeout of a called customer: a graphile-worker job at run_at, one per
+-- entry (job_key), so rescheduling replaces it. plpgsql, so the body is only
+-- resolved when it runs (graphile_worker's schema is installed outside these
+-- migrations, by db/install-worker-schema.ts). SECURITY DEFINER: the owner
+-- owns graphile_worker; callers are our own functions (app_private is out of
+-- reach of the request roles).
+create or replace function app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamptz) returns void
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public
+as $$
+begin
+  perform graphile_worker.add_job(
+    'queue_timeout',
+    json_build_object('entry_id', p_entry_id),
+    run_at => p_run_at,
+    max_attempts => 10,
+    job_key => 'queue_timeout:' || p_entry_id::text
+  );
+end;
+$$;
+
+-- Served, missed or cancelled before the timeout: drop the job (if it is
+-- already running, it finds the entry no longer 'called' and does nothing).
+create or replace function app_private.cancel_entry_timeout(p_entry_id uuid) returns void
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public
+as $$
+begin
+  perform graphile_worker.remove_job('queue_timeout:' || p_entry_id::text);
+end;
+$$;
+
+-- Calls the first waiting entry of a locked queue (or returns null when
+-- nobody waits): status, event, timeout job. Used by call_next and by the
+-- timeout's auto-advance.
+create or replace function app_private.call_first_waiting(
+  queue app_public.queues, actor text, actor_user_id uuid
+) returns app_public.queue_entries
+  language plpgsql volatile
+  set search_path to pg_catalog
+as $$
+declare
+  v_entry app_public.queue_entries;
+begin
+  -- Plain FOR UPDATE, not SKIP LOCKED: the queue lock already serialises the
+  -- desks, and skipping a row that something else (an SMS counter update)
+  -- holds for a moment would call customers out of order.
+  select e.* into v_entry from app_public.queue_entries e
+   where e.queue_id = (queue).id and e.status = 'waiting'
+   order by e.joined_seq
+   limit 1
+     for update;
+  if not found then
+    return null;
+  end if;
+  update app_public.queue_entries e set status = 'called', called_at = now()
+   where e.id = v_entry.id
+  returning e.* into v_entry;
+  perform app_private.log_queue_event(queue, v_entry.id, 'entry_called', actor, actor_user_id,
+    app_private.waiting_count((queue).id));
+  perform app_private.schedule_entry_timeout(v_entry.id,
+    v_entry.called_at + make_interval(mins => (queue).client_timeout_minutes));
+  return v_entry;
+end;
+$$;
+
+-- The entry of the signed-in merchant and its queue, locked in the engine's
+-- order (queue, then entry); NOT_FOUND when it is not theirs.
+create or replace function app_private.lock_merchant_entry(entry_id uuid, out queue app_public.queues, out entry app_public.queue_entries)
+  language plpgsql volatile
+  set search_path to pg_catalog
+as $$
+declare
+  v_queue_id uuid;
+begin
+  select e.queue_id into v_queue_id from app_public.queue_entries e
+   where e.id = lock_merchant_entry.entry_id and e.user_id = app_public.current_user_id();
+  if not found then
+    if app_public.current_user_id() is null then
+      perform app_private.queue_error('UNAUTHENTICATED', 'fr');
+    end if;
+    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  queue := app_private.lock_merchant_queue(v_queue_id);
+  select e.* into entry from app_public.queue_entries e where e.id = lock_merchant_entry.entry_id for update;
+end;
+$$;
+
+-- Ends a called entry as served or missed (by the merchant).
+create or replace function app_private.finish_called_entry(entry_id uuid, outcome text) returns app_public.queue_entries
+  language plpgsql volatile
+  set search_path to pg_catalog
+as $$
+declare
+  v_locked record := app_private.lock_merchant_entry(finish_called_entry.entry_id);
+  v_queue app_public.queues := v_locked.queue;
+  v_entry app_public.queue_entries := v_locked.entry;
+  v_lang text;
+begin
+  if v_entry.status <> 'called' then
+    v_lang := app_private.business_language(v_entry.business_id);
+    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+  end if;
+  if outcome = 'served' then
+    update app_public.queue_entries e
+       set status = 'served', served_at = now(),
+           actual_service_time = greatest(0, round(extract(epoch from now() - e.called_at)))::integer
+     where e.id = v_entry.id
+    returning e.* into v_entry;
+  else
+    update app_public.queue_entries e set status = 'missed', missed_at = now()
+     where e.id = v_entry.id
+    returning e.* into v_entry;
+  end if;
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_' || outcome, 'merchant', app_public.current_user_id(),
+    app_private.waiting_count(v_queue.id));
+  perform app_private.cancel_entry_timeout(v_entry.id);
+  return v_entry;
+end;
+$$;
+
+-- 2. pause_queue and resume_queue were the same function but for the flag and
+--    the event: one private helper now holds the rule.
+create or replace function app_private.set_queue_paused(queue_id uuid, paused boolean) returns app_public.queues
+  language plpgsql volatile
+  set search_path to pg_catalog, public
+as $$
+declare
+  v_queue app_public.queues := app_private.lock_merchant_queue(set_queue_paused.queue_id);
+  v_lang text;
+begin
+  -- Pausing or resuming a closed queue makes no sense; repeating the current
+  -- state is a no-op that logs nothing (a double click is harmless).
+  if not v_queue.is_queue_active then
+    v_lang := app_private.business_language(v_queue.business_id);
+    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail('closed', v_lang));
+  end if;
+  if v_queue.is_queue_paused = paused then
+    return v_queue;
+  end if;
+  update app_public.queues q set is_queue_paused = paused where q.id = v_queue.id returning q.* into v_queue;
+  perform app_private.log_queue_event(v_queue, null, case when paused then 'queue_paused' else 'queue_resumed' end,
+    'merchant', app_public.current_user_id(), app_private.waiting_count(v_queue.id));
+  return v_queue;
+end;
+$$;
+
+comment on function app_private.set_queue_paused(uuid, boolean) is
+  'pause_queue / resume_queue: the signed-in merchant''s queue (NOT_FOUND otherwise), open, paused or not.';
+
+revoke all on function app_private.set_queue_paused(uuid, boolean) from public;
+

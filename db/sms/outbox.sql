@@ -1,0 +1,123 @@
+-- The outbox: records one SMS for an entry and enqueues its send_sms job in
+-- the caller's transaction, so a rolled-back change sends nothing and a
+-- committed one is never forgotten. Returns the sms_logs id, or null when
+-- nothing is to be sent: SMS turned off by the business, this type already
+-- recorded for the entry, or the entry's cap of 5 reached.
+-- SECURITY DEFINER: called from triggers that fire in a customer's or a
+-- merchant's request; EXECUTE is granted to nobody (the committed migration
+-- revokes it from PUBLIC), and the body refuses any direct call but the
+-- owner's.
+create or replace function app_private.enqueue_sms(entry_id uuid, message_type text) returns uuid
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public, app_public, app_private
+as $$
+declare
+  e app_public.queue_entries;
+  b app_public.businesses;
+  log_id uuid;
+  attempts_allowed integer;
+begin
+  if pg_trigger_depth() = 0 and session_user <> current_user
+     and not (select rolsuper from pg_roles where rolname = session_user) then
+    raise exception using errcode = 'WTFRB', message = 'enqueue_sms is internal';
+  end if;
+  select * into e from app_public.queue_entries where id = enqueue_sms.entry_id;
+  if not found then
+    return null;
+  end if;
+  select * into b from app_public.businesses where id = e.business_id;
+  if not coalesce(b.sms_notifications_enabled, false) then
+    -- The customer's status page still shows the change; only the SMS is skipped.
+    return null;
+  end if;
+  -- Five types, one of each: the cap is also structural, this keeps it explicit.
+  if (select count(*) from app_public.sms_logs l where l.queue_entry_id = e.id) >= 5 then
+    return null;
+  end if;
+  insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content)
+    values (e.business_id, e.user_id, e.id, e.phone, enqueue_sms.message_type,
+            app_private.render_sms(e, b, enqueue_sms.message_type))
+    on conflict on constraint sms_logs_one_per_type do nothing
+    returning id into log_id;
+  if log_id is null then
+    return null;
+  end if;
+  select value::integer into attempts_allowed from app_public.system_configs where key = 'sms_max_attempts';
+  -- Keyed by the log id: adding the same log twice never makes two jobs.
+  perform graphile_worker.add_job(
+    'send_sms',
+    json_build_object('sms_log_id', log_id),
+    max_attempts := coalesce(attempts_allowed, 6),
+    job_key := 'sms:' || log_id
+  );
+  return log_id;
+end;
+$$;
+
+-- SMS notifications, part 3: which queue events text whom. The queue engine
+-- (200-*.sql) appends one app_public.queue_events row per change in the
+-- change's own transaction; these triggers turn them into sms_logs rows and
+-- send_sms jobs in that same transaction (the transactional outbox).
+
+-- One message per entry event: joined → confirmation, called → your_turn,
+-- missed → missed, cancelled (by the customer, or by closing the queue) →
+-- cancelled. SECURITY DEFINER: the event is inserted by a customer's or a
+-- merchant's request, which may not read sms_logs nor enqueue jobs itself.
+-- A trigger function cannot be called directly, which is the caller check.
+create or replace function app_private.tg_queue_events__sms() returns trigger
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public, app_public, app_private
+as $$
+begin
+  if new.entry_id is not null then
+    case new.event_type
+      when 'entry_joined' then perform app_private.enqueue_sms(new.entry_id, 'confirmation');
+      when 'entry_called' then perform app_private.enqueue_sms(new.entry_id, 'your_turn');
+      when 'entry_missed' then perform app_private.enqueue_sms(new.entry_id, 'missed');
+      when 'entry_cancelled' then perform app_private.enqueue_sms(new.entry_id, 'cancelled');
+      else null;
+    end case;
+  end if;
+  return null;
+end;
+$$;
+
+drop trigger if exists _300_sms on app_public.queue_events;
+
+create trigger _300_sms after insert on app_public.queue_events
+  for each row execute function app_private.tg_queue_events__sms();
+
+-- The reminder: when someone leaves the waiting set (called, cancelled,
+-- missed, served), the waiting entry that now has exactly two people ahead is
+-- told so, once, unless it joined with two or fewer ahead (its confirmation
+-- already said so). Deferred to commit so that it looks at the final state of
+-- the transaction: closing a queue cancels every waiting entry one event at a
+-- time, and must not remind people whose place is cancelled a moment later.
+-- Joins only add at the end of the line, so they never change anyone's count.
+create or replace function app_private.tg_queue_events__sms_reminder() returns trigger
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public, app_public, app_private
+as $$
+declare
+  third app_public.queue_entries;
+begin
+  select * into third
+    from app_public.queue_entries e
+    where e.queue_id = new.queue_id and e.status = 'waiting'
+    order by e.joined_seq
+    offset 2 limit 1;
+  if found and third.position_at_join > 3 then
+    perform app_private.enqueue_sms(third.id, 'reminder');
+  end if;
+  return null;
+end;
+$$;
+
+drop trigger if exists _310_sms_reminder on app_public.queue_events;
+
+create constraint trigger _310_sms_reminder after insert on app_public.queue_events
+  deferrable initially deferred
+  for each row
+  when (new.event_type in ('entry_called', 'entry_cancelled', 'entry_missed', 'entry_served'))
+  execute function app_private.tg_queue_events__sms_reminder();
+

@@ -1,0 +1,43 @@
+-- Usage for billing: SMS parts of the current user's businesses in a calendar
+-- month (UTC), counting every successful status (sent and delivered), zero for
+-- a business that sent none. Invoker's rights: RLS shows a merchant only
+-- their own businesses and logs.
+create or replace function app_public.sms_usage_by_business(month date default null)
+  returns table (business_id uuid, business_name text, messages integer, parts integer)
+  language sql stable
+  set search_path to pg_catalog, public, app_public
+as $$
+  with bounds as (
+    select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
+  )
+  select b.id, b.name, count(l.id)::integer, coalesce(sum(l.parts), 0)::integer
+    from bounds
+    cross join app_public.businesses b
+    left join app_public.sms_logs l
+      on l.business_id = b.id
+     and l.user_id = b.user_id
+     and l.status in ('sent', 'delivered')
+     and l.sent_at >= bounds.start
+     and l.sent_at < bounds.start + interval '1 month'
+    where b.user_id = (select app_public.current_user_id())
+    group by b.id, b.name, b.created_at
+    order by b.created_at, b.id;
+$$;
+
+create or replace function app_public.sms_usage_total(month date default null) returns integer
+  language sql stable
+  set search_path to pg_catalog, public, app_public
+as $$
+  select coalesce(sum(u.parts), 0)::integer from app_public.sms_usage_by_business(month) u;
+$$;
+
+comment on function app_public.sms_usage_by_business(date) is
+  'SMS messages and parts per business of the signed-in merchant for the month containing `month` (UTC; default: this month).';
+
+comment on function app_public.sms_usage_total(date) is
+  'SMS parts of all the signed-in merchant''s businesses for the month containing `month` (UTC; default: this month).';
+
+grant execute on function app_public.sms_usage_by_business(date) to waitify_merchant;
+
+grant execute on function app_public.sms_usage_total(date) to waitify_merchant;
+
