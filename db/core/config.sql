@@ -1,5 +1,6 @@
-drop trigger if exists _100_timestamps on app_public.system_configs;
+-- system_configs: the product's settings (public ones readable by anyone) and their typed reader.
 
+drop trigger if exists _100_timestamps on app_public.system_configs;
 create trigger _100_timestamps before update on app_public.system_configs
   for each row execute function app_private.tg__set_updated_at();
 
@@ -7,22 +8,18 @@ create trigger _100_timestamps before update on app_public.system_configs
 -- functions (which run as the owner) read configuration through it.
 create or replace function app_private.config_value(config_key text) returns text
   language sql stable
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   select c.value from app_public.system_configs c where c.key = config_key;
 $$;
-
 comment on function app_private.config_value(text) is
   'The value of a system_configs key, or null.';
 
 grant select on app_public.system_configs to waitify_anonymous, waitify_admin;
 
 drop policy if exists select_public on app_public.system_configs;
-
 create policy select_public on app_public.system_configs for select to waitify_anonymous
   using (is_public);
 
 drop policy if exists select_all on app_public.system_configs;
-
 create policy select_all on app_public.system_configs for select to waitify_admin using (true);
-

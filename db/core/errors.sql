@@ -1,66 +1,148 @@
--- Shared internals of the queue engine (app_private: not reachable by the
--- request roles; called from the SECURITY DEFINER functions of 230–250).
--- The helpers on the hot path are plpgsql rather than SQL: PostgreSQL < 18
--- plans a non-inlined SQL function's body again on every call, plpgsql keeps
--- its plans for the session (measured: 0.4 ms → 0.05 ms per estimate).
+-- Business-rule errors: one catalogue of codes and one helper that raises them.
 --
--- Concurrency protocol: every change to a queue or its entries first locks
--- the queue row (FOR NO KEY UPDATE: it does not block the foreign-key checks
--- of inserted entries), then the entry. One order everywhere, so no
--- deadlocks; capacity, duplicate phones, ticket numbers and "call next" are
--- decided by one transaction at a time per queue while other queues run in
--- parallel.
+-- Each Waitify code has a SQLSTATE of class "WT" (ours; lib/errors.ts turns
+-- it into the GraphQL error's extensions.code and, where the product has one,
+-- extensions.number) and a message in French and in English; %s in a message
+-- is filled from the raise's arguments, in order (format()).
 
--- Business-rule errors with their SQLSTATE (lib/errors.ts maps them to
--- extensions.code / number) and a message in the business's language.
-create or replace function app_private.queue_error(code text, lang text, detail text default null) returns void
+-- The catalogue. Codes that share a SQLSTATE differ only in their message
+-- (QUEUE_PAUSED / QUEUE_PAUSED_CALL are both QUEUE_PAUSED, 4001, for clients).
+create or replace function app_hidden.error_catalog()
+  returns table (code text, sqlstate text, message_fr text, message_en text)
+  language sql immutable parallel safe
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  values
+    ('QUEUE_CLOSED', 'WT401',
+     'La file d''attente est fermée.',
+     'The queue is closed.'),
+    ('QUEUE_PAUSED', 'WT411',
+     'La file d''attente est en pause : les inscriptions reprendront bientôt.',
+     'The queue is paused: joining will resume shortly.'),
+    ('QUEUE_PAUSED_CALL', 'WT411',
+     'La file d''attente est en pause : reprenez-la pour appeler le client suivant.',
+     'The queue is paused: resume it to call the next customer.'),
+    ('QUEUE_FULL', 'WT402',
+     'La file d''attente est complète.',
+     'The queue is full.'),
+    ('ALREADY_IN_QUEUE', 'WT403',
+     'Ce numéro est déjà inscrit dans cette file d''attente.',
+     'This phone number is already in this queue.'),
+    ('BUSINESS_SUSPENDED', 'WT404',
+     'Cet établissement n''accepte pas de clients pour le moment.',
+     'This business is not accepting customers at the moment.'),
+    ('INVALID_PHONE', 'WTPHN',
+     'Numéro de téléphone invalide.',
+     'Invalid phone number.'),
+    ('INVALID_NAME', 'WTVAL',
+     'Le nom doit faire au plus 100 caractères.',
+     'The name must be at most 100 characters.'),
+    ('INVALID_TRANSITION', 'WTTRN',
+     'Action impossible : %s.',
+     'This action is not possible: %s.'),
+    ('QUEUE_NOT_FOUND', 'WTNFD',
+     'File d''attente introuvable.',
+     'Queue not found.'),
+    ('ENTRY_NOT_FOUND', 'WTNFD',
+     'Inscription introuvable.',
+     'Queue entry not found.'),
+    ('BUSINESS_NOT_FOUND', 'WTNFD',
+     'Établissement introuvable.',
+     'Business not found.'),
+    ('BUSINESS_DELETED', 'WTVAL',
+     'Cet établissement est supprimé : restaurez-le d''abord.',
+     'This business is deleted: restore it first.'),
+    ('BUSINESS_NAME_REQUIRED', 'WTVAL',
+     'Le nom de l''établissement est obligatoire.',
+     'The business name is required.'),
+    ('INVALID_OPENING_HOURS', 'WTVAL',
+     'Horaires d''ouverture invalides : %s.',
+     'Invalid opening hours: %s.'),
+    ('QUEUE_BUSINESS_FIXED', 'WTVAL',
+     'Une file ne change pas d''établissement.',
+     'A queue cannot move to another business.'),
+    ('PLAN_LIMIT', 'WTPLN',
+     'Votre forfait « %s » permet %s établissement(s) actif(s) : passez à un forfait supérieur pour en ajouter.',
+     'Your "%s" plan allows %s active business(es): upgrade your plan to add more.'),
+    ('PLAN_LIMIT_DOWNGRADE', 'WTPLN',
+     'Le forfait « %s » permet %s établissement(s) actif(s) ; vous en avez %s. Supprimez-en avant de changer de forfait.',
+     'The "%s" plan allows %s active business(es); you have %s. Delete some before changing plans.'),
+    ('UNAUTHENTICATED', 'WTUNA',
+     'Connexion requise.',
+     'You must be signed in.'),
+    ('ALREADY_SIGNED_IN', 'WTFRB',
+     'Vous êtes déjà connecté.',
+     'You are already signed in.'),
+    ('FORBIDDEN', 'WTFRB',
+     'Accès refusé.',
+     'Access denied.'),
+    ('ACCOUNT_DISABLED', 'WTFRB',
+     'Ce compte est désactivé.',
+     'This account is disabled.'),
+    ('INVALID_CREDENTIALS', 'WTCRD',
+     'Adresse e-mail ou mot de passe incorrect.',
+     'Wrong email address or password.'),
+    ('INVALID_EMAIL', 'WTVAL',
+     'Adresse e-mail invalide.',
+     'Invalid email address.'),
+    ('EMAIL_TAKEN', 'WTDUP',
+     'Un compte existe déjà avec cette adresse e-mail.',
+     'An account already exists with this email address.'),
+    ('PERSON_NAME_TOO_LONG', 'WTVAL',
+     'Le prénom et le nom ne dépassent pas 100 caractères.',
+     'First and last names are at most 100 characters.'),
+    ('PASSWORD_TOO_SHORT', 'WTVAL',
+     'Le mot de passe doit contenir au moins 8 caractères.',
+     'The password must be at least 8 characters long.'),
+    ('PASSWORD_TOO_LONG', 'WTVAL',
+     'Le mot de passe ne doit pas dépasser 72 octets.',
+     'The password must be at most 72 bytes long.'),
+    ('GOOGLE_TOKEN_INVALID', 'WTCRD',
+     'Jeton Google invalide.',
+     'Invalid Google token.'),
+    ('GOOGLE_EMAIL_UNVERIFIED', 'WTCRD',
+     'Adresse e-mail Google non vérifiée.',
+     'The Google email address is not verified.'),
+    ('GOOGLE_ACCOUNT_MISMATCH', 'WTCRD',
+     'Ce compte est lié à un autre compte Google.',
+     'This account is linked to another Google account.'),
+    ('INTERNAL_ONLY', 'WTFRB',
+     'Fonction interne : appel refusé.',
+     'Internal function: call refused.');
+$$;
+comment on function app_hidden.error_catalog() is
+  'Every Waitify error code: its SQLSTATE and its message in French and English (%s filled by raise_error''s args).';
+grant execute on function app_hidden.error_catalog() to waitify_anonymous, waitify_merchant, waitify_admin;
+
+-- Raises a code from the catalogue. The caller passes the language of the
+-- business concerned when there is one; otherwise French, the product's
+-- default (accounts have no language of their own).
+--
+-- In app_hidden, not app_private: SECURITY INVOKER functions and triggers
+-- that run as a request role (normalize_phone for anonymous, the business
+-- validation trigger for a merchant) raise through it too. It only raises.
+create or replace function app_hidden.raise_error(code text, lang text default null, variadic args text[] default '{}')
+  returns void
   language plpgsql volatile
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  v_state text;
-  v_fr text;
-  v_en text;
+  v_error record;
 begin
-  case code
-    when 'QUEUE_CLOSED' then
-      v_state := 'WT401'; v_fr := 'La file d''attente est fermée.'; v_en := 'The queue is closed.';
-    when 'QUEUE_PAUSED' then
-      v_state := 'WT411';
-      v_fr := 'La file d''attente est en pause : les inscriptions reprendront bientôt.';
-      v_en := 'The queue is paused: joining will resume shortly.';
-    when 'QUEUE_PAUSED_CALL' then
-      v_state := 'WT411';
-      v_fr := 'La file d''attente est en pause : reprenez-la pour appeler le client suivant.';
-      v_en := 'The queue is paused: resume it to call the next customer.';
-    when 'QUEUE_FULL' then
-      v_state := 'WT402'; v_fr := 'La file d''attente est complète.'; v_en := 'The queue is full.';
-    when 'ALREADY_IN_QUEUE' then
-      v_state := 'WT403';
-      v_fr := 'Ce numéro est déjà inscrit dans cette file d''attente.';
-      v_en := 'This phone number is already in this queue.';
-    when 'BUSINESS_SUSPENDED' then
-      v_state := 'WT404';
-      v_fr := 'Cet établissement n''accepte pas de clients pour le moment.';
-      v_en := 'This business is not accepting customers at the moment.';
-    when 'INVALID_PHONE' then
-      v_state := 'WTPHN'; v_fr := 'Numéro de téléphone invalide.'; v_en := 'Invalid phone number.';
-    when 'INVALID_NAME' then
-      v_state := 'WTVAL'; v_fr := 'Le nom doit faire au plus 100 caractères.'; v_en := 'The name must be at most 100 characters.';
-    when 'INVALID_TRANSITION' then
-      v_state := 'WTTRN';
-      v_fr := format('Action impossible : %s.', coalesce(detail, 'état actuel'));
-      v_en := format('This action is not possible: %s.', coalesce(detail, 'current state'));
-    when 'QUEUE_NOT_FOUND' then
-      v_state := 'WTNFD'; v_fr := 'File d''attente introuvable.'; v_en := 'Queue not found.';
-    when 'ENTRY_NOT_FOUND' then
-      v_state := 'WTNFD'; v_fr := 'Inscription introuvable.'; v_en := 'Queue entry not found.';
-    when 'UNAUTHENTICATED' then
-      v_state := 'WTUNA'; v_fr := 'Connexion requise.'; v_en := 'You must be signed in.';
-    else
-      raise exception 'unknown queue error code %', code;
-  end case;
-  raise exception using errcode = v_state, message = case when lang = 'en' then v_en else v_fr end;
+  select c.* into v_error from app_hidden.error_catalog() c where c.code = raise_error.code;
+  if not found then
+    -- A typo in a caller must not pass for a business rule.
+    raise exception 'app_hidden.raise_error: unknown code %', code;
+  end if;
+  -- INVALID_TRANSITION says why (app_private.transition_detail); a generic reason otherwise.
+  if code = 'INVALID_TRANSITION' and coalesce(cardinality(args), 0) = 0 then
+    args := array[case when lang = 'en' then 'current state' else 'état actuel' end];
+  end if;
+  raise exception using
+    errcode = v_error.sqlstate,
+    message = format(case when lang = 'en' then v_error.message_en else v_error.message_fr end, variadic args);
 end;
 $$;
-
+comment on function app_hidden.raise_error(text, text, text[]) is
+  'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
+grant execute on function app_hidden.raise_error(text, text, text[]) to waitify_anonymous, waitify_merchant, waitify_admin;

@@ -1,10 +1,10 @@
-drop trigger if exists _100_timestamps on app_public.users;
+-- Merchant accounts: the users table's access rules, sign-up, sign-in, the session token.
 
+drop trigger if exists _100_timestamps on app_public.users;
 create trigger _100_timestamps before update on app_public.users
   for each row execute function app_private.tg__set_updated_at();
 
 drop trigger if exists _100_timestamps on app_private.user_secrets;
-
 create trigger _100_timestamps before update on app_private.user_secrets
   for each row execute function app_private.tg__set_updated_at();
 
@@ -26,18 +26,15 @@ grant select on app_public.users to waitify_merchant, waitify_admin;
 grant update (first_name, last_name, phone_number, profile_picture) on app_public.users to waitify_merchant;
 
 drop policy if exists select_own on app_public.users;
-
 create policy select_own on app_public.users for select to waitify_merchant
   using (id = (select app_public.current_user_id()));
 
 drop policy if exists update_own on app_public.users;
-
 create policy update_own on app_public.users for update to waitify_merchant
   using (id = (select app_public.current_user_id()))
   with check (id = (select app_public.current_user_id()));
 
 drop policy if exists select_all on app_public.users;
-
 create policy select_all on app_public.users for select to waitify_admin using (true);
 
 -- Secrets: no grant to any request role, RLS on and no policy (deny all);
@@ -47,7 +44,7 @@ revoke all on app_private.user_secrets from waitify_anonymous, waitify_merchant,
 -- Profile phone numbers are stored in E.164 (France by default).
 create or replace function app_private.tg_users__normalize() returns trigger
   language plpgsql volatile
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   new.phone_number := app_hidden.normalize_e164(new.phone_number, 'FR');
@@ -56,17 +53,16 @@ end;
 $$;
 
 drop trigger if exists _200_normalize on app_public.users;
-
 create trigger _200_normalize before insert or update of phone_number on app_public.users
   for each row execute function app_private.tg_users__normalize();
 
 -- Plans: moving to a plan that allows fewer active businesses than the
 -- account has is refused. The row being updated is locked, and business
--- creation locks the same row (130-identity-businesses.sql), so the check
+-- creation locks the same row (identity/businesses.sql), so the check
 -- and a concurrent creation cannot both pass.
 create or replace function app_private.tg_users__check_plan_change() returns trigger
   language plpgsql volatile
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   plan app_public.subscription_plans;
@@ -78,17 +74,13 @@ begin
   end if;
   select count(*) into active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
   if active_count > plan.max_businesses then
-    raise exception using errcode = 'WTPLN',
-      message = format(
-        'Le forfait « %s » permet %s établissement(s) actif(s) ; vous en avez %s. Supprimez-en avant de changer de forfait.',
-        plan.name, plan.max_businesses, active_count);
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, plan.name, plan.max_businesses::text, active_count::text);
   end if;
   return new;
 end;
 $$;
 
 drop trigger if exists _300_check_plan_change on app_public.users;
-
 create trigger _300_check_plan_change before update of subscription_plan_id on app_public.users
   for each row when (new.subscription_plan_id is distinct from old.subscription_plan_id)
   execute function app_private.tg_users__check_plan_change();
@@ -102,20 +94,20 @@ create or replace function app_private.create_account(
   auth_provider text
 ) returns app_public.users
   language plpgsql volatile
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   account app_public.users;
   clean_email text := lower(btrim(coalesce(email, '')));
 begin
   if clean_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(clean_email) > 255 then
-    raise exception using errcode = 'WTVAL', message = 'Adresse e-mail invalide.';
+    perform app_hidden.raise_error('INVALID_EMAIL');
   end if;
   if length(first_name) > 100 or length(last_name) > 100 then
-    raise exception using errcode = 'WTVAL', message = 'Le prénom et le nom ne dépassent pas 100 caractères.';
+    perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
   if exists (select 1 from app_public.users u where u.email = clean_email::citext) then
-    raise exception using errcode = 'WTDUP', message = 'Un compte existe déjà avec cette adresse e-mail.';
+    perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
                                      subscription_plan_id, trial_ends_at)
@@ -132,17 +124,16 @@ begin
   return account;
 exception when unique_violation then
   -- Two sign-ups with the same address at the same moment.
-  raise exception using errcode = 'WTDUP', message = 'Un compte existe déjà avec cette adresse e-mail.';
+  perform app_hidden.raise_error('EMAIL_TAKEN');
 end;
 $$;
-
 comment on function app_private.create_account(text, text, text, text) is
   'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
 
 -- The session token of an account that just proved who it is.
 create or replace function app_private.session_for(account app_public.users) returns app_public.jwt_token
   language sql stable
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
 $$;
@@ -155,7 +146,7 @@ create or replace function app_public.register(
   last_name text default null
 ) returns app_public.jwt_token
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   account app_public.users;
@@ -163,14 +154,14 @@ begin
   -- Caller: anyone not signed in (signing up is the public door; a signed-in
   -- merchant has an account already).
   if app_public.current_user_id() is not null then
-    raise exception using errcode = 'WTFRB', message = 'Vous êtes déjà connecté.';
+    perform app_hidden.raise_error('ALREADY_SIGNED_IN');
   end if;
   if password is null or length(password) < 8 then
-    raise exception using errcode = 'WTVAL', message = 'Le mot de passe doit contenir au moins 8 caractères.';
+    perform app_hidden.raise_error('PASSWORD_TOO_SHORT');
   end if;
   -- bcrypt reads at most 72 bytes: refuse rather than silently ignore the rest.
   if octet_length(password) > 72 then
-    raise exception using errcode = 'WTVAL', message = 'Le mot de passe ne doit pas dépasser 72 octets.';
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG');
   end if;
   account := app_private.create_account(email, first_name, last_name, 'password');
   insert into app_private.user_secrets (user_id, password_hash)
@@ -179,10 +170,8 @@ begin
   return app_private.session_for(account);
 end;
 $$;
-
 comment on function app_public.register(text, text, text, text) is
   E'@resultFieldName jwtToken\nCreates a merchant account (14-day trial on the basic plan) and returns its session token.';
-
 grant execute on function app_public.register(text, text, text, text) to waitify_anonymous;
 
 -- authenticate(email, password) → a session token. A wrong password and an
@@ -190,7 +179,7 @@ grant execute on function app_public.register(text, text, text, text) to waitify
 -- neither the answer nor its timing tells which addresses have accounts.
 create or replace function app_public.authenticate(email text, password text) returns app_public.jwt_token
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   account app_public.users;
@@ -204,19 +193,18 @@ begin
   -- The same bcrypt work whether or not there is a hash to compare with.
   if stored_hash is null or password is null then
     perform crypt(coalesce(password, ''), gen_salt('bf', 10));
-    raise exception using errcode = 'WTCRD', message = 'Adresse e-mail ou mot de passe incorrect.';
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
   if crypt(password, stored_hash) <> stored_hash then
-    raise exception using errcode = 'WTCRD', message = 'Adresse e-mail ou mot de passe incorrect.';
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
   if not account.is_active then
-    raise exception using errcode = 'WTFRB', message = 'Ce compte est désactivé.';
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
   update app_public.users u set last_login = now() where u.id = account.id;
   return app_private.session_for(account);
 end;
 $$;
-
 comment on function app_public.authenticate(text, text) is
   E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
 
@@ -226,12 +214,9 @@ grant execute on function app_public.authenticate(text, text) to waitify_anonymo
 -- SECURITY INVOKER: row-level security already limits it to one's own row.
 create or replace function app_public.current_user() returns app_public.users
   language sql stable
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   select u.* from app_public.users u where u.id = app_public.current_user_id();
 $$;
-
 comment on function app_public.current_user() is 'The signed-in merchant account.';
-
 grant execute on function app_public.current_user() to waitify_merchant, waitify_admin;
-

@@ -1,5 +1,6 @@
-drop trigger if exists _100_timestamps on app_public.businesses;
+-- Businesses: access, validation, the plan's limit, soft delete and restore.
 
+drop trigger if exists _100_timestamps on app_public.businesses;
 create trigger _100_timestamps before update on app_public.businesses
   for each row execute function app_private.tg__set_updated_at();
 
@@ -8,7 +9,7 @@ create trigger _100_timestamps before update on app_public.businesses
 -- the trigger can say it in the error message.
 create or replace function app_hidden.opening_hours_problem(hours jsonb) returns text
   language plpgsql immutable parallel safe
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   day_name text;
@@ -50,10 +51,8 @@ begin
   return null;
 end;
 $$;
-
 comment on function app_hidden.opening_hours_problem(jsonb) is
   'Null when the opening hours JSON is valid, else what is wrong (French).';
-
 grant execute on function app_hidden.opening_hours_problem(jsonb) to waitify_anonymous, waitify_merchant, waitify_admin;
 
 -- Soft-deleted businesses stay readable by id (to be restored) but the default
@@ -86,30 +85,26 @@ grant update (name, business_type, phone_number, address, city, zip_code, countr
   on app_public.businesses to waitify_merchant;
 
 drop policy if exists select_own on app_public.businesses;
-
 create policy select_own on app_public.businesses for select to waitify_merchant
   using (user_id = (select app_public.current_user_id()));
 
 drop policy if exists insert_own on app_public.businesses;
-
 create policy insert_own on app_public.businesses for insert to waitify_merchant
   with check (user_id = (select app_public.current_user_id()));
 
 drop policy if exists update_own on app_public.businesses;
-
 create policy update_own on app_public.businesses for update to waitify_merchant
   using (user_id = (select app_public.current_user_id()))
   with check (user_id = (select app_public.current_user_id()));
 
 drop policy if exists select_all on app_public.businesses;
-
 create policy select_all on app_public.businesses for select to waitify_admin using (true);
 
 -- Validation with messages a merchant can act on (CHECKs would only say
 -- "out of range"): phone in E.164 for the business's country, opening hours.
 create or replace function app_private.tg_businesses__validate() returns trigger
   language plpgsql volatile
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   problem text;
@@ -117,10 +112,10 @@ begin
   new.phone_number := app_hidden.normalize_e164(new.phone_number, new.country);
   problem := app_hidden.opening_hours_problem(new.opening_hours);
   if problem is not null then
-    raise exception using errcode = 'WTVAL', message = 'Horaires d''ouverture invalides : ' || problem || '.';
+    perform app_hidden.raise_error('INVALID_OPENING_HOURS', new.language, problem);
   end if;
   if new.name is null or btrim(new.name) = '' then
-    raise exception using errcode = 'WTVAL', message = 'Le nom de l''établissement est obligatoire.';
+    perform app_hidden.raise_error('BUSINESS_NAME_REQUIRED', new.language);
   end if;
   new.name := btrim(new.name);
   return new;
@@ -128,7 +123,6 @@ end;
 $$;
 
 drop trigger if exists _200_validate on app_public.businesses;
-
 create trigger _200_validate before insert or update on app_public.businesses
   for each row execute function app_private.tg_businesses__validate();
 
@@ -139,12 +133,13 @@ create trigger _200_validate before insert or update on app_public.businesses
 -- lock or read plan data itself; the trigger acts on NEW.user_id only.
 create or replace function app_private.tg_businesses__enforce_plan_limit() returns trigger
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   plan app_public.subscription_plans;
   active_count integer;
 begin
+  -- Caller: a trigger (never called directly); it acts on NEW.user_id, which the insert policy ties to the session.
   perform 1 from app_public.users u where u.id = new.user_id for update;
   select p.* into plan
   from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
@@ -156,23 +151,18 @@ begin
   from app_public.businesses b
   where b.user_id = new.user_id and b.is_active and b.id <> new.id;
   if active_count >= plan.max_businesses then
-    raise exception using errcode = 'WTPLN',
-      message = format(
-        'Votre forfait « %s » permet %s établissement(s) actif(s) : passez à un forfait supérieur pour en ajouter.',
-        plan.name, plan.max_businesses);
+    perform app_hidden.raise_error('PLAN_LIMIT', new.language, plan.name, plan.max_businesses::text);
   end if;
   return new;
 end;
 $$;
 
 drop trigger if exists _100_enforce_plan_limit on app_public.businesses;
-
 create trigger _100_enforce_plan_limit before insert on app_public.businesses
   for each row when (new.is_active)
   execute function app_private.tg_businesses__enforce_plan_limit();
 
 drop trigger if exists _100_enforce_plan_limit_on_restore on app_public.businesses;
-
 create trigger _100_enforce_plan_limit_on_restore before update of is_active on app_public.businesses
   for each row when (new.is_active and not old.is_active)
   execute function app_private.tg_businesses__enforce_plan_limit();
@@ -182,9 +172,10 @@ create trigger _100_enforce_plan_limit_on_restore before update of is_active on 
 -- itself; the queue gets exactly the business's owner.
 create or replace function app_private.tg_businesses__create_queue() returns trigger
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
+  -- Caller: a trigger (never called directly), after the merchant's own insert passed RLS.
   insert into app_public.queues (business_id, user_id, average_service_time)
   values (new.id, new.user_id, app_private.default_service_time(new.business_type));
   return null;
@@ -192,7 +183,6 @@ end;
 $$;
 
 drop trigger if exists _900_create_queue on app_public.businesses;
-
 create trigger _900_create_queue after insert on app_public.businesses
   for each row execute function app_private.tg_businesses__create_queue();
 
@@ -201,7 +191,7 @@ create trigger _900_create_queue after insert on app_public.businesses
 create or replace function app_public.my_businesses(include_deleted boolean default false)
   returns setof app_public.businesses
   language sql stable
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   select b.*
   from app_public.businesses b
@@ -209,7 +199,6 @@ as $$
     and (b.is_active or coalesce(include_deleted, false))
   order by b.created_at, b.id;
 $$;
-
 comment on function app_public.my_businesses(boolean) is
   E'@sortable\nThe signed-in merchant''s businesses; deleted ones only with includeDeleted.';
 
@@ -224,17 +213,18 @@ grant execute on function app_public.my_businesses(boolean) to waitify_merchant;
 --    closed queue with no news.
 create or replace function app_public.delete_business(business_id uuid) returns app_public.businesses
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   business app_public.businesses;
   v_queue_id uuid;
 begin
+  -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   update app_public.businesses b set is_active = false
   where b.id = delete_business.business_id and b.user_id = app_public.current_user_id()
   returning b.* into business;
   if business.id is null then
-    raise exception using errcode = 'WTNFD', message = 'Établissement introuvable.';
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
   -- A deleted business takes no customers. close_queue checks ownership again
   -- (same caller) and locks each queue in the engine's order.
@@ -248,7 +238,6 @@ begin
   return business;
 end;
 $$;
-
 comment on function app_public.delete_business(uuid) is
   E'@resultFieldName business\nDeletes a business softly (is_active = false) and closes its queues; restoreBusiness undoes it.';
 
@@ -256,28 +245,26 @@ grant execute on function app_public.delete_business(uuid) to waitify_merchant;
 
 create or replace function app_public.restore_business(business_id uuid) returns app_public.businesses
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   business app_public.businesses;
 begin
+  -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   -- The plan limit trigger runs on this update (restoring counts as creating).
   update app_public.businesses b set is_active = true
   where b.id = restore_business.business_id and b.user_id = app_public.current_user_id()
   returning b.* into business;
   if business.id is null then
-    raise exception using errcode = 'WTNFD', message = 'Établissement introuvable.';
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
   return business;
 end;
 $$;
-
 comment on function app_public.restore_business(uuid) is
   E'@resultFieldName business\nUndoes deleteBusiness, within the plan''s limit of active businesses.';
-
 grant execute on function app_public.restore_business(uuid) to waitify_merchant;
 
 -- (id, user_id) exists for the queues' composite foreign key, not as a way to
 -- look a business up: no businessByRowIdAndUserId / update…ByRowIdAndUserId.
 comment on constraint businesses_id_user_id_key on app_public.businesses is E'@behavior -single -update -delete';
-

@@ -1,3 +1,5 @@
+-- Google sign-in: the SQL side of lib/auth/google.ts.
+
 -- Google sign-in. lib/auth/google.ts verifies the ID token (signature,
 -- audience, issuer, expiry) and calls this on the authenticator's own
 -- connection, outside any request role. It trusts its arguments, so it must
@@ -14,7 +16,7 @@ create or replace function app_private.google_sign_in(
   picture text default null
 ) returns app_public.jwt_token
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   account app_public.users;
@@ -24,17 +26,17 @@ begin
   -- Caller: only the server's own connection (no SET ROLE to a request role).
   if coalesce(current_setting('role', true), 'none') <> 'none'
      or app_public.current_user_id() is not null then
-    raise exception using errcode = 'WTFRB', message = 'Accès refusé.';
+    perform app_hidden.raise_error('FORBIDDEN');
   end if;
   if coalesce(google_id, '') = '' then
-    raise exception using errcode = 'WTCRD', message = 'Jeton Google invalide.';
+    perform app_hidden.raise_error('GOOGLE_TOKEN_INVALID');
   end if;
 
   select s.user_id into found_user_id from app_private.user_secrets s where s.google_id = google_sign_in.google_id;
   if found_user_id is null then
     -- Linking by address is only safe when Google vouches for the address.
     if not coalesce(email_verified, false) then
-      raise exception using errcode = 'WTCRD', message = 'Adresse e-mail Google non vérifiée.';
+      perform app_hidden.raise_error('GOOGLE_EMAIL_UNVERIFIED');
     end if;
     select u.id into found_user_id from app_public.users u
     where u.email = lower(btrim(coalesce(google_sign_in.email, '')))::citext
@@ -49,7 +51,7 @@ begin
     else
       select s.google_id into linked_google_id from app_private.user_secrets s where s.user_id = found_user_id;
       if linked_google_id is not null and linked_google_id <> google_sign_in.google_id then
-        raise exception using errcode = 'WTCRD', message = 'Ce compte est lié à un autre compte Google.';
+        perform app_hidden.raise_error('GOOGLE_ACCOUNT_MISMATCH');
       end if;
       insert into app_private.user_secrets (user_id, google_id) values (found_user_id, google_sign_in.google_id)
       on conflict (user_id) do update set google_id = excluded.google_id;
@@ -58,16 +60,13 @@ begin
 
   update app_public.users u set last_login = now() where u.id = found_user_id returning u.* into account;
   if not account.is_active then
-    raise exception using errcode = 'WTFRB', message = 'Ce compte est désactivé.';
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
   return app_private.session_for(account);
 end;
 $$;
-
 comment on function app_private.google_sign_in(text, text, boolean, text, text, text) is
   'Creates or links the account of a verified Google identity; returns its session token. Server only.';
 
 revoke all on function app_private.google_sign_in(text, text, boolean, text, text, text) from public;
-
 grant execute on function app_private.google_sign_in(text, text, boolean, text, text, text) to :DATABASE_AUTHENTICATOR;
-

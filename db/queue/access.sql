@@ -1,5 +1,7 @@
-drop trigger if exists _100_timestamps on app_public.queue_entries;
+-- Who sees queue entries and events: owners read their own, the admin reads all,
+-- nobody writes them but the queue functions. Never the customer's entry token.
 
+drop trigger if exists _100_timestamps on app_public.queue_entries;
 create trigger _100_timestamps before update on app_public.queue_entries
   for each row execute function app_private.tg__set_updated_at();
 
@@ -7,12 +9,10 @@ create trigger _100_timestamps before update on app_public.queue_entries
 -- customers have no table access at all: they go through join_queue /
 -- entry_status / cancel_entry / queue_status, which show only their own entry.
 drop policy if exists select_own on app_public.queue_entries;
-
 create policy select_own on app_public.queue_entries for select to waitify_merchant
   using (user_id = (select app_public.current_user_id()));
 
 drop policy if exists select_own on app_public.queue_events;
-
 create policy select_own on app_public.queue_events for select to waitify_merchant
   using (user_id = (select app_public.current_user_id()));
 
@@ -67,10 +67,7 @@ grant select (id, queue_id, business_id, user_id, phone, client_name, status, ti
 grant select on app_public.queue_events to waitify_admin;
 
 drop policy if exists select_all_admin on app_public.queue_entries;
-
 create policy select_all_admin on app_public.queue_entries for select to waitify_admin using (true);
 
 drop policy if exists select_all_admin on app_public.queue_events;
-
 create policy select_all_admin on app_public.queue_events for select to waitify_admin using (true);
-

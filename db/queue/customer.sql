@@ -1,3 +1,5 @@
+-- The customer's side: join, see and cancel one's place, see a queue before joining.
+
 comment on type app_public.customer_entry is
   'A customer''s own place in a queue: position and estimate while waiting, the deadline once called.';
 
@@ -20,7 +22,7 @@ create or replace function app_private.customer_view(
   entry app_public.queue_entries, ahead integer default null, service_seconds numeric default null)
   returns app_public.customer_entry
   language plpgsql stable
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_queue app_public.queues;
@@ -60,7 +62,7 @@ $$;
 create or replace function app_public.join_queue(qr_token text, phone text, client_name text default null)
   returns app_public.customer_entry
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_queue app_public.queues;
@@ -71,39 +73,40 @@ declare
   v_service numeric;
   v_entry app_public.queue_entries;
 begin
+  -- Caller: anyone, anonymous or signed in: the QR token is the credential.
   -- Anyone may join (anonymous or signed in): the QR token is the credential.
   -- The queue lock makes the capacity and duplicate checks below exact under
   -- concurrent joins.
   select q.* into v_queue from app_public.queues q where q.qr_code_token = join_queue.qr_token
      for no key update;
   if not found then
-    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
 
   if not app_private.business_accepts_customers(v_business.id) then
-    perform app_private.queue_error('BUSINESS_SUSPENDED', v_business.language);
+    perform app_hidden.raise_error('BUSINESS_SUSPENDED', v_business.language);
   end if;
   if not v_queue.is_queue_active then
-    perform app_private.queue_error('QUEUE_CLOSED', v_business.language);
+    perform app_hidden.raise_error('QUEUE_CLOSED', v_business.language);
   end if;
   if v_queue.is_queue_paused then
-    perform app_private.queue_error('QUEUE_PAUSED', v_business.language);
+    perform app_hidden.raise_error('QUEUE_PAUSED', v_business.language);
   end if;
   v_phone := app_hidden.phone_to_e164(join_queue.phone, v_business.country);
   if v_phone is null then
-    perform app_private.queue_error('INVALID_PHONE', v_business.language);
+    perform app_hidden.raise_error('INVALID_PHONE', v_business.language);
   end if;
   if length(v_name) > 100 then
-    perform app_private.queue_error('INVALID_NAME', v_business.language);
+    perform app_hidden.raise_error('INVALID_NAME', v_business.language);
   end if;
   if exists (select 1 from app_public.queue_entries e
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
-    perform app_private.queue_error('ALREADY_IN_QUEUE', v_business.language);
+    perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
   v_waiting := app_private.waiting_count(v_queue.id);
   if v_waiting >= v_queue.max_queue_size then
-    perform app_private.queue_error('QUEUE_FULL', v_business.language);
+    perform app_hidden.raise_error('QUEUE_FULL', v_business.language);
   end if;
 
   v_service := app_private.queue_service_seconds(v_queue.id);
@@ -122,32 +125,31 @@ begin
   return app_private.customer_view(v_entry, v_waiting, v_service);
 end;
 $$;
-
 comment on function app_public.join_queue(text, text, text) is
   E'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), INVALID_PHONE, NOT_FOUND.';
 
 create or replace function app_public.entry_status(entry_token text) returns app_public.customer_entry
   language plpgsql stable security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_entry app_public.queue_entries;
 begin
+  -- Caller: anyone holding the entry's secret token; it shows that one entry.
   -- The secret token is the only credential: it shows that one entry.
   select e.* into v_entry from app_public.queue_entries e where e.entry_token = entry_status.entry_token;
   if not found then
-    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
   end if;
   return app_private.customer_view(v_entry);
 end;
 $$;
-
 comment on function app_public.entry_status(text) is
   'A customer''s own place (status, position, estimate) from their secret entry token.';
 
 create or replace function app_public.cancel_entry(entry_token text) returns app_public.customer_entry
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_entry app_public.queue_entries;
@@ -155,16 +157,17 @@ declare
   v_lang text;
   v_was_called boolean;
 begin
+  -- Caller: anyone holding the entry's secret token; it cancels that one entry.
   select e.* into v_entry from app_public.queue_entries e where e.entry_token = cancel_entry.entry_token;
   if not found then
-    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
   end if;
   -- Queue first, then the entry: the one lock order of the engine.
   select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
   select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
   v_lang := app_private.business_language(v_entry.business_id);
   if v_entry.status not in ('waiting', 'called') then
-    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
   end if;
   v_was_called := v_entry.status = 'called';
   update app_public.queue_entries e set status = 'cancelled', cancelled_at = now()
@@ -178,13 +181,12 @@ begin
   return app_private.customer_view(v_entry);
 end;
 $$;
-
 comment on function app_public.cancel_entry(text) is
   'Gives up a place (waiting or called) with the secret entry token. INVALID_TRANSITION once served, missed or cancelled.';
 
 create or replace function app_public.queue_status(qr_token text) returns app_public.queue_public_status
   language plpgsql stable security definer
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_queue app_public.queues;
@@ -192,10 +194,11 @@ declare
   v_status app_public.queue_public_status;
   v_accepts boolean;
 begin
+  -- Caller: anyone holding the QR token; only counts are shown.
   -- The QR token is the credential; only counts are shown, never entries.
   select q.* into v_queue from app_public.queues q where q.qr_code_token = queue_status.qr_token;
   if not found then
-    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
   v_accepts := app_private.business_accepts_customers(v_business.id);
@@ -215,7 +218,6 @@ begin
   return v_status;
 end;
 $$;
-
 comment on function app_public.queue_status(text) is
   'The public status of a queue from its QR token: open, paused, full, how many wait and the wait of a newcomer.';
 
@@ -225,4 +227,3 @@ grant execute on function
   app_public.cancel_entry(text),
   app_public.queue_status(text)
   to waitify_anonymous;
-

@@ -1,9 +1,13 @@
+-- Phone numbers: parsing typed French and Senegalese numbers into E.164 for
+-- customers (normalize_phone, checked against libphonenumber in the tests),
+-- accounts and businesses.
+
 -- Phone numbers of accounts and businesses are stored in E.164, parsed by the
--- same rules as customers' (app_public.normalize_phone, 200-queue-phone.sql;
--- resolved when called, so the file order does not matter). Blank means none.
+-- same rules as customers' (app_public.normalize_phone,
+-- below). Blank means none.
 create or replace function app_hidden.normalize_e164(raw text, country text default 'FR') returns text
   language plpgsql immutable parallel safe
-  set search_path to pg_catalog, public
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   if raw is null or btrim(raw) = '' then
@@ -12,7 +16,6 @@ begin
   return app_public.normalize_phone(raw, country);
 end;
 $$;
-
 comment on function app_hidden.normalize_e164(text, text) is
   'A phone number in E.164 (+33612345678), null for a blank one; raises INVALID_PHONE (WTPHN).';
 
@@ -32,7 +35,7 @@ grant execute on function app_hidden.normalize_e164(text, text) to waitify_anony
 -- The national significant number (without the trunk 0) is a French number.
 create or replace function app_hidden.is_french_number(nsn text) returns boolean
   language plpgsql immutable parallel safe strict
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   return nsn ~ ('^(?:'
@@ -49,7 +52,7 @@ $$;
 -- The national significant number is a Senegalese number (no trunk prefix there).
 create or replace function app_hidden.is_senegalese_number(nsn text) returns boolean
   language plpgsql immutable parallel safe strict
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   return nsn ~ ('^(?:'
@@ -69,7 +72,7 @@ $$;
 -- or without its trunk 0.
 create or replace function app_hidden.phone_to_e164(raw text, country text) returns text
   language plpgsql immutable parallel safe
-  set search_path to pg_catalog, app_hidden
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_text text;
@@ -96,10 +99,10 @@ begin
       v_nsn := substr(v_digits, 3);
       -- "+33 06…": the trunk 0 typed after the country code.
       if v_nsn ~ '^0' then v_nsn := substr(v_nsn, 2); end if;
-      if is_french_number(v_nsn) then return '+33' || v_nsn; end if;
+      if app_hidden.is_french_number(v_nsn) then return '+33' || v_nsn; end if;
     elsif v_digits ~ '^221' then
       v_nsn := substr(v_digits, 4);
-      if is_senegalese_number(v_nsn) then return '+221' || v_nsn; end if;
+      if app_hidden.is_senegalese_number(v_nsn) then return '+221' || v_nsn; end if;
     end if;
     return null;
   end if;
@@ -107,46 +110,42 @@ begin
   -- National form, read in the business's country; "33…"/"221…" typed
   -- without the + is read as international when it is not a national number.
   if coalesce(country, 'FR') = 'SN' then
-    if is_senegalese_number(v_digits) then return '+221' || v_digits; end if;
-    if v_digits ~ '^221' and is_senegalese_number(substr(v_digits, 4)) then
+    if app_hidden.is_senegalese_number(v_digits) then return '+221' || v_digits; end if;
+    if v_digits ~ '^221' and app_hidden.is_senegalese_number(substr(v_digits, 4)) then
       return '+221' || substr(v_digits, 4);
     end if;
   else
     v_nsn := case when v_digits ~ '^0' then substr(v_digits, 2) else v_digits end;
-    if is_french_number(v_nsn) then return '+33' || v_nsn; end if;
-    if v_digits ~ '^33' and is_french_number(substr(v_digits, 3)) then
+    if app_hidden.is_french_number(v_nsn) then return '+33' || v_nsn; end if;
+    if v_digits ~ '^33' and app_hidden.is_french_number(substr(v_digits, 3)) then
       return '+33' || substr(v_digits, 3);
     end if;
   end if;
   return null;
 end;
 $$;
-
 comment on function app_hidden.phone_to_e164(text, text) is
   'E.164 for a typed FR/SN phone number, or null when invalid (join_queue raises INVALID_PHONE in the business''s language).';
 
 -- Public: the QR page can check a number before joining.
 create or replace function app_public.normalize_phone(raw text, country text default 'FR') returns text
   language plpgsql immutable parallel safe
-  set search_path to pg_catalog, app_hidden
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_e164 text := app_hidden.phone_to_e164(raw, coalesce(country, 'FR'));
 begin
   if v_e164 is null then
-    raise exception using errcode = 'WTPHN', message = 'Numéro de téléphone invalide.';
+    perform app_hidden.raise_error('INVALID_PHONE');
   end if;
   return v_e164;
 end;
 $$;
-
 comment on function app_public.normalize_phone(text, text) is
   E'A phone number as typed (06 12 34 56 78, +33 6…, 0033…, +33 (0)6…, 77 123 45 67 for Senegal) in E.164, or the INVALID_PHONE error. `country` (FR by default, or SN) reads numbers typed without an international prefix.';
-
 grant execute on function app_public.normalize_phone(text, text) to waitify_anonymous;
 
 -- Pure helpers in app_hidden (not exposed, usable by the request roles) so
 -- normalize_phone needs no SECURITY DEFINER.
 grant execute on function app_hidden.is_french_number(text), app_hidden.is_senegalese_number(text),
   app_hidden.phone_to_e164(text, text) to waitify_anonymous;
-

@@ -1,3 +1,5 @@
+-- The called customer who does not come: the queue_timeout job's SQL.
+
 -- The timeout of a called customer, run by the graphile-worker task
 -- `queue_timeout` (tasks/queue_timeout.ts) that call_next scheduled for
 -- called_at + client_timeout_minutes. Everything is decided here, under the
@@ -9,7 +11,7 @@
 -- was lengthened since the call), or 'noop' (no longer called, or gone).
 create or replace function app_private.expire_called_entry(entry_id uuid) returns text
   language plpgsql volatile
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   v_queue_id uuid;
@@ -44,7 +46,5 @@ begin
   return 'missed';
 end;
 $$;
-
 comment on function app_private.expire_called_entry(uuid) is
   'The queue_timeout job: marks a still-called entry missed once its timeout has passed and, with auto-advance, calls the next.';
-

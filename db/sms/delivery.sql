@@ -1,3 +1,5 @@
+-- Sending: the send_sms task claims a log and records the provider's answer.
+
 -- The worker's side (tasks/send_sms.ts, connected as the owner; no grants).
 -- sms_claim starts a send: it returns the log if it is still pending and
 -- counts the attempt. Its row lock lasts until the task's transaction ends,
@@ -5,7 +7,7 @@
 -- second waits, then finds the log sent and gets no row.
 create or replace function app_private.sms_claim(sms_log_id uuid) returns setof app_public.sms_logs
   language plpgsql volatile
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   return query
@@ -25,7 +27,7 @@ create or replace function app_private.sms_mark_sent(
   provider_response jsonb
 ) returns void
   language plpgsql volatile
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   entry_id uuid;
@@ -55,7 +57,7 @@ $$;
 create or replace function app_private.sms_mark_failed(sms_log_id uuid, provider_response jsonb, final boolean)
   returns void
   language plpgsql volatile
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   update app_public.sms_logs l
@@ -65,4 +67,3 @@ begin
    where l.id = sms_mark_failed.sms_log_id and l.status = 'pending';
 end;
 $$;
-

@@ -1,5 +1,6 @@
-drop trigger if exists _100_timestamps on app_public.sms_logs;
+-- sms_logs: every SMS, readable by its owner and the admin, written only by SQL.
 
+drop trigger if exists _100_timestamps on app_public.sms_logs;
 create trigger _100_timestamps before update on app_public.sms_logs
   for each row execute function app_private.tg__set_updated_at();
 
@@ -7,12 +8,10 @@ create trigger _100_timestamps before update on app_public.sms_logs
 -- customers (anonymous) read nothing: their status page shows the entry itself.
 -- Rows are written only by SECURITY DEFINER functions and the worker (owner).
 drop policy if exists select_own on app_public.sms_logs;
-
 create policy select_own on app_public.sms_logs for select to waitify_merchant
   using (user_id = (select app_public.current_user_id()));
 
 drop policy if exists select_all_admin on app_public.sms_logs;
-
 create policy select_all_admin on app_public.sms_logs for select to waitify_admin using (true);
 
 grant select on app_public.sms_logs to waitify_merchant, waitify_admin;
@@ -24,4 +23,3 @@ comment on constraint sms_logs_business_id_user_id_fkey on app_public.sms_logs i
 
 comment on constraint sms_logs_queue_entry_id_fkey on app_public.sms_logs is
   E'@fieldName queueEntry\n@foreignFieldName smsLogs';
-

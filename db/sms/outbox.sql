@@ -1,15 +1,17 @@
+-- The transactional outbox: queue events become SMS logs and send_sms jobs.
+
 -- The outbox: records one SMS for an entry and enqueues its send_sms job in
 -- the caller's transaction, so a rolled-back change sends nothing and a
 -- committed one is never forgotten. Returns the sms_logs id, or null when
 -- nothing is to be sent: SMS turned off by the business, this type already
 -- recorded for the entry, or the entry's cap of 5 reached.
 -- SECURITY DEFINER: called from triggers that fire in a customer's or a
--- merchant's request; EXECUTE is granted to nobody (the committed migration
--- revokes it from PUBLIC), and the body refuses any direct call but the
+-- merchant's request; EXECUTE is granted to nobody (default
+-- privileges revoke it from PUBLIC), and the body refuses any direct call but the
 -- owner's.
 create or replace function app_private.enqueue_sms(entry_id uuid, message_type text) returns uuid
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   e app_public.queue_entries;
@@ -17,9 +19,10 @@ declare
   log_id uuid;
   attempts_allowed integer;
 begin
+  -- Caller: the outbox triggers, or the owner itself; a direct call from any other session role is refused.
   if pg_trigger_depth() = 0 and session_user <> current_user
      and not (select rolsuper from pg_roles where rolname = session_user) then
-    raise exception using errcode = 'WTFRB', message = 'enqueue_sms is internal';
+    perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
   select * into e from app_public.queue_entries where id = enqueue_sms.entry_id;
   if not found then
@@ -55,7 +58,7 @@ end;
 $$;
 
 -- SMS notifications, part 3: which queue events text whom. The queue engine
--- (200-*.sql) appends one app_public.queue_events row per change in the
+-- (db/queue/) appends one app_public.queue_events row per change in the
 -- change's own transaction; these triggers turn them into sms_logs rows and
 -- send_sms jobs in that same transaction (the transactional outbox).
 
@@ -66,9 +69,10 @@ $$;
 -- A trigger function cannot be called directly, which is the caller check.
 create or replace function app_private.tg_queue_events__sms() returns trigger
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 begin
+  -- Caller: a trigger on queue_events (never called directly).
   if new.entry_id is not null then
     case new.event_type
       when 'entry_joined' then perform app_private.enqueue_sms(new.entry_id, 'confirmation');
@@ -83,7 +87,6 @@ end;
 $$;
 
 drop trigger if exists _300_sms on app_public.queue_events;
-
 create trigger _300_sms after insert on app_public.queue_events
   for each row execute function app_private.tg_queue_events__sms();
 
@@ -96,11 +99,12 @@ create trigger _300_sms after insert on app_public.queue_events
 -- Joins only add at the end of the line, so they never change anyone's count.
 create or replace function app_private.tg_queue_events__sms_reminder() returns trigger
   language plpgsql volatile security definer
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   third app_public.queue_entries;
 begin
+  -- Caller: a trigger on queue_events (never called directly).
   select * into third
     from app_public.queue_entries e
     where e.queue_id = new.queue_id and e.status = 'waiting'
@@ -114,10 +118,8 @@ end;
 $$;
 
 drop trigger if exists _310_sms_reminder on app_public.queue_events;
-
 create constraint trigger _310_sms_reminder after insert on app_public.queue_events
   deferrable initially deferred
   for each row
   when (new.event_type in ('entry_called', 'entry_cancelled', 'entry_missed', 'entry_served'))
   execute function app_private.tg_queue_events__sms_reminder();
-

@@ -1,12 +1,12 @@
-drop trigger if exists _100_timestamps on app_public.sms_templates;
+-- SMS texts: the templates (French and English) and how a message is rendered.
 
+drop trigger if exists _100_timestamps on app_public.sms_templates;
 create trigger _100_timestamps before update on app_public.sms_templates
   for each row execute function app_private.tg__set_updated_at();
 
 -- A merchant reads the default texts and their own; nobody writes through the
 -- API yet (editing is a later feature: it will add grants and a policy).
 drop policy if exists select_own_or_default on app_public.sms_templates;
-
 create policy select_own_or_default on app_public.sms_templates for select to waitify_merchant
   using (user_id is null or user_id = (select app_public.current_user_id()));
 
@@ -21,7 +21,7 @@ comment on constraint sms_templates_business_id_user_id_fkey on app_public.sms_t
 -- message) must not leave a double space behind.
 create or replace function app_private.sms_fill(template text, vars jsonb) returns text
   language plpgsql immutable strict parallel safe
-  set search_path to pg_catalog
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   k text;
@@ -48,7 +48,7 @@ create or replace function app_private.render_sms(
   -- plpgsql, not sql: PostgreSQL before 18 plans a non-inlined SQL function
   -- at every call, and this one runs in the transaction of every queue change.
   language plpgsql stable
-  set search_path to pg_catalog, public, app_public, app_private
+  set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   body_template text;
@@ -72,4 +72,3 @@ begin
   ));
 end;
 $$;
-

@@ -1,3 +1,5 @@
+-- SMS usage per month, for the merchant and for billing.
+
 -- Usage for billing: SMS parts of the current user's businesses in a calendar
 -- month (UTC), counting every successful status (sent and delivered), zero for
 -- a business that sent none. Invoker's rights: RLS shows a merchant only
@@ -5,7 +7,7 @@
 create or replace function app_public.sms_usage_by_business(month date default null)
   returns table (business_id uuid, business_name text, messages integer, parts integer)
   language sql stable
-  set search_path to pg_catalog, public, app_public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   with bounds as (
     select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
@@ -26,11 +28,10 @@ $$;
 
 create or replace function app_public.sms_usage_total(month date default null) returns integer
   language sql stable
-  set search_path to pg_catalog, public, app_public
+  set search_path to pg_catalog, public, pg_temp
 as $$
   select coalesce(sum(u.parts), 0)::integer from app_public.sms_usage_by_business(month) u;
 $$;
-
 comment on function app_public.sms_usage_by_business(date) is
   'SMS messages and parts per business of the signed-in merchant for the month containing `month` (UTC; default: this month).';
 
@@ -38,6 +39,4 @@ comment on function app_public.sms_usage_total(date) is
   'SMS parts of all the signed-in merchant''s businesses for the month containing `month` (UTC; default: this month).';
 
 grant execute on function app_public.sms_usage_by_business(date) to waitify_merchant;
-
 grant execute on function app_public.sms_usage_total(date) to waitify_merchant;
-
