@@ -128,6 +128,7 @@ create or replace function app_hidden.raise_error(code text, lang text default n
 as $$
 declare
   v_error record;
+  v_message text;
 begin
   select c.* into v_error from app_hidden.error_catalog() c where c.code = raise_error.code;
   if not found then
@@ -138,9 +139,12 @@ begin
   if code = 'INVALID_TRANSITION' and coalesce(cardinality(args), 0) = 0 then
     args := array[case when lang = 'en' then 'current state' else 'état actuel' end];
   end if;
-  raise exception using
-    errcode = v_error.sqlstate,
-    message = format(case when lang = 'en' then v_error.message_en else v_error.message_fr end, variadic args);
+  v_message := case when lang = 'en' then v_error.message_en else v_error.message_fr end;
+  -- A caller that forgot an argument still gets its business error, not format()'s.
+  while coalesce(cardinality(args), 0) < (length(v_message) - length(replace(v_message, '%s', ''))) / 2 loop
+    args := args || '…'::text;
+  end loop;
+  raise exception using errcode = v_error.sqlstate, message = format(v_message, variadic args);
 end;
 $$;
 comment on function app_hidden.raise_error(text, text, text[]) is

@@ -65,16 +65,16 @@ create or replace function app_private.tg_users__check_plan_change() returns tri
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  plan app_public.subscription_plans;
-  active_count integer;
+  v_plan app_public.subscription_plans;
+  v_active_count integer;
 begin
-  select p.* into plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
-  if plan.max_businesses = -1 then
+  select p.* into v_plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
+  if v_plan.max_businesses = -1 then
     return new;
   end if;
-  select count(*) into active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
-  if active_count > plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, plan.name, plan.max_businesses::text, active_count::text);
+  select count(*) into v_active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
+  if v_active_count > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active_count::text);
   end if;
   return new;
 end;
@@ -97,22 +97,22 @@ create or replace function app_private.create_account(
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  account app_public.users;
-  clean_email text := lower(btrim(coalesce(email, '')));
+  v_account app_public.users;
+  v_email text := lower(btrim(coalesce(email, '')));
 begin
-  if clean_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(clean_email) > 255 then
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
     perform app_hidden.raise_error('INVALID_EMAIL');
   end if;
   if length(first_name) > 100 or length(last_name) > 100 then
     perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = clean_email::citext) then
+  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
     perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
                                      subscription_plan_id, trial_ends_at)
   values (
-    clean_email,
+    v_email,
     nullif(btrim(first_name), ''),
     nullif(btrim(last_name), ''),
     auth_provider,
@@ -120,8 +120,8 @@ begin
     (select p.id from app_public.subscription_plans p where p.name = 'basic'),
     now() + make_interval(days => coalesce(app_private.config_value('trial_duration_days')::integer, 14))
   )
-  returning u.* into account;
-  return account;
+  returning u.* into v_account;
+  return v_account;
 exception when unique_violation then
   -- Two sign-ups with the same address at the same moment.
   perform app_hidden.raise_error('EMAIL_TAKEN');
@@ -149,7 +149,7 @@ create or replace function app_public.register(
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  account app_public.users;
+  v_account app_public.users;
 begin
   -- Caller: anyone not signed in (signing up is the public door; a signed-in
   -- merchant has an account already).
@@ -163,11 +163,11 @@ begin
   if octet_length(password) > 72 then
     perform app_hidden.raise_error('PASSWORD_TOO_LONG');
   end if;
-  account := app_private.create_account(email, first_name, last_name, 'password');
+  v_account := app_private.create_account(email, first_name, last_name, 'password');
   insert into app_private.user_secrets (user_id, password_hash)
-  values (account.id, crypt(password, gen_salt('bf', 10)));
-  update app_public.users u set last_login = now() where u.id = account.id;
-  return app_private.session_for(account);
+  values (v_account.id, crypt(password, gen_salt('bf', 10)));
+  update app_public.users u set last_login = now() where u.id = v_account.id;
+  return app_private.session_for(v_account);
 end;
 $$;
 comment on function app_public.register(text, text, text, text) is
@@ -182,27 +182,27 @@ create or replace function app_public.authenticate(email text, password text) re
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  account app_public.users;
-  stored_hash text;
+  v_account app_public.users;
+  v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
-  select u.* into account
+  select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;
-  select s.password_hash into stored_hash from app_private.user_secrets s where s.user_id = account.id;
+  select s.password_hash into v_stored_hash from app_private.user_secrets s where s.user_id = v_account.id;
   -- The same bcrypt work whether or not there is a hash to compare with.
-  if stored_hash is null or password is null then
+  if v_stored_hash is null or password is null then
     perform crypt(coalesce(password, ''), gen_salt('bf', 10));
     perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
-  if crypt(password, stored_hash) <> stored_hash then
+  if crypt(password, v_stored_hash) <> v_stored_hash then
     perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
-  if not account.is_active then
+  if not v_account.is_active then
     perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  update app_public.users u set last_login = now() where u.id = account.id;
-  return app_private.session_for(account);
+  update app_public.users u set last_login = now() where u.id = v_account.id;
+  return app_private.session_for(v_account);
 end;
 $$;
 comment on function app_public.authenticate(text, text) is

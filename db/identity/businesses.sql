@@ -12,9 +12,9 @@ create or replace function app_hidden.opening_hours_problem(hours jsonb) returns
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  day_name text;
-  day jsonb;
-  key_name text;
+  v_day_name text;
+  v_day jsonb;
+  v_key_name text;
 begin
   if hours is null then
     return null;
@@ -22,30 +22,30 @@ begin
   if jsonb_typeof(hours) <> 'object' then
     return 'un objet par jour de la semaine est attendu';
   end if;
-  for day_name, day in select * from jsonb_each(hours) loop
-    if day_name not in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday') then
-      return format('jour inconnu « %s » (monday … sunday)', day_name);
+  for v_day_name, v_day in select * from jsonb_each(hours) loop
+    if v_day_name not in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday') then
+      return format('jour inconnu « %s » (monday … sunday)', v_day_name);
     end if;
-    if jsonb_typeof(day) <> 'object' then
-      return format('%s : un objet {"open", "close", "closed"} est attendu', day_name);
+    if jsonb_typeof(v_day) <> 'object' then
+      return format('%s : un objet {"open", "close", "closed"} est attendu', v_day_name);
     end if;
-    for key_name in select jsonb_object_keys(day) loop
-      if key_name not in ('open', 'close', 'closed') then
-        return format('%s : clé inconnue « %s »', day_name, key_name);
+    for v_key_name in select jsonb_object_keys(v_day) loop
+      if v_key_name not in ('open', 'close', 'closed') then
+        return format('%s : clé inconnue « %s »', v_day_name, v_key_name);
       end if;
     end loop;
-    if day ? 'closed' and jsonb_typeof(day -> 'closed') <> 'boolean' then
-      return format('%s : "closed" doit être true ou false', day_name);
+    if v_day ? 'closed' and jsonb_typeof(v_day -> 'closed') <> 'boolean' then
+      return format('%s : "closed" doit être true ou false', v_day_name);
     end if;
-    if coalesce((day ->> 'closed')::boolean, false) then
+    if coalesce((v_day ->> 'closed')::boolean, false) then
       continue;
     end if;
-    if coalesce(day ->> 'open', '') !~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
-       or coalesce(day ->> 'close', '') !~ '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' then
-      return format('%s : "open" et "close" au format HH:MM sont attendus', day_name);
+    if coalesce(v_day ->> 'open', '') !~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
+       or coalesce(v_day ->> 'close', '') !~ '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' then
+      return format('%s : "open" et "close" au format HH:MM sont attendus', v_day_name);
     end if;
-    if (day ->> 'open') >= (day ->> 'close') then
-      return format('%s : l''ouverture doit précéder la fermeture', day_name);
+    if (v_day ->> 'open') >= (v_day ->> 'close') then
+      return format('%s : l''ouverture doit précéder la fermeture', v_day_name);
     end if;
   end loop;
   return null;
@@ -107,12 +107,12 @@ create or replace function app_private.tg_businesses__validate() returns trigger
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  problem text;
+  v_problem text;
 begin
   new.phone_number := app_hidden.normalize_e164(new.phone_number, new.country);
-  problem := app_hidden.opening_hours_problem(new.opening_hours);
-  if problem is not null then
-    perform app_hidden.raise_error('INVALID_OPENING_HOURS', new.language, problem);
+  v_problem := app_hidden.opening_hours_problem(new.opening_hours);
+  if v_problem is not null then
+    perform app_hidden.raise_error('INVALID_OPENING_HOURS', new.language, v_problem);
   end if;
   if new.name is null or btrim(new.name) = '' then
     perform app_hidden.raise_error('BUSINESS_NAME_REQUIRED', new.language);
@@ -136,22 +136,22 @@ create or replace function app_private.tg_businesses__enforce_plan_limit() retur
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  plan app_public.subscription_plans;
-  active_count integer;
+  v_plan app_public.subscription_plans;
+  v_active_count integer;
 begin
   -- Caller: a trigger (never called directly); it acts on NEW.user_id, which the insert policy ties to the session.
   perform 1 from app_public.users u where u.id = new.user_id for update;
-  select p.* into plan
+  select p.* into v_plan
   from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
   where u.id = new.user_id;
-  if plan.id is null or plan.max_businesses = -1 then
+  if v_plan.id is null or v_plan.max_businesses = -1 then
     return new;
   end if;
-  select count(*) into active_count
+  select count(*) into v_active_count
   from app_public.businesses b
   where b.user_id = new.user_id and b.is_active and b.id <> new.id;
-  if active_count >= plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT', new.language, plan.name, plan.max_businesses::text);
+  if v_active_count >= v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT', new.language, v_plan.name, v_plan.max_businesses::text);
   end if;
   return new;
 end;
@@ -216,26 +216,26 @@ create or replace function app_public.delete_business(business_id uuid) returns 
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
   v_queue_id uuid;
 begin
   -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   update app_public.businesses b set is_active = false
   where b.id = delete_business.business_id and b.user_id = app_public.current_user_id()
-  returning b.* into business;
-  if business.id is null then
+  returning b.* into v_business;
+  if v_business.id is null then
     perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
   -- A deleted business takes no customers. close_queue checks ownership again
   -- (same caller) and locks each queue in the engine's order.
   for v_queue_id in
     select q.id from app_public.queues q
-     where q.business_id = business.id and q.user_id = business.user_id and q.is_queue_active
+     where q.business_id = v_business.id and q.user_id = v_business.user_id and q.is_queue_active
      order by q.id
   loop
     perform app_public.close_queue(v_queue_id);
   end loop;
-  return business;
+  return v_business;
 end;
 $$;
 comment on function app_public.delete_business(uuid) is
@@ -248,17 +248,17 @@ create or replace function app_public.restore_business(business_id uuid) returns
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
 begin
   -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   -- The plan limit trigger runs on this update (restoring counts as creating).
   update app_public.businesses b set is_active = true
   where b.id = restore_business.business_id and b.user_id = app_public.current_user_id()
-  returning b.* into business;
-  if business.id is null then
+  returning b.* into v_business;
+  if v_business.id is null then
     perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
-  return business;
+  return v_business;
 end;
 $$;
 comment on function app_public.restore_business(uuid) is

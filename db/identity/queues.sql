@@ -71,19 +71,19 @@ create or replace function app_private.tg_queues__defaults() returns trigger
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
 begin
   -- Caller: a trigger (never called directly); the business must belong to NEW.user_id, the session's by the insert policy.
-  select b.* into business from app_public.businesses b
+  select b.* into v_business from app_public.businesses b
   where b.id = new.business_id and b.user_id = new.user_id;
-  if business.id is null then
+  if v_business.id is null then
     perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
-  if not business.is_active then
-    perform app_hidden.raise_error('BUSINESS_DELETED', business.language);
+  if not v_business.is_active then
+    perform app_hidden.raise_error('BUSINESS_DELETED', v_business.language);
   end if;
   if new.average_service_time is null then
-    new.average_service_time := app_private.default_service_time(business.business_type);
+    new.average_service_time := app_private.default_service_time(v_business.business_type);
   end if;
   return new;
 end;
@@ -116,17 +116,17 @@ create or replace function app_public.regenerate_qr_token(queue_id uuid) returns
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  queue app_public.queues;
+  v_queue app_public.queues;
 begin
   -- Caller: the queue's owner only; other ids are "not found".
   update app_public.queues q
   set qr_code_token = translate(encode(gen_random_bytes(24), 'base64'), '+/', '-_')
   where q.id = regenerate_qr_token.queue_id and q.user_id = app_public.current_user_id()
-  returning q.* into queue;
-  if queue.id is null then
+  returning q.* into v_queue;
+  if v_queue.id is null then
     perform app_hidden.raise_error('QUEUE_NOT_FOUND');
   end if;
-  return queue;
+  return v_queue;
 end;
 $$;
 comment on function app_public.regenerate_qr_token(uuid) is

@@ -30,23 +30,23 @@ create or replace function app_private.sms_mark_sent(
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  entry_id uuid;
-  unit_cost integer;
+  v_entry_id uuid;
+  v_unit_cost integer;
 begin
-  select coalesce(value::integer, 3) into unit_cost from app_public.system_configs where key = 'sms_cost_cents';
+  select coalesce(value::integer, 3) into v_unit_cost from app_public.system_configs where key = 'sms_cost_cents';
   update app_public.sms_logs l
     set status = 'sent',
         provider_message_id = sms_mark_sent.provider_message_id,
         parts = sms_mark_sent.parts,
-        cost_cents = sms_mark_sent.parts * coalesce(unit_cost, 3),
+        cost_cents = sms_mark_sent.parts * coalesce(v_unit_cost, 3),
         provider_response = sms_mark_sent.provider_response,
         sent_at = now()
     where l.id = sms_mark_sent.sms_log_id and l.status = 'pending'
-    returning l.queue_entry_id into entry_id;
-  if entry_id is not null then
+    returning l.queue_entry_id into v_entry_id;
+  if v_entry_id is not null then
     update app_public.queue_entries
       set sms_sent_count = sms_sent_count + 1, last_sms_sent_at = now()
-      where id = entry_id;
+      where id = v_entry_id;
   end if;
 end;
 $$;

@@ -14,46 +14,46 @@ create or replace function app_private.enqueue_sms(entry_id uuid, message_type t
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  e app_public.queue_entries;
-  b app_public.businesses;
-  log_id uuid;
-  attempts_allowed integer;
+  v_entry app_public.queue_entries;
+  v_business app_public.businesses;
+  v_log_id uuid;
+  v_max_attempts integer;
 begin
   -- Caller: the outbox triggers, or the owner itself; a direct call from any other session role is refused.
   if pg_trigger_depth() = 0 and session_user <> current_user
      and not (select rolsuper from pg_roles where rolname = session_user) then
     perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
-  select * into e from app_public.queue_entries where id = enqueue_sms.entry_id;
+  select * into v_entry from app_public.queue_entries where id = enqueue_sms.entry_id;
   if not found then
     return null;
   end if;
-  select * into b from app_public.businesses where id = e.business_id;
-  if not coalesce(b.sms_notifications_enabled, false) then
+  select * into v_business from app_public.businesses where id = v_entry.business_id;
+  if not coalesce(v_business.sms_notifications_enabled, false) then
     -- The customer's status page still shows the change; only the SMS is skipped.
     return null;
   end if;
   -- Five types, one of each: the cap is also structural, this keeps it explicit.
-  if (select count(*) from app_public.sms_logs l where l.queue_entry_id = e.id) >= 5 then
+  if (select count(*) from app_public.sms_logs l where l.queue_entry_id = v_entry.id) >= 5 then
     return null;
   end if;
   insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content)
-    values (e.business_id, e.user_id, e.id, e.phone, enqueue_sms.message_type,
-            app_private.render_sms(e, b, enqueue_sms.message_type))
+    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type,
+            app_private.render_sms(v_entry, v_business, enqueue_sms.message_type))
     on conflict on constraint sms_logs_one_per_type do nothing
-    returning id into log_id;
-  if log_id is null then
+    returning id into v_log_id;
+  if v_log_id is null then
     return null;
   end if;
-  select value::integer into attempts_allowed from app_public.system_configs where key = 'sms_max_attempts';
+  select value::integer into v_max_attempts from app_public.system_configs where key = 'sms_max_attempts';
   -- Keyed by the log id: adding the same log twice never makes two jobs.
   perform graphile_worker.add_job(
     'send_sms',
-    json_build_object('sms_log_id', log_id),
-    max_attempts := coalesce(attempts_allowed, 6),
-    job_key := 'sms:' || log_id
+    json_build_object('sms_log_id', v_log_id),
+    max_attempts := coalesce(v_max_attempts, 6),
+    job_key := 'sms:' || v_log_id
   );
-  return log_id;
+  return v_log_id;
 end;
 $$;
 
@@ -102,16 +102,16 @@ create or replace function app_private.tg_queue_events__sms_reminder() returns t
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  third app_public.queue_entries;
+  v_third app_public.queue_entries;
 begin
   -- Caller: a trigger on queue_events (never called directly).
-  select * into third
+  select * into v_third
     from app_public.queue_entries e
     where e.queue_id = new.queue_id and e.status = 'waiting'
     order by e.joined_seq
     offset 2 limit 1;
-  if found and third.position_at_join > 3 then
-    perform app_private.enqueue_sms(third.id, 'reminder');
+  if found and v_third.position_at_join > 3 then
+    perform app_private.enqueue_sms(v_third.id, 'reminder');
   end if;
   return null;
 end;

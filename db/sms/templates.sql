@@ -24,14 +24,14 @@ create or replace function app_private.sms_fill(template text, vars jsonb) retur
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  k text;
-  v text;
-  result text := template;
+  v_key text;
+  v_value text;
+  v_result text := template;
 begin
-  for k, v in select key, value from jsonb_each_text(vars) loop
-    result := replace(result, '{' || k || '}', coalesce(v, ''));
+  for v_key, v_value in select key, value from jsonb_each_text(vars) loop
+    v_result := replace(v_result, '{' || v_key || '}', coalesce(v_value, ''));
   end loop;
-  return btrim(regexp_replace(result, '[ ]{2,}', ' ', 'g'));
+  return btrim(regexp_replace(v_result, '[ ]{2,}', ' ', 'g'));
 end;
 $$;
 
@@ -51,24 +51,24 @@ create or replace function app_private.render_sms(
   set search_path to pg_catalog, public, pg_temp
 as $$
 declare
-  body_template text;
-  base_url text;
+  v_template text;
+  v_base_url text;
 begin
-  select t.body into body_template
+  select t.body into v_template
     from app_public.sms_templates t
    where t.message_type = render_sms.message_type
      and (t.business_id = b.id or t.business_id is null)
    order by t.business_id nulls last, (t.language = b.language) desc, (t.language = 'fr') desc
    limit 1;
-  select rtrim(c.value, '/') into base_url from app_public.system_configs c where c.key = 'public_url';
-  return app_private.sms_fill(body_template, jsonb_build_object(
+  select rtrim(c.value, '/') into v_base_url from app_public.system_configs c where c.key = 'public_url';
+  return app_private.sms_fill(v_template, jsonb_build_object(
     'business', b.name,
     'position', e.position_at_join,
     'ticket', e.ticket_number,
     'wait', coalesce(e.quoted_wait_minutes, 0),
     'ahead', 2,
     'custom_message', nullif(btrim(coalesce(b.custom_message, '')), ''),
-    'link', coalesce(base_url, 'http://localhost:3000') || '/e/' || e.entry_token
+    'link', coalesce(v_base_url, 'http://localhost:3000') || '/e/' || e.entry_token
   ));
 end;
 $$;

@@ -2,7 +2,8 @@
 //   setup    roles, databases, extensions (needs a superuser: ROOT_DATABASE_URL)
 //   migrate  committed migrations, then the db/ definitions (production; always re-applies db/)
 //   reset    drop and recreate the database, then migrate (development only)
-//   watch    re-apply migrations/current/ and db/ on every save (development)
+//   watch    re-apply migrations/current/ and db/ on every save (development;
+//            `--source DIR` watches another copy of db/, as its test does)
 //   commit   turn migrations/current/ into the next committed migration
 //   uncommit move the last committed migration back into migrations/current/
 //   status   list pending migrations
@@ -41,9 +42,11 @@ async function main(): Promise<void> {
         await graphileMigrate.reset(settings);
         await migrateDatabase(database, { current: true, force: true });
         break;
-      case "watch":
-        await watchSources(database);
+      case "watch": {
+        const flag = process.argv.indexOf("--source");
+        await watchSources(database, flag > 0 ? path.resolve(process.argv[flag + 1] ?? "") : DB_SOURCE_DIR);
         break;
+      }
       case "commit":
         await graphileMigrate.commit(settings);
         break;
@@ -68,8 +71,8 @@ async function main(): Promise<void> {
  * and the definitions must follow the current migration (it may add the
  * table they need), so both go through one loop here.
  */
-async function watchSources(database: Database): Promise<void> {
-  await migrateDatabase(database, { current: true, force: true });
+async function watchSources(database: Database, sourceDir: string): Promise<void> {
+  await migrateDatabase(database, { current: true, force: true, sourceDir });
   log.info("watching migrations/current/ and db/ (Ctrl-C to stop)", { scope: "watch" });
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
@@ -78,7 +81,7 @@ async function watchSources(database: Database): Promise<void> {
     timer = setTimeout(() => {
       running = running.then(async () => {
         try {
-          await applyCurrentMigration(database);
+          await applyCurrentMigration(database, sourceDir);
           log.info("applied", { scope: "watch", changed });
         } catch (error) {
           // Keep watching: the next save may fix it.
@@ -87,7 +90,7 @@ async function watchSources(database: Database): Promise<void> {
       });
     }, 150);
   };
-  const folders = [DB_SOURCE_DIR, path.join(import.meta.dirname, "..", "..", "migrations", "current")];
+  const folders = [sourceDir, path.join(import.meta.dirname, "..", "..", "migrations", "current")];
   const watchers = folders.map((folder) =>
     watchFiles(folder, { recursive: true }, (_event, file) => {
       if (file && file.endsWith(".sql") && file !== "schema.sql") rerun(path.join(path.basename(folder), file));

@@ -29,6 +29,8 @@ export interface ApplyOptions {
   placeholders: Record<string, string>;
   /** Apply even when the digest says these exact files are already applied. */
   force?: boolean;
+  /** Another copy of db/ (tests; `db:watch --source`). */
+  dir?: string;
 }
 
 export interface ApplyResult {
@@ -66,7 +68,7 @@ export function fillPlaceholders(sql: string, placeholders: Record<string, strin
 }
 
 export async function applyDefinitions(connectionString: string, options: ApplyOptions): Promise<ApplyResult> {
-  const files = (await readDefinitionFiles()).map((file) => ({
+  const files = (await readDefinitionFiles(options.dir)).map((file) => ({
     name: file.name,
     sql: fillPlaceholders(file.sql, options.placeholders),
   }));

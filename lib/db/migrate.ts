@@ -54,6 +54,8 @@ export interface MigrateOptions {
   current?: boolean;
   /** Re-apply the db/ definitions even if unchanged since the last run. */
   force?: boolean;
+  /** Another copy of db/ (tests; `db:watch --source`). */
+  sourceDir?: string;
 }
 
 /** Migrations, then definitions: what a DBA runs in production (committed migrations only). */
@@ -65,6 +67,7 @@ export async function migrateDatabase(urls: DatabaseUrls, options: MigrateOption
   const result = await applyDefinitions(urls.ownerUrl, {
     placeholders: definitionPlaceholders(urls),
     force: options.force,
+    dir: options.sourceDir,
   });
   log.info(result.applied ? "db/ definitions applied" : "db/ definitions unchanged", {
     scope: "migrate",
@@ -76,7 +79,7 @@ export async function migrateDatabase(urls: DatabaseUrls, options: MigrateOption
  * Applies migrations/current/ once, then the definitions (development: the
  * current migration may add a table the definitions need).
  */
-export async function applyCurrentMigration(urls: DatabaseUrls): Promise<void> {
+export async function applyCurrentMigration(urls: DatabaseUrls, sourceDir?: string): Promise<void> {
   await graphileMigrate.watch(migrateSettings(urls), true);
-  await applyDefinitions(urls.ownerUrl, { placeholders: definitionPlaceholders(urls), force: true });
+  await applyDefinitions(urls.ownerUrl, { placeholders: definitionPlaceholders(urls), force: true, dir: sourceDir });
 }
