@@ -133,6 +133,21 @@ comment on column app_public.queue_public_status.estimated_wait_minutes is 'The 
 
 -- Tables
 
+create table app_private.applied_definitions (
+  singleton boolean default true not null,
+  digest text not null,
+  files integer not null,
+  applied_at timestamp with time zone default now() not null
+);
+alter table app_private.applied_definitions owner to :DATABASE_OWNER;
+alter table app_private.applied_definitions enable row level security;
+comment on table app_private.applied_definitions is 'One row: the sha256 of the db/ files applied last (lib/db/definitions.ts).';
+
+alter table app_private.applied_definitions add constraint applied_definitions_digest_check CHECK ((digest ~ '^[0-9a-f]{64}$'::text));
+alter table app_private.applied_definitions add constraint applied_definitions_files_check CHECK ((files > 0));
+alter table app_private.applied_definitions add constraint applied_definitions_pkey PRIMARY KEY (singleton);
+alter table app_private.applied_definitions add constraint applied_definitions_singleton_check CHECK (singleton);
+
 create table app_private.user_secrets (
   user_id uuid not null,
   password_hash text,
@@ -549,11 +564,122 @@ CREATE TRIGGER _300_check_plan_change BEFORE UPDATE OF subscription_plan_id ON a
 
 -- Functions and procedures
 
+CREATE OR REPLACE FUNCTION app_hidden.error_catalog()
+ RETURNS TABLE(code text, sqlstate text, message_fr text, message_en text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  values
+    ('QUEUE_CLOSED', 'WT401',
+     'La file d''attente est fermée.',
+     'The queue is closed.'),
+    ('QUEUE_PAUSED', 'WT411',
+     'La file d''attente est en pause : les inscriptions reprendront bientôt.',
+     'The queue is paused: joining will resume shortly.'),
+    ('QUEUE_PAUSED_CALL', 'WT411',
+     'La file d''attente est en pause : reprenez-la pour appeler le client suivant.',
+     'The queue is paused: resume it to call the next customer.'),
+    ('QUEUE_FULL', 'WT402',
+     'La file d''attente est complète.',
+     'The queue is full.'),
+    ('ALREADY_IN_QUEUE', 'WT403',
+     'Ce numéro est déjà inscrit dans cette file d''attente.',
+     'This phone number is already in this queue.'),
+    ('BUSINESS_SUSPENDED', 'WT404',
+     'Cet établissement n''accepte pas de clients pour le moment.',
+     'This business is not accepting customers at the moment.'),
+    ('INVALID_PHONE', 'WTPHN',
+     'Numéro de téléphone invalide.',
+     'Invalid phone number.'),
+    ('INVALID_NAME', 'WTVAL',
+     'Le nom doit faire au plus 100 caractères.',
+     'The name must be at most 100 characters.'),
+    ('INVALID_TRANSITION', 'WTTRN',
+     'Action impossible : %s.',
+     'This action is not possible: %s.'),
+    ('QUEUE_NOT_FOUND', 'WTNFD',
+     'File d''attente introuvable.',
+     'Queue not found.'),
+    ('ENTRY_NOT_FOUND', 'WTNFD',
+     'Inscription introuvable.',
+     'Queue entry not found.'),
+    ('BUSINESS_NOT_FOUND', 'WTNFD',
+     'Établissement introuvable.',
+     'Business not found.'),
+    ('BUSINESS_DELETED', 'WTVAL',
+     'Cet établissement est supprimé : restaurez-le d''abord.',
+     'This business is deleted: restore it first.'),
+    ('BUSINESS_NAME_REQUIRED', 'WTVAL',
+     'Le nom de l''établissement est obligatoire.',
+     'The business name is required.'),
+    ('INVALID_OPENING_HOURS', 'WTVAL',
+     'Horaires d''ouverture invalides : %s.',
+     'Invalid opening hours: %s.'),
+    ('QUEUE_BUSINESS_FIXED', 'WTVAL',
+     'Une file ne change pas d''établissement.',
+     'A queue cannot move to another business.'),
+    ('PLAN_LIMIT', 'WTPLN',
+     'Votre forfait « %s » permet %s établissement(s) actif(s) : passez à un forfait supérieur pour en ajouter.',
+     'Your "%s" plan allows %s active business(es): upgrade your plan to add more.'),
+    ('PLAN_LIMIT_DOWNGRADE', 'WTPLN',
+     'Le forfait « %s » permet %s établissement(s) actif(s) ; vous en avez %s. Supprimez-en avant de changer de forfait.',
+     'The "%s" plan allows %s active business(es); you have %s. Delete some before changing plans.'),
+    ('UNAUTHENTICATED', 'WTUNA',
+     'Connexion requise.',
+     'You must be signed in.'),
+    ('ALREADY_SIGNED_IN', 'WTFRB',
+     'Vous êtes déjà connecté.',
+     'You are already signed in.'),
+    ('FORBIDDEN', 'WTFRB',
+     'Accès refusé.',
+     'Access denied.'),
+    ('ACCOUNT_DISABLED', 'WTFRB',
+     'Ce compte est désactivé.',
+     'This account is disabled.'),
+    ('INVALID_CREDENTIALS', 'WTCRD',
+     'Adresse e-mail ou mot de passe incorrect.',
+     'Wrong email address or password.'),
+    ('INVALID_EMAIL', 'WTVAL',
+     'Adresse e-mail invalide.',
+     'Invalid email address.'),
+    ('EMAIL_TAKEN', 'WTDUP',
+     'Un compte existe déjà avec cette adresse e-mail.',
+     'An account already exists with this email address.'),
+    ('PERSON_NAME_TOO_LONG', 'WTVAL',
+     'Le prénom et le nom ne dépassent pas 100 caractères.',
+     'First and last names are at most 100 characters.'),
+    ('PASSWORD_TOO_SHORT', 'WTVAL',
+     'Le mot de passe doit contenir au moins 8 caractères.',
+     'The password must be at least 8 characters long.'),
+    ('PASSWORD_TOO_LONG', 'WTVAL',
+     'Le mot de passe ne doit pas dépasser 72 octets.',
+     'The password must be at most 72 bytes long.'),
+    ('GOOGLE_TOKEN_INVALID', 'WTCRD',
+     'Jeton Google invalide.',
+     'Invalid Google token.'),
+    ('GOOGLE_EMAIL_UNVERIFIED', 'WTCRD',
+     'Adresse e-mail Google non vérifiée.',
+     'The Google email address is not verified.'),
+    ('GOOGLE_ACCOUNT_MISMATCH', 'WTCRD',
+     'Ce compte est lié à un autre compte Google.',
+     'This account is linked to another Google account.'),
+    ('INTERNAL_ONLY', 'WTFRB',
+     'Fonction interne : appel refusé.',
+     'Internal function: call refused.');
+$function$;
+alter function app_hidden.error_catalog() owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.error_catalog() from public;
+grant execute on function app_hidden.error_catalog() to waitify_admin;
+grant execute on function app_hidden.error_catalog() to waitify_anonymous;
+grant execute on function app_hidden.error_catalog() to waitify_merchant;
+comment on function app_hidden.error_catalog() is 'Every Waitify error code: its SQLSTATE and its message in French and English (%s filled by raise_error''s args).';
+
 CREATE OR REPLACE FUNCTION app_hidden.is_french_number(nsn text)
  RETURNS boolean
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE STRICT
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return nsn ~ ('^(?:'
@@ -574,7 +700,7 @@ CREATE OR REPLACE FUNCTION app_hidden.is_senegalese_number(nsn text)
  RETURNS boolean
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE STRICT
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return nsn ~ ('^(?:'
@@ -595,7 +721,7 @@ CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFA
  RETURNS text
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   if raw is null or btrim(raw) = '' then
@@ -615,12 +741,12 @@ CREATE OR REPLACE FUNCTION app_hidden.opening_hours_problem(hours jsonb)
  RETURNS text
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  day_name text;
-  day jsonb;
-  key_name text;
+  v_day_name text;
+  v_day jsonb;
+  v_key_name text;
 begin
   if hours is null then
     return null;
@@ -628,30 +754,30 @@ begin
   if jsonb_typeof(hours) <> 'object' then
     return 'un objet par jour de la semaine est attendu';
   end if;
-  for day_name, day in select * from jsonb_each(hours) loop
-    if day_name not in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday') then
-      return format('jour inconnu « %s » (monday … sunday)', day_name);
+  for v_day_name, v_day in select * from jsonb_each(hours) loop
+    if v_day_name not in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday') then
+      return format('jour inconnu « %s » (monday … sunday)', v_day_name);
     end if;
-    if jsonb_typeof(day) <> 'object' then
-      return format('%s : un objet {"open", "close", "closed"} est attendu', day_name);
+    if jsonb_typeof(v_day) <> 'object' then
+      return format('%s : un objet {"open", "close", "closed"} est attendu', v_day_name);
     end if;
-    for key_name in select jsonb_object_keys(day) loop
-      if key_name not in ('open', 'close', 'closed') then
-        return format('%s : clé inconnue « %s »', day_name, key_name);
+    for v_key_name in select jsonb_object_keys(v_day) loop
+      if v_key_name not in ('open', 'close', 'closed') then
+        return format('%s : clé inconnue « %s »', v_day_name, v_key_name);
       end if;
     end loop;
-    if day ? 'closed' and jsonb_typeof(day -> 'closed') <> 'boolean' then
-      return format('%s : "closed" doit être true ou false', day_name);
+    if v_day ? 'closed' and jsonb_typeof(v_day -> 'closed') <> 'boolean' then
+      return format('%s : "closed" doit être true ou false', v_day_name);
     end if;
-    if coalesce((day ->> 'closed')::boolean, false) then
+    if coalesce((v_day ->> 'closed')::boolean, false) then
       continue;
     end if;
-    if coalesce(day ->> 'open', '') !~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
-       or coalesce(day ->> 'close', '') !~ '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' then
-      return format('%s : "open" et "close" au format HH:MM sont attendus', day_name);
+    if coalesce(v_day ->> 'open', '') !~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
+       or coalesce(v_day ->> 'close', '') !~ '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' then
+      return format('%s : "open" et "close" au format HH:MM sont attendus', v_day_name);
     end if;
-    if (day ->> 'open') >= (day ->> 'close') then
-      return format('%s : l''ouverture doit précéder la fermeture', day_name);
+    if (v_day ->> 'open') >= (v_day ->> 'close') then
+      return format('%s : l''ouverture doit précéder la fermeture', v_day_name);
     end if;
   end loop;
   return null;
@@ -668,7 +794,7 @@ CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'app_hidden'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_text text;
@@ -695,10 +821,10 @@ begin
       v_nsn := substr(v_digits, 3);
       -- "+33 06…": the trunk 0 typed after the country code.
       if v_nsn ~ '^0' then v_nsn := substr(v_nsn, 2); end if;
-      if is_french_number(v_nsn) then return '+33' || v_nsn; end if;
+      if app_hidden.is_french_number(v_nsn) then return '+33' || v_nsn; end if;
     elsif v_digits ~ '^221' then
       v_nsn := substr(v_digits, 4);
-      if is_senegalese_number(v_nsn) then return '+221' || v_nsn; end if;
+      if app_hidden.is_senegalese_number(v_nsn) then return '+221' || v_nsn; end if;
     end if;
     return null;
   end if;
@@ -706,14 +832,14 @@ begin
   -- National form, read in the business's country; "33…"/"221…" typed
   -- without the + is read as international when it is not a national number.
   if coalesce(country, 'FR') = 'SN' then
-    if is_senegalese_number(v_digits) then return '+221' || v_digits; end if;
-    if v_digits ~ '^221' and is_senegalese_number(substr(v_digits, 4)) then
+    if app_hidden.is_senegalese_number(v_digits) then return '+221' || v_digits; end if;
+    if v_digits ~ '^221' and app_hidden.is_senegalese_number(substr(v_digits, 4)) then
       return '+221' || substr(v_digits, 4);
     end if;
   else
     v_nsn := case when v_digits ~ '^0' then substr(v_digits, 2) else v_digits end;
-    if is_french_number(v_nsn) then return '+33' || v_nsn; end if;
-    if v_digits ~ '^33' and is_french_number(substr(v_digits, 3)) then
+    if app_hidden.is_french_number(v_nsn) then return '+33' || v_nsn; end if;
+    if v_digits ~ '^33' and app_hidden.is_french_number(substr(v_digits, 3)) then
       return '+33' || substr(v_digits, 3);
     end if;
   end if;
@@ -725,11 +851,44 @@ revoke execute on function app_hidden.phone_to_e164(raw text, country text) from
 grant execute on function app_hidden.phone_to_e164(raw text, country text) to waitify_anonymous;
 comment on function app_hidden.phone_to_e164(raw text, country text) is 'E.164 for a typed FR/SN phone number, or null when invalid (join_queue raises INVALID_PHONE in the business''s language).';
 
+CREATE OR REPLACE FUNCTION app_hidden.raise_error(code text, lang text DEFAULT NULL::text, VARIADIC args text[] DEFAULT '{}'::text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_error record;
+  v_message text;
+begin
+  select c.* into v_error from app_hidden.error_catalog() c where c.code = raise_error.code;
+  if not found then
+    -- A typo in a caller must not pass for a business rule.
+    raise exception 'app_hidden.raise_error: unknown code %', code;
+  end if;
+  -- INVALID_TRANSITION says why (app_private.transition_detail); a generic reason otherwise.
+  if code = 'INVALID_TRANSITION' and coalesce(cardinality(args), 0) = 0 then
+    args := array[case when lang = 'en' then 'current state' else 'état actuel' end];
+  end if;
+  v_message := case when lang = 'en' then v_error.message_en else v_error.message_fr end;
+  -- A caller that forgot an argument still gets its business error, not format()'s.
+  while coalesce(cardinality(args), 0) < (length(v_message) - length(replace(v_message, '%s', ''))) / 2 loop
+    args := args || '…'::text;
+  end loop;
+  raise exception using errcode = v_error.sqlstate, message = format(v_message, variadic args);
+end;
+$function$;
+alter function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) from public;
+grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_admin;
+grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_anonymous;
+grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
+comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
+
 CREATE OR REPLACE FUNCTION app_private.business_accepts_customers(business_id uuid)
  RETURNS boolean
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return coalesce((
@@ -747,7 +906,7 @@ CREATE OR REPLACE FUNCTION app_private.business_language(business_id uuid)
  RETURNS text
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return coalesce((select b.language from app_public.businesses b where b.id = business_language.business_id), 'fr');
@@ -759,7 +918,7 @@ revoke execute on function app_private.business_language(business_id uuid) from 
 CREATE OR REPLACE FUNCTION app_private.call_first_waiting(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_entry app_public.queue_entries;
@@ -792,9 +951,10 @@ CREATE OR REPLACE FUNCTION app_private.cancel_entry_timeout(p_entry_id uuid)
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
+  -- Caller: the queue engine's SECURITY DEFINER functions only (request roles have no USAGE on app_private, EXECUTE is revoked from PUBLIC).
   perform graphile_worker.remove_job('queue_timeout:' || p_entry_id::text);
 end;
 $function$;
@@ -805,7 +965,7 @@ CREATE OR REPLACE FUNCTION app_private.config_value(config_key text)
  RETURNS text
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select c.value from app_public.system_configs c where c.key = config_key;
 $function$;
@@ -816,25 +976,25 @@ comment on function app_private.config_value(config_key text) is 'The value of a
 CREATE OR REPLACE FUNCTION app_private.create_account(email text, first_name text, last_name text, auth_provider text)
  RETURNS app_public.users
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  account app_public.users;
-  clean_email text := lower(btrim(coalesce(email, '')));
+  v_account app_public.users;
+  v_email text := lower(btrim(coalesce(email, '')));
 begin
-  if clean_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(clean_email) > 255 then
-    raise exception using errcode = 'WTVAL', message = 'Adresse e-mail invalide.';
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
+    perform app_hidden.raise_error('INVALID_EMAIL');
   end if;
   if length(first_name) > 100 or length(last_name) > 100 then
-    raise exception using errcode = 'WTVAL', message = 'Le prénom et le nom ne dépassent pas 100 caractères.';
+    perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = clean_email::citext) then
-    raise exception using errcode = 'WTDUP', message = 'Un compte existe déjà avec cette adresse e-mail.';
+  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+    perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
                                      subscription_plan_id, trial_ends_at)
   values (
-    clean_email,
+    v_email,
     nullif(btrim(first_name), ''),
     nullif(btrim(last_name), ''),
     auth_provider,
@@ -842,11 +1002,11 @@ begin
     (select p.id from app_public.subscription_plans p where p.name = 'basic'),
     now() + make_interval(days => coalesce(app_private.config_value('trial_duration_days')::integer, 14))
   )
-  returning u.* into account;
-  return account;
+  returning u.* into v_account;
+  return v_account;
 exception when unique_violation then
   -- Two sign-ups with the same address at the same moment.
-  raise exception using errcode = 'WTDUP', message = 'Un compte existe déjà avec cette adresse e-mail.';
+  perform app_hidden.raise_error('EMAIL_TAKEN');
 end;
 $function$;
 alter function app_private.create_account(email text, first_name text, last_name text, auth_provider text) owner to :DATABASE_OWNER;
@@ -857,7 +1017,7 @@ CREATE OR REPLACE FUNCTION app_private.customer_view(entry app_public.queue_entr
  RETURNS app_public.customer_entry
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues;
@@ -900,7 +1060,7 @@ CREATE OR REPLACE FUNCTION app_private.default_service_time(kind app_public.busi
  RETURNS integer
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select coalesce(
     (times ->> kind::text)::integer,
@@ -917,48 +1077,49 @@ CREATE OR REPLACE FUNCTION app_private.enqueue_sms(entry_id uuid, message_type t
  RETURNS uuid
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  e app_public.queue_entries;
-  b app_public.businesses;
-  log_id uuid;
-  attempts_allowed integer;
+  v_entry app_public.queue_entries;
+  v_business app_public.businesses;
+  v_log_id uuid;
+  v_max_attempts integer;
 begin
+  -- Caller: the outbox triggers, or the owner itself; a direct call from any other session role is refused.
   if pg_trigger_depth() = 0 and session_user <> current_user
      and not (select rolsuper from pg_roles where rolname = session_user) then
-    raise exception using errcode = 'WTFRB', message = 'enqueue_sms is internal';
+    perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
-  select * into e from app_public.queue_entries where id = enqueue_sms.entry_id;
+  select * into v_entry from app_public.queue_entries where id = enqueue_sms.entry_id;
   if not found then
     return null;
   end if;
-  select * into b from app_public.businesses where id = e.business_id;
-  if not coalesce(b.sms_notifications_enabled, false) then
+  select * into v_business from app_public.businesses where id = v_entry.business_id;
+  if not coalesce(v_business.sms_notifications_enabled, false) then
     -- The customer's status page still shows the change; only the SMS is skipped.
     return null;
   end if;
   -- Five types, one of each: the cap is also structural, this keeps it explicit.
-  if (select count(*) from app_public.sms_logs l where l.queue_entry_id = e.id) >= 5 then
+  if (select count(*) from app_public.sms_logs l where l.queue_entry_id = v_entry.id) >= 5 then
     return null;
   end if;
   insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content)
-    values (e.business_id, e.user_id, e.id, e.phone, enqueue_sms.message_type,
-            app_private.render_sms(e, b, enqueue_sms.message_type))
+    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type,
+            app_private.render_sms(v_entry, v_business, enqueue_sms.message_type))
     on conflict on constraint sms_logs_one_per_type do nothing
-    returning id into log_id;
-  if log_id is null then
+    returning id into v_log_id;
+  if v_log_id is null then
     return null;
   end if;
-  select value::integer into attempts_allowed from app_public.system_configs where key = 'sms_max_attempts';
+  select value::integer into v_max_attempts from app_public.system_configs where key = 'sms_max_attempts';
   -- Keyed by the log id: adding the same log twice never makes two jobs.
   perform graphile_worker.add_job(
     'send_sms',
-    json_build_object('sms_log_id', log_id),
-    max_attempts := coalesce(attempts_allowed, 6),
-    job_key := 'sms:' || log_id
+    json_build_object('sms_log_id', v_log_id),
+    max_attempts := coalesce(v_max_attempts, 6),
+    job_key := 'sms:' || v_log_id
   );
-  return log_id;
+  return v_log_id;
 end;
 $function$;
 alter function app_private.enqueue_sms(entry_id uuid, message_type text) owner to :DATABASE_OWNER;
@@ -967,7 +1128,7 @@ revoke execute on function app_private.enqueue_sms(entry_id uuid, message_type t
 CREATE OR REPLACE FUNCTION app_private.expire_called_entry(entry_id uuid)
  RETURNS text
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue_id uuid;
@@ -1009,7 +1170,7 @@ comment on function app_private.expire_called_entry(entry_id uuid) is 'The queue
 CREATE OR REPLACE FUNCTION app_private.finish_called_entry(entry_id uuid, outcome text)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_locked record := app_private.lock_merchant_entry(finish_called_entry.entry_id);
@@ -1019,7 +1180,7 @@ declare
 begin
   if v_entry.status <> 'called' then
     v_lang := app_private.business_language(v_entry.business_id);
-    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
   end if;
   if outcome = 'served' then
     update app_public.queue_entries e
@@ -1045,53 +1206,53 @@ CREATE OR REPLACE FUNCTION app_private.google_sign_in(google_id text, email text
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  account app_public.users;
-  linked_google_id text;
-  found_user_id uuid;
+  v_account app_public.users;
+  v_linked_google_id text;
+  v_user_id uuid;
 begin
   -- Caller: only the server's own connection (no SET ROLE to a request role).
   if coalesce(current_setting('role', true), 'none') <> 'none'
      or app_public.current_user_id() is not null then
-    raise exception using errcode = 'WTFRB', message = 'Accès refusé.';
+    perform app_hidden.raise_error('FORBIDDEN');
   end if;
   if coalesce(google_id, '') = '' then
-    raise exception using errcode = 'WTCRD', message = 'Jeton Google invalide.';
+    perform app_hidden.raise_error('GOOGLE_TOKEN_INVALID');
   end if;
 
-  select s.user_id into found_user_id from app_private.user_secrets s where s.google_id = google_sign_in.google_id;
-  if found_user_id is null then
+  select s.user_id into v_user_id from app_private.user_secrets s where s.google_id = google_sign_in.google_id;
+  if v_user_id is null then
     -- Linking by address is only safe when Google vouches for the address.
     if not coalesce(email_verified, false) then
-      raise exception using errcode = 'WTCRD', message = 'Adresse e-mail Google non vérifiée.';
+      perform app_hidden.raise_error('GOOGLE_EMAIL_UNVERIFIED');
     end if;
-    select u.id into found_user_id from app_public.users u
+    select u.id into v_user_id from app_public.users u
     where u.email = lower(btrim(coalesce(google_sign_in.email, '')))::citext
     for update;
-    if found_user_id is null then
-      account := app_private.create_account(google_sign_in.email, first_name, last_name, 'google');
-      found_user_id := account.id;
-      insert into app_private.user_secrets (user_id, google_id) values (found_user_id, google_sign_in.google_id);
+    if v_user_id is null then
+      v_account := app_private.create_account(google_sign_in.email, first_name, last_name, 'google');
+      v_user_id := v_account.id;
+      insert into app_private.user_secrets (user_id, google_id) values (v_user_id, google_sign_in.google_id);
       if picture is not null and length(picture) <= 1000 then
-        update app_public.users u set profile_picture = picture where u.id = found_user_id;
+        update app_public.users u set profile_picture = picture where u.id = v_user_id;
       end if;
     else
-      select s.google_id into linked_google_id from app_private.user_secrets s where s.user_id = found_user_id;
-      if linked_google_id is not null and linked_google_id <> google_sign_in.google_id then
-        raise exception using errcode = 'WTCRD', message = 'Ce compte est lié à un autre compte Google.';
+      select s.google_id into v_linked_google_id from app_private.user_secrets s where s.user_id = v_user_id;
+      if v_linked_google_id is not null and v_linked_google_id <> google_sign_in.google_id then
+        perform app_hidden.raise_error('GOOGLE_ACCOUNT_MISMATCH');
       end if;
-      insert into app_private.user_secrets (user_id, google_id) values (found_user_id, google_sign_in.google_id)
+      insert into app_private.user_secrets (user_id, google_id) values (v_user_id, google_sign_in.google_id)
       on conflict (user_id) do update set google_id = excluded.google_id;
     end if;
   end if;
 
-  update app_public.users u set last_login = now() where u.id = found_user_id returning u.* into account;
-  if not account.is_active then
-    raise exception using errcode = 'WTFRB', message = 'Ce compte est désactivé.';
+  update app_public.users u set last_login = now() where u.id = v_user_id returning u.* into v_account;
+  if not v_account.is_active then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  return app_private.session_for(account);
+  return app_private.session_for(v_account);
 end;
 $function$;
 alter function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) owner to :DATABASE_OWNER;
@@ -1103,7 +1264,7 @@ CREATE OR REPLACE FUNCTION app_private.local_date(country text)
  RETURNS date
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return (now() at time zone case country when 'SN' then 'Africa/Dakar' else 'Europe/Paris' end)::date;
@@ -1115,7 +1276,7 @@ revoke execute on function app_private.local_date(country text) from public;
 CREATE OR REPLACE FUNCTION app_private.lock_merchant_entry(entry_id uuid, OUT queue app_public.queues, OUT entry app_public.queue_entries)
  RETURNS record
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue_id uuid;
@@ -1124,9 +1285,9 @@ begin
    where e.id = lock_merchant_entry.entry_id and e.user_id = app_public.current_user_id();
   if not found then
     if app_public.current_user_id() is null then
-      perform app_private.queue_error('UNAUTHENTICATED', 'fr');
+      perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
     end if;
-    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
   end if;
   queue := app_private.lock_merchant_queue(v_queue_id);
   select e.* into entry from app_public.queue_entries e where e.id = lock_merchant_entry.entry_id for update;
@@ -1138,20 +1299,20 @@ revoke execute on function app_private.lock_merchant_entry(entry_id uuid, OUT qu
 CREATE OR REPLACE FUNCTION app_private.lock_merchant_queue(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_user uuid := app_public.current_user_id();
   v_queue app_public.queues;
 begin
   if v_user is null then
-    perform app_private.queue_error('UNAUTHENTICATED', 'fr');
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
   end if;
   select q.* into v_queue from app_public.queues q
    where q.id = lock_merchant_queue.queue_id and q.user_id = v_user
      for no key update;
   if not found then
-    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
   end if;
   return v_queue;
 end;
@@ -1162,7 +1323,7 @@ revoke execute on function app_private.lock_merchant_queue(queue_id uuid) from p
 CREATE OR REPLACE FUNCTION app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   insert into app_public.queue_events (queue_id, business_id, user_id, entry_id, event_type, actor, actor_user_id, waiting_count)
@@ -1173,65 +1334,11 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
-CREATE OR REPLACE FUNCTION app_private.queue_error(code text, lang text, detail text DEFAULT NULL::text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
-AS $function$
-declare
-  v_state text;
-  v_fr text;
-  v_en text;
-begin
-  case code
-    when 'QUEUE_CLOSED' then
-      v_state := 'WT401'; v_fr := 'La file d''attente est fermée.'; v_en := 'The queue is closed.';
-    when 'QUEUE_PAUSED' then
-      v_state := 'WT411';
-      v_fr := 'La file d''attente est en pause : les inscriptions reprendront bientôt.';
-      v_en := 'The queue is paused: joining will resume shortly.';
-    when 'QUEUE_PAUSED_CALL' then
-      v_state := 'WT411';
-      v_fr := 'La file d''attente est en pause : reprenez-la pour appeler le client suivant.';
-      v_en := 'The queue is paused: resume it to call the next customer.';
-    when 'QUEUE_FULL' then
-      v_state := 'WT402'; v_fr := 'La file d''attente est complète.'; v_en := 'The queue is full.';
-    when 'ALREADY_IN_QUEUE' then
-      v_state := 'WT403';
-      v_fr := 'Ce numéro est déjà inscrit dans cette file d''attente.';
-      v_en := 'This phone number is already in this queue.';
-    when 'BUSINESS_SUSPENDED' then
-      v_state := 'WT404';
-      v_fr := 'Cet établissement n''accepte pas de clients pour le moment.';
-      v_en := 'This business is not accepting customers at the moment.';
-    when 'INVALID_PHONE' then
-      v_state := 'WTPHN'; v_fr := 'Numéro de téléphone invalide.'; v_en := 'Invalid phone number.';
-    when 'INVALID_NAME' then
-      v_state := 'WTVAL'; v_fr := 'Le nom doit faire au plus 100 caractères.'; v_en := 'The name must be at most 100 characters.';
-    when 'INVALID_TRANSITION' then
-      v_state := 'WTTRN';
-      v_fr := format('Action impossible : %s.', coalesce(detail, 'état actuel'));
-      v_en := format('This action is not possible: %s.', coalesce(detail, 'current state'));
-    when 'QUEUE_NOT_FOUND' then
-      v_state := 'WTNFD'; v_fr := 'File d''attente introuvable.'; v_en := 'Queue not found.';
-    when 'ENTRY_NOT_FOUND' then
-      v_state := 'WTNFD'; v_fr := 'Inscription introuvable.'; v_en := 'Queue entry not found.';
-    when 'UNAUTHENTICATED' then
-      v_state := 'WTUNA'; v_fr := 'Connexion requise.'; v_en := 'You must be signed in.';
-    else
-      raise exception 'unknown queue error code %', code;
-  end case;
-  raise exception using errcode = v_state, message = case when lang = 'en' then v_en else v_fr end;
-end;
-$function$;
-alter function app_private.queue_error(code text, lang text, detail text) owner to :DATABASE_OWNER;
-revoke execute on function app_private.queue_error(code text, lang text, detail text) from public;
-
 CREATE OR REPLACE FUNCTION app_private.queue_service_seconds(queue_id uuid)
  RETURNS numeric
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return (
@@ -1265,27 +1372,27 @@ CREATE OR REPLACE FUNCTION app_private.render_sms(e app_public.queue_entries, b 
  RETURNS text
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  body_template text;
-  base_url text;
+  v_template text;
+  v_base_url text;
 begin
-  select t.body into body_template
+  select t.body into v_template
     from app_public.sms_templates t
    where t.message_type = render_sms.message_type
      and (t.business_id = b.id or t.business_id is null)
    order by t.business_id nulls last, (t.language = b.language) desc, (t.language = 'fr') desc
    limit 1;
-  select rtrim(c.value, '/') into base_url from app_public.system_configs c where c.key = 'public_url';
-  return app_private.sms_fill(body_template, jsonb_build_object(
+  select rtrim(c.value, '/') into v_base_url from app_public.system_configs c where c.key = 'public_url';
+  return app_private.sms_fill(v_template, jsonb_build_object(
     'business', b.name,
     'position', e.position_at_join,
     'ticket', e.ticket_number,
     'wait', coalesce(e.quoted_wait_minutes, 0),
     'ahead', 2,
     'custom_message', nullif(btrim(coalesce(b.custom_message, '')), ''),
-    'link', coalesce(base_url, 'http://localhost:3000') || '/e/' || e.entry_token
+    'link', coalesce(v_base_url, 'http://localhost:3000') || '/e/' || e.entry_token
   ));
 end;
 $function$;
@@ -1296,9 +1403,10 @@ CREATE OR REPLACE FUNCTION app_private.schedule_entry_timeout(p_entry_id uuid, p
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
+  -- Caller: the queue engine's SECURITY DEFINER functions only (request roles have no USAGE on app_private, EXECUTE is revoked from PUBLIC).
   perform graphile_worker.add_job(
     'queue_timeout',
     json_build_object('entry_id', p_entry_id),
@@ -1315,7 +1423,7 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  RETURNS app_public.jwt_token
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
 $function$;
@@ -1325,7 +1433,7 @@ revoke execute on function app_private.session_for(account app_public.users) fro
 CREATE OR REPLACE FUNCTION app_private.set_queue_paused(queue_id uuid, paused boolean)
  RETURNS app_public.queues
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues := app_private.lock_merchant_queue(set_queue_paused.queue_id);
@@ -1335,7 +1443,7 @@ begin
   -- state is a no-op that logs nothing (a double click is harmless).
   if not v_queue.is_queue_active then
     v_lang := app_private.business_language(v_queue.business_id);
-    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail('closed', v_lang));
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail('closed', v_lang));
   end if;
   if v_queue.is_queue_paused = paused then
     return v_queue;
@@ -1353,7 +1461,7 @@ comment on function app_private.set_queue_paused(queue_id uuid, paused boolean) 
 CREATE OR REPLACE FUNCTION app_private.sms_claim(sms_log_id uuid)
  RETURNS SETOF app_public.sms_logs
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return query
@@ -1370,17 +1478,17 @@ CREATE OR REPLACE FUNCTION app_private.sms_fill(template text, vars jsonb)
  RETURNS text
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE STRICT
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  k text;
-  v text;
-  result text := template;
+  v_key text;
+  v_value text;
+  v_result text := template;
 begin
-  for k, v in select key, value from jsonb_each_text(vars) loop
-    result := replace(result, '{' || k || '}', coalesce(v, ''));
+  for v_key, v_value in select key, value from jsonb_each_text(vars) loop
+    v_result := replace(v_result, '{' || v_key || '}', coalesce(v_value, ''));
   end loop;
-  return btrim(regexp_replace(result, '[ ]{2,}', ' ', 'g'));
+  return btrim(regexp_replace(v_result, '[ ]{2,}', ' ', 'g'));
 end;
 $function$;
 alter function app_private.sms_fill(template text, vars jsonb) owner to :DATABASE_OWNER;
@@ -1389,7 +1497,7 @@ revoke execute on function app_private.sms_fill(template text, vars jsonb) from 
 CREATE OR REPLACE FUNCTION app_private.sms_mark_failed(sms_log_id uuid, provider_response jsonb, final boolean)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   update app_public.sms_logs l
@@ -1405,26 +1513,26 @@ revoke execute on function app_private.sms_mark_failed(sms_log_id uuid, provider
 CREATE OR REPLACE FUNCTION app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  entry_id uuid;
-  unit_cost integer;
+  v_entry_id uuid;
+  v_unit_cost integer;
 begin
-  select coalesce(value::integer, 3) into unit_cost from app_public.system_configs where key = 'sms_cost_cents';
+  select coalesce(value::integer, 3) into v_unit_cost from app_public.system_configs where key = 'sms_cost_cents';
   update app_public.sms_logs l
     set status = 'sent',
         provider_message_id = sms_mark_sent.provider_message_id,
         parts = sms_mark_sent.parts,
-        cost_cents = sms_mark_sent.parts * coalesce(unit_cost, 3),
+        cost_cents = sms_mark_sent.parts * coalesce(v_unit_cost, 3),
         provider_response = sms_mark_sent.provider_response,
         sent_at = now()
     where l.id = sms_mark_sent.sms_log_id and l.status = 'pending'
-    returning l.queue_entry_id into entry_id;
-  if entry_id is not null then
+    returning l.queue_entry_id into v_entry_id;
+  if v_entry_id is not null then
     update app_public.queue_entries
       set sms_sent_count = sms_sent_count + 1, last_sms_sent_at = now()
-      where id = entry_id;
+      where id = v_entry_id;
   end if;
 end;
 $function$;
@@ -1434,7 +1542,7 @@ revoke execute on function app_private.sms_mark_sent(sms_log_id uuid, provider_m
 CREATE OR REPLACE FUNCTION app_private.tg__set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   new.updated_at := greatest(now(), coalesce(old.updated_at, now()) + interval '1 millisecond');
@@ -1449,9 +1557,10 @@ CREATE OR REPLACE FUNCTION app_private.tg_businesses__create_queue()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
+  -- Caller: a trigger (never called directly), after the merchant's own insert passed RLS.
   insert into app_public.queues (business_id, user_id, average_service_time)
   values (new.id, new.user_id, app_private.default_service_time(new.business_type));
   return null;
@@ -1464,27 +1573,25 @@ CREATE OR REPLACE FUNCTION app_private.tg_businesses__enforce_plan_limit()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  plan app_public.subscription_plans;
-  active_count integer;
+  v_plan app_public.subscription_plans;
+  v_active_count integer;
 begin
+  -- Caller: a trigger (never called directly); it acts on NEW.user_id, which the insert policy ties to the session.
   perform 1 from app_public.users u where u.id = new.user_id for update;
-  select p.* into plan
+  select p.* into v_plan
   from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
   where u.id = new.user_id;
-  if plan.id is null or plan.max_businesses = -1 then
+  if v_plan.id is null or v_plan.max_businesses = -1 then
     return new;
   end if;
-  select count(*) into active_count
+  select count(*) into v_active_count
   from app_public.businesses b
   where b.user_id = new.user_id and b.is_active and b.id <> new.id;
-  if active_count >= plan.max_businesses then
-    raise exception using errcode = 'WTPLN',
-      message = format(
-        'Votre forfait « %s » permet %s établissement(s) actif(s) : passez à un forfait supérieur pour en ajouter.',
-        plan.name, plan.max_businesses);
+  if v_active_count >= v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT', new.language, v_plan.name, v_plan.max_businesses::text);
   end if;
   return new;
 end;
@@ -1495,18 +1602,18 @@ revoke execute on function app_private.tg_businesses__enforce_plan_limit() from 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__validate()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  problem text;
+  v_problem text;
 begin
   new.phone_number := app_hidden.normalize_e164(new.phone_number, new.country);
-  problem := app_hidden.opening_hours_problem(new.opening_hours);
-  if problem is not null then
-    raise exception using errcode = 'WTVAL', message = 'Horaires d''ouverture invalides : ' || problem || '.';
+  v_problem := app_hidden.opening_hours_problem(new.opening_hours);
+  if v_problem is not null then
+    perform app_hidden.raise_error('INVALID_OPENING_HOURS', new.language, v_problem);
   end if;
   if new.name is null or btrim(new.name) = '' then
-    raise exception using errcode = 'WTVAL', message = 'Le nom de l''établissement est obligatoire.';
+    perform app_hidden.raise_error('BUSINESS_NAME_REQUIRED', new.language);
   end if;
   new.name := btrim(new.name);
   return new;
@@ -1519,9 +1626,10 @@ CREATE OR REPLACE FUNCTION app_private.tg_queue_events__sms()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
+  -- Caller: a trigger on queue_events (never called directly).
   if new.entry_id is not null then
     case new.event_type
       when 'entry_joined' then perform app_private.enqueue_sms(new.entry_id, 'confirmation');
@@ -1541,18 +1649,19 @@ CREATE OR REPLACE FUNCTION app_private.tg_queue_events__sms_reminder()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'app_public', 'app_private'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  third app_public.queue_entries;
+  v_third app_public.queue_entries;
 begin
-  select * into third
+  -- Caller: a trigger on queue_events (never called directly).
+  select * into v_third
     from app_public.queue_entries e
     where e.queue_id = new.queue_id and e.status = 'waiting'
     order by e.joined_seq
     offset 2 limit 1;
-  if found and third.position_at_join > 3 then
-    perform app_private.enqueue_sms(third.id, 'reminder');
+  if found and v_third.position_at_join > 3 then
+    perform app_private.enqueue_sms(v_third.id, 'reminder');
   end if;
   return null;
 end;
@@ -1564,21 +1673,22 @@ CREATE OR REPLACE FUNCTION app_private.tg_queues__defaults()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
 begin
-  select b.* into business from app_public.businesses b
+  -- Caller: a trigger (never called directly); the business must belong to NEW.user_id, the session's by the insert policy.
+  select b.* into v_business from app_public.businesses b
   where b.id = new.business_id and b.user_id = new.user_id;
-  if business.id is null then
-    raise exception using errcode = 'WTNFD', message = 'Établissement introuvable.';
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
-  if not business.is_active then
-    raise exception using errcode = 'WTVAL', message = 'Cet établissement est supprimé : restaurez-le d''abord.';
+  if not v_business.is_active then
+    perform app_hidden.raise_error('BUSINESS_DELETED', v_business.language);
   end if;
   if new.average_service_time is null then
-    new.average_service_time := app_private.default_service_time(business.business_type);
+    new.average_service_time := app_private.default_service_time(v_business.business_type);
   end if;
   return new;
 end;
@@ -1589,11 +1699,11 @@ revoke execute on function app_private.tg_queues__defaults() from public;
 CREATE OR REPLACE FUNCTION app_private.tg_queues__keep_business()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   if new.business_id is distinct from old.business_id or new.user_id is distinct from old.user_id then
-    raise exception using errcode = 'WTVAL', message = 'Une file ne change pas d''établissement.';
+    perform app_hidden.raise_error('QUEUE_BUSINESS_FIXED');
   end if;
   return new;
 end;
@@ -1604,22 +1714,19 @@ revoke execute on function app_private.tg_queues__keep_business() from public;
 CREATE OR REPLACE FUNCTION app_private.tg_users__check_plan_change()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  plan app_public.subscription_plans;
-  active_count integer;
+  v_plan app_public.subscription_plans;
+  v_active_count integer;
 begin
-  select p.* into plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
-  if plan.max_businesses = -1 then
+  select p.* into v_plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
+  if v_plan.max_businesses = -1 then
     return new;
   end if;
-  select count(*) into active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
-  if active_count > plan.max_businesses then
-    raise exception using errcode = 'WTPLN',
-      message = format(
-        'Le forfait « %s » permet %s établissement(s) actif(s) ; vous en avez %s. Supprimez-en avant de changer de forfait.',
-        plan.name, plan.max_businesses, active_count);
+  select count(*) into v_active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
+  if v_active_count > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active_count::text);
   end if;
   return new;
 end;
@@ -1630,7 +1737,7 @@ revoke execute on function app_private.tg_users__check_plan_change() from public
 CREATE OR REPLACE FUNCTION app_private.tg_users__normalize()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   new.phone_number := app_hidden.normalize_e164(new.phone_number, 'FR');
@@ -1644,7 +1751,7 @@ CREATE OR REPLACE FUNCTION app_private.transition_detail(status text, lang text)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select case when lang = 'en' then
     case status
@@ -1673,7 +1780,7 @@ CREATE OR REPLACE FUNCTION app_private.wait_minutes(ahead integer, service_secon
  RETURNS integer
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return ceil(greatest(ahead, 0) * service_seconds / 60.0)::integer;
@@ -1686,7 +1793,7 @@ CREATE OR REPLACE FUNCTION app_private.waiting_count(queue_id uuid)
  RETURNS integer
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
   return (select count(*)::integer from app_public.queue_entries e
@@ -1700,30 +1807,30 @@ CREATE OR REPLACE FUNCTION app_public.authenticate(email text, password text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  account app_public.users;
-  stored_hash text;
+  v_account app_public.users;
+  v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
-  select u.* into account
+  select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;
-  select s.password_hash into stored_hash from app_private.user_secrets s where s.user_id = account.id;
+  select s.password_hash into v_stored_hash from app_private.user_secrets s where s.user_id = v_account.id;
   -- The same bcrypt work whether or not there is a hash to compare with.
-  if stored_hash is null or password is null then
+  if v_stored_hash is null or password is null then
     perform crypt(coalesce(password, ''), gen_salt('bf', 10));
-    raise exception using errcode = 'WTCRD', message = 'Adresse e-mail ou mot de passe incorrect.';
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
-  if crypt(password, stored_hash) <> stored_hash then
-    raise exception using errcode = 'WTCRD', message = 'Adresse e-mail ou mot de passe incorrect.';
+  if crypt(password, v_stored_hash) <> v_stored_hash then
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
-  if not account.is_active then
-    raise exception using errcode = 'WTFRB', message = 'Ce compte est désactivé.';
+  if not v_account.is_active then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  update app_public.users u set last_login = now() where u.id = account.id;
-  return app_private.session_for(account);
+  update app_public.users u set last_login = now() where u.id = v_account.id;
+  return app_private.session_for(v_account);
 end;
 $function$;
 alter function app_public.authenticate(email text, password text) owner to :DATABASE_OWNER;
@@ -1735,17 +1842,18 @@ CREATE OR REPLACE FUNCTION app_public.call_next(queue_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues := app_private.lock_merchant_queue(call_next.queue_id);
 begin
+  -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
   -- The queue lock makes two desks calling at once get two different customers.
   if not v_queue.is_queue_active then
-    perform app_private.queue_error('QUEUE_CLOSED', app_private.business_language(v_queue.business_id));
+    perform app_hidden.raise_error('QUEUE_CLOSED', app_private.business_language(v_queue.business_id));
   end if;
   if v_queue.is_queue_paused then
-    perform app_private.queue_error('QUEUE_PAUSED_CALL', app_private.business_language(v_queue.business_id));
+    perform app_hidden.raise_error('QUEUE_PAUSED_CALL', app_private.business_language(v_queue.business_id));
   end if;
   return app_private.call_first_waiting(v_queue, 'merchant', app_public.current_user_id());
 end;
@@ -1759,7 +1867,7 @@ CREATE OR REPLACE FUNCTION app_public.cancel_entry(entry_token text)
  RETURNS app_public.customer_entry
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_entry app_public.queue_entries;
@@ -1767,16 +1875,17 @@ declare
   v_lang text;
   v_was_called boolean;
 begin
+  -- Caller: anyone holding the entry's secret token; it cancels that one entry.
   select e.* into v_entry from app_public.queue_entries e where e.entry_token = cancel_entry.entry_token;
   if not found then
-    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
   end if;
   -- Queue first, then the entry: the one lock order of the engine.
   select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
   select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
   v_lang := app_private.business_language(v_entry.business_id);
   if v_entry.status not in ('waiting', 'called') then
-    perform app_private.queue_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
   end if;
   v_was_called := v_entry.status = 'called';
   update app_public.queue_entries e set status = 'cancelled', cancelled_at = now()
@@ -1799,7 +1908,7 @@ CREATE OR REPLACE FUNCTION app_public.close_queue(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues := app_private.lock_merchant_queue(close_queue.queue_id);
@@ -1807,6 +1916,7 @@ declare
   v_waiting integer;
   v_entry_id uuid;
 begin
+  -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
   if not v_queue.is_queue_active then
     return v_queue;
   end if;
@@ -1839,7 +1949,7 @@ CREATE OR REPLACE FUNCTION app_public."current_user"()
  RETURNS app_public.users
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select u.* from app_public.users u where u.id = app_public.current_user_id();
 $function$;
@@ -1853,7 +1963,7 @@ CREATE OR REPLACE FUNCTION app_public.current_user_id()
  RETURNS uuid
  LANGUAGE sql
  STABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select nullif(current_setting('jwt.claims.user_id', true), '')::uuid;
 $function$;
@@ -1868,28 +1978,29 @@ CREATE OR REPLACE FUNCTION app_public.delete_business(business_id uuid)
  RETURNS app_public.businesses
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
   v_queue_id uuid;
 begin
+  -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   update app_public.businesses b set is_active = false
   where b.id = delete_business.business_id and b.user_id = app_public.current_user_id()
-  returning b.* into business;
-  if business.id is null then
-    raise exception using errcode = 'WTNFD', message = 'Établissement introuvable.';
+  returning b.* into v_business;
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
   -- A deleted business takes no customers. close_queue checks ownership again
   -- (same caller) and locks each queue in the engine's order.
   for v_queue_id in
     select q.id from app_public.queues q
-     where q.business_id = business.id and q.user_id = business.user_id and q.is_queue_active
+     where q.business_id = v_business.id and q.user_id = v_business.user_id and q.is_queue_active
      order by q.id
   loop
     perform app_public.close_queue(v_queue_id);
   end loop;
-  return business;
+  return v_business;
 end;
 $function$;
 alter function app_public.delete_business(business_id uuid) owner to :DATABASE_OWNER;
@@ -1901,15 +2012,16 @@ CREATE OR REPLACE FUNCTION app_public.entry_status(entry_token text)
  RETURNS app_public.customer_entry
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_entry app_public.queue_entries;
 begin
+  -- Caller: anyone holding the entry's secret token; it shows that one entry.
   -- The secret token is the only credential: it shows that one entry.
   select e.* into v_entry from app_public.queue_entries e where e.entry_token = entry_status.entry_token;
   if not found then
-    perform app_private.queue_error('ENTRY_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
   end if;
   return app_private.customer_view(v_entry);
 end;
@@ -1923,7 +2035,7 @@ CREATE OR REPLACE FUNCTION app_public.join_queue(qr_token text, phone text, clie
  RETURNS app_public.customer_entry
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues;
@@ -1934,39 +2046,40 @@ declare
   v_service numeric;
   v_entry app_public.queue_entries;
 begin
+  -- Caller: anyone, anonymous or signed in: the QR token is the credential.
   -- Anyone may join (anonymous or signed in): the QR token is the credential.
   -- The queue lock makes the capacity and duplicate checks below exact under
   -- concurrent joins.
   select q.* into v_queue from app_public.queues q where q.qr_code_token = join_queue.qr_token
      for no key update;
   if not found then
-    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
 
   if not app_private.business_accepts_customers(v_business.id) then
-    perform app_private.queue_error('BUSINESS_SUSPENDED', v_business.language);
+    perform app_hidden.raise_error('BUSINESS_SUSPENDED', v_business.language);
   end if;
   if not v_queue.is_queue_active then
-    perform app_private.queue_error('QUEUE_CLOSED', v_business.language);
+    perform app_hidden.raise_error('QUEUE_CLOSED', v_business.language);
   end if;
   if v_queue.is_queue_paused then
-    perform app_private.queue_error('QUEUE_PAUSED', v_business.language);
+    perform app_hidden.raise_error('QUEUE_PAUSED', v_business.language);
   end if;
   v_phone := app_hidden.phone_to_e164(join_queue.phone, v_business.country);
   if v_phone is null then
-    perform app_private.queue_error('INVALID_PHONE', v_business.language);
+    perform app_hidden.raise_error('INVALID_PHONE', v_business.language);
   end if;
   if length(v_name) > 100 then
-    perform app_private.queue_error('INVALID_NAME', v_business.language);
+    perform app_hidden.raise_error('INVALID_NAME', v_business.language);
   end if;
   if exists (select 1 from app_public.queue_entries e
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
-    perform app_private.queue_error('ALREADY_IN_QUEUE', v_business.language);
+    perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
   v_waiting := app_private.waiting_count(v_queue.id);
   if v_waiting >= v_queue.max_queue_size then
-    perform app_private.queue_error('QUEUE_FULL', v_business.language);
+    perform app_hidden.raise_error('QUEUE_FULL', v_business.language);
   end if;
 
   v_service := app_private.queue_service_seconds(v_queue.id);
@@ -1994,10 +2107,10 @@ CREATE OR REPLACE FUNCTION app_public.mark_missed(entry_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
-  -- Ownership is checked by lock_merchant_entry.
+  -- Caller: the entry's owner: lock_merchant_entry raises UNAUTHENTICATED / NOT_FOUND otherwise.
   return app_private.finish_called_entry(mark_missed.entry_id, 'missed');
 end;
 $function$;
@@ -2010,10 +2123,10 @@ CREATE OR REPLACE FUNCTION app_public.mark_served(entry_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 begin
-  -- Ownership is checked by lock_merchant_entry.
+  -- Caller: the entry's owner: lock_merchant_entry raises UNAUTHENTICATED / NOT_FOUND otherwise.
   return app_private.finish_called_entry(mark_served.entry_id, 'served');
 end;
 $function$;
@@ -2026,7 +2139,7 @@ CREATE OR REPLACE FUNCTION app_public.my_businesses(include_deleted boolean DEFA
  RETURNS SETOF app_public.businesses
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select b.*
   from app_public.businesses b
@@ -2043,13 +2156,13 @@ CREATE OR REPLACE FUNCTION app_public.normalize_phone(raw text, country text DEF
  RETURNS text
  LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'app_hidden'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_e164 text := app_hidden.phone_to_e164(raw, coalesce(country, 'FR'));
 begin
   if v_e164 is null then
-    raise exception using errcode = 'WTPHN', message = 'Numéro de téléphone invalide.';
+    perform app_hidden.raise_error('INVALID_PHONE');
   end if;
   return v_e164;
 end;
@@ -2063,16 +2176,17 @@ CREATE OR REPLACE FUNCTION app_public.open_queue(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues := app_private.lock_merchant_queue(open_queue.queue_id);
 begin
+  -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
   if v_queue.is_queue_active then
     return v_queue;
   end if;
   if not app_private.business_accepts_customers(v_queue.business_id) then
-    perform app_private.queue_error('BUSINESS_SUSPENDED', app_private.business_language(v_queue.business_id));
+    perform app_hidden.raise_error('BUSINESS_SUSPENDED', app_private.business_language(v_queue.business_id));
   end if;
   update app_public.queues q set is_queue_active = true, is_queue_paused = false
    where q.id = v_queue.id
@@ -2091,8 +2205,9 @@ CREATE OR REPLACE FUNCTION app_public.pause_queue(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+  -- Caller: the queue's owner (set_queue_paused → lock_merchant_queue).
   select app_private.set_queue_paused(pause_queue.queue_id, true);
 $function$;
 alter function app_public.pause_queue(queue_id uuid) owner to :DATABASE_OWNER;
@@ -2104,7 +2219,7 @@ CREATE OR REPLACE FUNCTION app_public.queue_status(qr_token text)
  RETURNS app_public.queue_public_status
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
   v_queue app_public.queues;
@@ -2112,10 +2227,11 @@ declare
   v_status app_public.queue_public_status;
   v_accepts boolean;
 begin
+  -- Caller: anyone holding the QR token; only counts are shown.
   -- The QR token is the credential; only counts are shown, never entries.
   select q.* into v_queue from app_public.queues q where q.qr_code_token = queue_status.qr_token;
   if not found then
-    perform app_private.queue_error('QUEUE_NOT_FOUND', 'fr');
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
   v_accepts := app_private.business_accepts_customers(v_business.id);
@@ -2144,20 +2260,20 @@ CREATE OR REPLACE FUNCTION app_public.regenerate_qr_token(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  queue app_public.queues;
+  v_queue app_public.queues;
 begin
   -- Caller: the queue's owner only; other ids are "not found".
   update app_public.queues q
   set qr_code_token = translate(encode(gen_random_bytes(24), 'base64'), '+/', '-_')
   where q.id = regenerate_qr_token.queue_id and q.user_id = app_public.current_user_id()
-  returning q.* into queue;
-  if queue.id is null then
-    raise exception using errcode = 'WTNFD', message = 'File introuvable.';
+  returning q.* into v_queue;
+  if v_queue.id is null then
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND');
   end if;
-  return queue;
+  return v_queue;
 end;
 $function$;
 alter function app_public.regenerate_qr_token(queue_id uuid) owner to :DATABASE_OWNER;
@@ -2169,28 +2285,28 @@ CREATE OR REPLACE FUNCTION app_public.register(email text, password text, first_
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  account app_public.users;
+  v_account app_public.users;
 begin
   -- Caller: anyone not signed in (signing up is the public door; a signed-in
   -- merchant has an account already).
   if app_public.current_user_id() is not null then
-    raise exception using errcode = 'WTFRB', message = 'Vous êtes déjà connecté.';
+    perform app_hidden.raise_error('ALREADY_SIGNED_IN');
   end if;
   if password is null or length(password) < 8 then
-    raise exception using errcode = 'WTVAL', message = 'Le mot de passe doit contenir au moins 8 caractères.';
+    perform app_hidden.raise_error('PASSWORD_TOO_SHORT');
   end if;
   -- bcrypt reads at most 72 bytes: refuse rather than silently ignore the rest.
   if octet_length(password) > 72 then
-    raise exception using errcode = 'WTVAL', message = 'Le mot de passe ne doit pas dépasser 72 octets.';
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG');
   end if;
-  account := app_private.create_account(email, first_name, last_name, 'password');
+  v_account := app_private.create_account(email, first_name, last_name, 'password');
   insert into app_private.user_secrets (user_id, password_hash)
-  values (account.id, crypt(password, gen_salt('bf', 10)));
-  update app_public.users u set last_login = now() where u.id = account.id;
-  return app_private.session_for(account);
+  values (v_account.id, crypt(password, gen_salt('bf', 10)));
+  update app_public.users u set last_login = now() where u.id = v_account.id;
+  return app_private.session_for(v_account);
 end;
 $function$;
 alter function app_public.register(email text, password text, first_name text, last_name text) owner to :DATABASE_OWNER;
@@ -2202,19 +2318,20 @@ CREATE OR REPLACE FUNCTION app_public.restore_business(business_id uuid)
  RETURNS app_public.businesses
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  business app_public.businesses;
+  v_business app_public.businesses;
 begin
+  -- Caller: the business's owner; another id is NOT_FOUND (the update filters on current_user_id()).
   -- The plan limit trigger runs on this update (restoring counts as creating).
   update app_public.businesses b set is_active = true
   where b.id = restore_business.business_id and b.user_id = app_public.current_user_id()
-  returning b.* into business;
-  if business.id is null then
-    raise exception using errcode = 'WTNFD', message = 'Établissement introuvable.';
+  returning b.* into v_business;
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND');
   end if;
-  return business;
+  return v_business;
 end;
 $function$;
 alter function app_public.restore_business(business_id uuid) owner to :DATABASE_OWNER;
@@ -2226,8 +2343,9 @@ CREATE OR REPLACE FUNCTION app_public.resume_queue(queue_id uuid)
  RETURNS app_public.queues
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+  -- Caller: the queue's owner (set_queue_paused → lock_merchant_queue).
   select app_private.set_queue_paused(resume_queue.queue_id, false);
 $function$;
 alter function app_public.resume_queue(queue_id uuid) owner to :DATABASE_OWNER;
@@ -2239,7 +2357,7 @@ CREATE OR REPLACE FUNCTION app_public.sms_usage_by_business(month date DEFAULT N
  RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'app_public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   with bounds as (
     select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
@@ -2266,7 +2384,7 @@ CREATE OR REPLACE FUNCTION app_public.sms_usage_total(month date DEFAULT NULL::d
  RETURNS integer
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'app_public'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   select coalesce(sum(u.parts), 0)::integer from app_public.sms_usage_by_business(month) u;
 $function$;

@@ -86,9 +86,10 @@ describe("applying the definitions", () => {
     const dir = copyOfSource();
     const file = path.join(dir, "queue", "customer.sql");
     const edited = readFileSync(file, "utf8").replace(
-      /comment on function app_public\.entry_status\(text\) is\n\s+'[^']*';/,
+      /comment on function app_public\.entry_status\(text\) is\n\s+'(?:[^']|'')*';/,
       "comment on function app_public.entry_status(text) is 'Edited in a test.';",
     );
+    expect(edited).toContain("Edited in a test.");
     writeFileSync(file, edited);
     const result = await apply(db(), { dir });
     expect(result.applied).toBe(true);
