@@ -1,5 +1,5 @@
 -- Runs as the superuser right after a database is created (graphile-migrate
--- reset, and db/bootstrap.ts for a new database). Extensions live in `public`;
+-- reset, and lib/db/setup.ts for every new database). Extensions live in `public`;
 -- the application schemas come from the committed migrations.
 begin;
 revoke all on database :DATABASE_NAME from public;

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as graphileMigrate from "graphile-migrate";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateDatabase, migrateSettings } from "../../../lib/db/migrate.ts";
 import { schemaSnapshot } from "../../../lib/db/schema-snapshot.ts";
