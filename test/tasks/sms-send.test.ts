@@ -184,6 +184,25 @@ describe("failures", () => {
   });
 });
 
+describe("a malformed payload", () => {
+  it("fails the job with a clear message (kept for a retry, like any failure) and publishes nothing", async () => {
+    const { rows } = await db().root.query<{ id: string }>(
+      "select id from graphile_worker.add_job('send_sms', '{\"sms_log_id\": \"not-a-uuid\"}'::json)",
+    );
+    const failed = await eventually(async () => {
+      const job = await db().root.query<{ attempts: number; last_error: string | null }>(
+        "select attempts, last_error from graphile_worker._private_jobs where id = $1",
+        [rows[0]!.id],
+      );
+      return job.rows[0]?.last_error ? job.rows[0] : undefined;
+    });
+    expect(failed.attempts).toBe(1);
+    expect(failed.last_error).toBe("send_sms: payload must be { sms_log_id: uuid } (sms_log_id: Invalid GUID)");
+    expect(fake.requests).toHaveLength(0);
+    await db().root.query("delete from graphile_worker._private_jobs where id = $1", [rows[0]!.id]);
+  });
+});
+
 describe("never twice", () => {
   it("the same job run again after the send publishes nothing", async () => {
     const entry = await committed(db(), (client) => joinDirect(client, business));
