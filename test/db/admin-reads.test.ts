@@ -2,14 +2,14 @@
 // events, but never a customer's secret token, and changes nothing.
 import { describe, expect, it } from "vitest";
 import { asAdmin, useTestDatabase } from "../helpers/db.ts";
-import { createQueue, join, phone } from "../helpers/queue-fixtures.ts";
+import { createBusiness, join, phone } from "../helpers/fixtures.ts";
 
 describe("admin reads of the queue engine's tables", () => {
   const db = useTestDatabase();
 
   it("sees the entries and events of every merchant", async () => {
-    const first = await createQueue(db());
-    const second = await createQueue(db());
+    const first = await createBusiness(db());
+    const second = await createBusiness(db());
     await join(db(), first.qrToken, phone(1));
     await join(db(), second.qrToken, phone(2));
     await asAdmin(db(), async (client) => {

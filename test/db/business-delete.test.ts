@@ -2,18 +2,18 @@
 // waiting customers are cancelled with one event each (each gets its SMS),
 // called customers stay to be served or missed, and the queue is closed.
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "../helpers/db.ts";
-import { asOwner, createQueue, join, phone } from "../helpers/queue-fixtures.ts";
+import { merchantQuery, useTestDatabase } from "../helpers/db.ts";
+import { createBusiness, join, phone } from "../helpers/fixtures.ts";
 
 describe("delete_business with people in its queue", () => {
   const db = useTestDatabase();
 
   it("cancels the waiting customers, logs the close and texts them", async () => {
-    const fixture = await createQueue(db());
+    const fixture = await createBusiness(db());
     for (let n = 1; n <= 3; n++) await join(db(), fixture.qrToken, phone(n));
-    await asOwner(db(), fixture.userId, "select * from app_public.call_next($1)", [fixture.queueId]);
+    await merchantQuery(db(), fixture.userId, "select * from app_public.call_next($1)", [fixture.queueId]);
 
-    await asOwner(db(), fixture.userId, "select * from app_public.delete_business($1)", [fixture.businessId]);
+    await merchantQuery(db(), fixture.userId, "select * from app_public.delete_business($1)", [fixture.businessId]);
 
     const queue = await db().root.query("select is_queue_active from app_public.queues where id = $1", [fixture.queueId]);
     expect(queue.rows[0].is_queue_active).toBe(false);
@@ -40,11 +40,11 @@ describe("delete_business with people in its queue", () => {
   });
 
   it("is still NOT_FOUND for another merchant's business, and closes nothing", async () => {
-    const mine = await createQueue(db());
-    const theirs = await createQueue(db());
+    const mine = await createBusiness(db());
+    const theirs = await createBusiness(db());
     await join(db(), theirs.qrToken, phone(9));
     await expect(
-      asOwner(db(), mine.userId, "select * from app_public.delete_business($1)", [theirs.businessId]),
+      merchantQuery(db(), mine.userId, "select * from app_public.delete_business($1)", [theirs.businessId]),
     ).rejects.toMatchObject({ code: "WTNFD" });
     const queue = await db().root.query("select is_queue_active from app_public.queues where id = $1", [theirs.queueId]);
     expect(queue.rows[0].is_queue_active).toBe(true);

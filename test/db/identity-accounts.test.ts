@@ -3,8 +3,8 @@
 // validation and the queue each business is born with.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { createMerchant } from "../helpers/auth.ts";
-import { asAnonymous, asMerchant, useTestDatabase } from "../helpers/db.ts";
+import { asAnonymous, asMerchant, enterRole, useTestDatabase } from "../helpers/db.ts";
+import { createMerchant } from "../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -243,8 +243,7 @@ describe("businesses and plans", () => {
     try {
       for (const client of clients) {
         await client.query("begin");
-        await client.query("set local role waitify_merchant");
-        await client.query("select set_config('jwt.claims.user_id', $1, true)", [merchant.userId]);
+        await enterRole(client, "waitify_merchant", { userId: merchant.userId });
       }
       // The first insert holds the account row lock until it commits.
       await clients[0]!.query("insert into app_public.businesses (name) values ('First')");

@@ -2,27 +2,18 @@
 // operations, the rules and their error codes, events, privileges and the
 // timeout's SQL side. Each test gets its own merchant and queue.
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "../helpers/db.ts";
-import {
-  asCustomer,
-  asOwner,
-  createQueue,
-  failure,
-  join,
-  phone,
-  type CustomerEntry,
-  type EntryRow,
-} from "../helpers/queue-fixtures.ts";
+import { customerQuery, failure, merchantQuery, useTestDatabase } from "../helpers/db.ts";
+import { createBusiness, join, phone, type CustomerEntry, type EntryRow } from "../helpers/fixtures.ts";
 
 describe("queue engine (SQL)", () => {
   const db = useTestDatabase();
 
   const status = async (token: string) =>
-    (await asCustomer<CustomerEntry>(db(), "select * from app_public.entry_status($1)", [token]))[0]!;
+    (await customerQuery<CustomerEntry>(db(), "select * from app_public.entry_status($1)", [token]))[0]!;
   const call = async (userId: string, queueId: string) =>
-    (await asOwner<EntryRow>(db(), userId, "select * from app_public.call_next($1)", [queueId]))[0]!;
+    (await merchantQuery<EntryRow>(db(), userId, "select * from app_public.call_next($1)", [queueId]))[0]!;
   const merchantCall = async (userId: string, fn: string, id: string) =>
-    (await asOwner<EntryRow & { is_queue_active: boolean; is_queue_paused: boolean }>(
+    (await merchantQuery<EntryRow & { is_queue_active: boolean; is_queue_paused: boolean }>(
       db(),
       userId,
       `select * from app_public.${fn}($1)`,
@@ -35,12 +26,12 @@ describe("queue engine (SQL)", () => {
         [queueId],
       )
     ).rows;
-  const asOwnerAs = (userId: string, sql: string, values: unknown[] = []) => asOwner(db(), userId, sql, values);
+  const ownerQuery = (userId: string, sql: string, values: unknown[] = []) => merchantQuery(db(), userId, sql, values);
   const entryByToken = async (token: string) =>
     (await db().root.query<EntryRow>("select * from app_public.queue_entries where entry_token = $1", [token])).rows[0]!;
 
   it("gives each customer a ticket, a position and an estimate, and moves positions up", async () => {
-    const q = await createQueue(db(), { averageServiceTime: 120, name: "Boulangerie Dupont" });
+    const q = await createBusiness(db(), { averageServiceTime: 120, name: "Boulangerie Dupont" });
     const a = await join(db(), q.qrToken, "06 12 34 56 78", "Alice");
     const b = await join(db(), q.qrToken, "+33 6 22 34 56 78");
     const c = await join(db(), q.qrToken, "0033632345678");
@@ -65,14 +56,14 @@ describe("queue engine (SQL)", () => {
     const stored = await entryByToken(c.entry_token);
     expect(stored).toMatchObject({ phone: "+33632345678", quoted_wait_minutes: 4, position_at_join: 3 });
 
-    await asCustomer(db(), "select app_public.cancel_entry($1)", [a.entry_token]);
+    await customerQuery(db(), "select app_public.cancel_entry($1)", [a.entry_token]);
     expect(await status(b.entry_token)).toMatchObject({ position: 1, estimated_wait_minutes: 0 });
     expect(await status(c.entry_token)).toMatchObject({ position: 2, estimated_wait_minutes: 2 });
     expect(await status(a.entry_token)).toMatchObject({ status: "cancelled", position: null, estimated_wait_minutes: null });
   });
 
   it("logs one event per change with the waiting count after it", async () => {
-    const q = await createQueue(db(), { open: false });
+    const q = await createBusiness(db(), { open: false });
     await merchantCall(q.userId, "open_queue", q.queueId);
     const a = await join(db(), q.qrToken, phone(1));
     await join(db(), q.qrToken, phone(2));
@@ -100,7 +91,7 @@ describe("queue engine (SQL)", () => {
       failure(join(db(), qrToken, phoneNumber, name));
 
     it("closed → QUEUE_CLOSED (WT401), paused → QUEUE_PAUSED (WT411)", async () => {
-      const q = await createQueue(db(), { open: false });
+      const q = await createBusiness(db(), { open: false });
       expect(await refusal(q.qrToken, phone(1))).toEqual({ code: "WT401", message: "La file d'attente est fermée." });
       await merchantCall(q.userId, "open_queue", q.queueId);
       await merchantCall(q.userId, "pause_queue", q.queueId);
@@ -111,7 +102,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("full → QUEUE_FULL (WT402): the waiting count is the limit, called customers do not count", async () => {
-      const q = await createQueue(db(), { maxQueueSize: 2 });
+      const q = await createBusiness(db(), { maxQueueSize: 2 });
       await join(db(), q.qrToken, phone(1));
       await join(db(), q.qrToken, phone(2));
       expect(await refusal(q.qrToken, phone(3))).toEqual({ code: "WT402", message: "La file d'attente est complète." });
@@ -120,7 +111,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("same phone waiting or called → ALREADY_IN_QUEUE (WT403); once served it may join again", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       await join(db(), q.qrToken, "06 12 34 56 78");
       expect(await refusal(q.qrToken, "+33612345678")).toMatchObject({ code: "WT403" });
       const called = await call(q.userId, q.queueId);
@@ -128,15 +119,15 @@ describe("queue engine (SQL)", () => {
       await merchantCall(q.userId, "mark_served", called.id);
       expect(await join(db(), q.qrToken, "06 12 34 56 78")).toMatchObject({ status: "waiting", ticket_number: 2 });
       // Another queue is another matter.
-      const other = await createQueue(db());
+      const other = await createBusiness(db());
       expect(await join(db(), other.qrToken, "06 12 34 56 78")).toMatchObject({ ticket_number: 1 });
     });
 
     it("business inactive, account suspended or inactive → BUSINESS_SUSPENDED (WT404)", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       await db().root.query("update app_public.users set subscription_status = 'suspended' where id = $1", [q.userId]);
       expect(await refusal(q.qrToken, phone(1))).toMatchObject({ code: "WT404" });
-      expect(await failure(merchantCall(q.userId, "open_queue", (await createQueue(db(), { open: false, merchant: q.merchant })).queueId))).toMatchObject({
+      expect(await failure(merchantCall(q.userId, "open_queue", (await createBusiness(db(), { open: false, merchant: q.merchant })).queueId))).toMatchObject({
         code: "WT404",
       });
       await db().root.query("update app_public.users set subscription_status = 'active', is_active = false where id = $1", [
@@ -151,7 +142,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("bad phone → INVALID_PHONE, long name → VALIDATION, unknown QR → NOT_FOUND", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       expect(await refusal(q.qrToken, "06 12 34")).toEqual({ code: "WTPHN", message: "Numéro de téléphone invalide." });
       expect(await refusal(q.qrToken, "hello")).toMatchObject({ code: "WTPHN" });
       expect(await refusal(q.qrToken, phone(1), "x".repeat(101))).toMatchObject({ code: "WTVAL" });
@@ -164,7 +155,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("speaks the business's language", async () => {
-      const q = await createQueue(db(), { language: "en", maxQueueSize: 1 });
+      const q = await createBusiness(db(), { language: "en", maxQueueSize: 1 });
       await join(db(), q.qrToken, phone(1));
       expect(await refusal(q.qrToken, phone(1))).toEqual({
         code: "WT403",
@@ -175,7 +166,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("a Senegalese business reads national numbers as +221", async () => {
-      const q = await createQueue(db(), { country: "SN" });
+      const q = await createBusiness(db(), { country: "SN" });
       await join(db(), q.qrToken, "77 123 45 67");
       const stored = await db().root.query("select phone from app_public.queue_entries where queue_id = $1", [q.queueId]);
       expect(stored.rows[0].phone).toBe("+221771234567");
@@ -184,7 +175,7 @@ describe("queue engine (SQL)", () => {
 
   describe("the counter", () => {
     it("calls in join order, null when nobody waits; serves with the actual service time", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       const a = await join(db(), q.qrToken, phone(1));
       const b = await join(db(), q.qrToken, phone(2));
       const first = await call(q.userId, q.queueId);
@@ -204,12 +195,12 @@ describe("queue engine (SQL)", () => {
       expect(second.phone).toBe(phone(2));
       await merchantCall(q.userId, "mark_missed", second.id);
       expect(await status(b.entry_token)).toMatchObject({ status: "missed" });
-      const none = await asOwner(db(), q.userId, "select (app_public.call_next($1)).id as id", [q.queueId]);
+      const none = await merchantQuery(db(), q.userId, "select (app_public.call_next($1)).id as id", [q.queueId]);
       expect(none[0]!.id).toBeNull();
     });
 
     it("refuses transitions that do not exist with INVALID_TRANSITION", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       const a = await join(db(), q.qrToken, phone(1));
       const id = (await entryByToken(a.entry_token)).id;
       expect(await failure(merchantCall(q.userId, "mark_served", id))).toEqual({
@@ -220,7 +211,7 @@ describe("queue engine (SQL)", () => {
       await call(q.userId, q.queueId);
       await merchantCall(q.userId, "mark_served", id);
       expect(await failure(merchantCall(q.userId, "mark_served", id))).toMatchObject({ code: "WTTRN" });
-      expect(await failure(asCustomer(db(), "select app_public.cancel_entry($1)", [a.entry_token]))).toEqual({
+      expect(await failure(customerQuery(db(), "select app_public.cancel_entry($1)", [a.entry_token]))).toEqual({
         code: "WTTRN",
         message: "Action impossible : le client a déjà été servi.",
       });
@@ -231,12 +222,12 @@ describe("queue engine (SQL)", () => {
     });
 
     it("a called customer may cancel; open/close/pause twice is a no-op", async () => {
-      const q = await createQueue(db(), { open: false });
+      const q = await createBusiness(db(), { open: false });
       await merchantCall(q.userId, "open_queue", q.queueId);
       await merchantCall(q.userId, "open_queue", q.queueId);
       const a = await join(db(), q.qrToken, phone(1));
       await call(q.userId, q.queueId);
-      expect((await asCustomer<CustomerEntry>(db(), "select * from app_public.cancel_entry($1)", [a.entry_token]))[0]).toMatchObject({
+      expect((await customerQuery<CustomerEntry>(db(), "select * from app_public.cancel_entry($1)", [a.entry_token]))[0]).toMatchObject({
         status: "cancelled",
       });
       await merchantCall(q.userId, "pause_queue", q.queueId);
@@ -254,7 +245,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("closing cancels everyone waiting, one event each in join order; called customers stay", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       await join(db(), q.qrToken, phone(1));
       const b = await join(db(), q.qrToken, phone(2));
       const c = await join(db(), q.qrToken, phone(3));
@@ -275,8 +266,8 @@ describe("queue engine (SQL)", () => {
     });
 
     it("someone else's queue or entry is NOT_FOUND; anonymous may not call merchant functions", async () => {
-      const mine = await createQueue(db());
-      const theirs = await createQueue(db());
+      const mine = await createBusiness(db());
+      const theirs = await createBusiness(db());
       const a = await join(db(), theirs.qrToken, phone(1));
       const theirEntry = (await entryByToken(a.entry_token)).id;
       for (const fn of ["open_queue", "close_queue", "pause_queue", "resume_queue", "call_next"]) {
@@ -284,11 +275,11 @@ describe("queue engine (SQL)", () => {
       }
       for (const fn of ["mark_served", "mark_missed"]) {
         expect(await failure(merchantCall(mine.userId, fn, theirEntry)), fn).toMatchObject({ code: "WTNFD" });
-        expect(await failure(asCustomer(db(), `select app_public.${fn}($1)`, [theirEntry])), fn).toMatchObject({
+        expect(await failure(customerQuery(db(), `select app_public.${fn}($1)`, [theirEntry])), fn).toMatchObject({
           code: "42501",
         });
       }
-      expect(await failure(asCustomer(db(), "select app_public.call_next($1)", [theirs.queueId]))).toMatchObject({
+      expect(await failure(customerQuery(db(), "select app_public.call_next($1)", [theirs.queueId]))).toMatchObject({
         code: "42501",
       });
       expect(await status(a.entry_token)).toMatchObject({ status: "waiting" });
@@ -297,27 +288,27 @@ describe("queue engine (SQL)", () => {
 
   describe("privileges", () => {
     it("anonymous has no table access; a merchant reads only their own entries, without tokens, and writes nothing", async () => {
-      const mine = await createQueue(db());
-      const theirs = await createQueue(db());
+      const mine = await createBusiness(db());
+      const theirs = await createBusiness(db());
       await join(db(), mine.qrToken, phone(1));
       await join(db(), theirs.qrToken, phone(2));
       for (const table of ["queue_entries", "queue_events"]) {
-        expect(await failure(asCustomer(db(), `select * from app_public.${table}`))).toMatchObject({ code: "42501" });
+        expect(await failure(customerQuery(db(), `select * from app_public.${table}`))).toMatchObject({ code: "42501" });
       }
-      const own = await asOwnerAs(mine.userId, "select queue_id, phone from app_public.queue_entries");
+      const own = await ownerQuery(mine.userId, "select queue_id, phone from app_public.queue_entries");
       expect(own).toEqual([{ queue_id: mine.queueId, phone: phone(1) }]);
-      const ownEvents = await asOwnerAs(mine.userId, "select distinct queue_id from app_public.queue_events");
+      const ownEvents = await ownerQuery(mine.userId, "select distinct queue_id from app_public.queue_events");
       expect(ownEvents).toEqual([{ queue_id: mine.queueId }]);
-      expect(await failure(asOwnerAs(mine.userId, "select entry_token from app_public.queue_entries"))).toMatchObject({
+      expect(await failure(ownerQuery(mine.userId, "select entry_token from app_public.queue_entries"))).toMatchObject({
         code: "42501",
       });
       expect(
-        await failure(asOwnerAs(mine.userId, "update app_public.queue_entries set status = 'served'")),
+        await failure(ownerQuery(mine.userId, "update app_public.queue_entries set status = 'served'")),
       ).toMatchObject({ code: "42501" });
-      expect(await failure(asOwnerAs(mine.userId, "delete from app_public.queue_events"))).toMatchObject({ code: "42501" });
+      expect(await failure(ownerQuery(mine.userId, "delete from app_public.queue_events"))).toMatchObject({ code: "42501" });
       expect(
         await failure(
-          asOwnerAs(
+          ownerQuery(
             mine.userId,
             "insert into app_public.queue_events (queue_id, business_id, user_id, event_type, actor, waiting_count) values ($1, $2, $3, 'queue_opened', 'system', 0)",
             [mine.queueId, mine.businessId, mine.userId],
@@ -330,7 +321,7 @@ describe("queue engine (SQL)", () => {
   describe("estimates", () => {
     it("start from the queue's configured time (the business type's default) and learn from actual service times", async () => {
       // A bakery's default service time is 120 s (system_configs).
-      const q = await createQueue(db(), { businessType: "bakery" });
+      const q = await createBusiness(db(), { businessType: "bakery" });
       const configured = await db().root.query("select average_service_time from app_public.queues where id = $1", [q.queueId]);
       expect(configured.rows[0].average_service_time).toBe(120);
 
@@ -356,7 +347,7 @@ describe("queue engine (SQL)", () => {
         after.entry_token,
       ]);
       expect(stored.rows[0].quoted_wait_minutes).toBe(20);
-      const publicStatus = await asCustomer(db(), "select * from app_public.queue_status($1)", [q.qrToken]);
+      const publicStatus = await customerQuery(db(), "select * from app_public.queue_status($1)", [q.qrToken]);
       expect(publicStatus[0]).toMatchObject({
         is_open: true,
         is_paused: false,
@@ -370,7 +361,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("numbers tickets per queue and local day", async () => {
-      const q = await createQueue(db());
+      const q = await createBusiness(db());
       await join(db(), q.qrToken, phone(1));
       await join(db(), q.qrToken, phone(2));
       await db().root.query("update app_public.queue_entries set ticket_day = ticket_day - 1 where queue_id = $1", [q.queueId]);
@@ -396,7 +387,7 @@ describe("queue engine (SQL)", () => {
       db().root.query("update app_public.queue_entries set called_at = now() - interval '6 minutes' where id = $1", [entryId]);
 
     it("call_next schedules one job per entry at called_at + timeout; serving removes it", async () => {
-      const q = await createQueue(db(), { clientTimeoutMinutes: 5 });
+      const q = await createBusiness(db(), { clientTimeoutMinutes: 5 });
       await join(db(), q.qrToken, phone(1));
       const called = await call(q.userId, q.queueId);
       const scheduled = await job(called.id);
@@ -409,7 +400,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("marks an overdue called customer missed and, with auto-advance, calls the next", async () => {
-      const q = await createQueue(db(), { autoAdvance: true });
+      const q = await createBusiness(db(), { autoAdvance: true });
       await join(db(), q.qrToken, phone(1));
       const b = await join(db(), q.qrToken, phone(2));
       const called = await call(q.userId, q.queueId);
@@ -428,7 +419,7 @@ describe("queue engine (SQL)", () => {
     });
 
     it("without auto-advance, or while paused, nobody else is called", async () => {
-      const q = await createQueue(db(), { autoAdvance: false });
+      const q = await createBusiness(db(), { autoAdvance: false });
       await join(db(), q.qrToken, phone(1));
       const b = await join(db(), q.qrToken, phone(2));
       const first = await call(q.userId, q.queueId);

@@ -5,14 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config.ts";
 import { publishSmsSettings } from "../../lib/sms/settings.ts";
 import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../helpers/db.ts";
-import {
-  changeDirect,
-  committed,
-  createSmsBusiness,
-  joinDirect,
-  smsLogs,
-  type SmsBusiness,
-} from "../helpers/sms-fixtures.ts";
+import { changeDirect, createBusiness, joinDirect, smsLogs, type BusinessFixture } from "../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -33,17 +26,17 @@ beforeAll(async () => {
 });
 
 describe("confirmation on join", () => {
-  let business: SmsBusiness;
+  let business: BusinessFixture;
   beforeAll(async () => {
-    business = await createSmsBusiness(db(), { name: "Boulangerie Paul" });
+    business = await createBusiness(db(), { name: "Boulangerie Paul" });
   });
 
   it("records the French text with place, estimate, business and status link, and enqueues one job keyed by the log", async () => {
-    const entries = await committed(db(), async (client) => {
+    const entries = await asRoot(db(), async (client) => {
       const first = await joinDirect(client, business);
       const second = await joinDirect(client, business, { waitMinutesPerPerson: 6 });
       return [first, second];
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "business_id = $1", [business.businessId]);
     expect(logs).toHaveLength(2);
     expect(logs.map((log) => [log.queue_entry_id, log.message_type, log.status, log.phone])).toEqual(
@@ -81,16 +74,16 @@ describe("confirmation on join", () => {
 
 describe("texts", () => {
   it("English for an English business, with its custom message", async () => {
-    const business = await createSmsBusiness(db(), {
+    const business = await createBusiness(db(), {
       name: "Corner Pharmacy",
       language: "en",
       customMessage: "Bring your prescription.",
     });
-    const entry = await committed(db(), async (client) => {
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       await changeDirect(client, business, entry.id, "entry_called");
       return entry;
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
     const link = `https://waitify.example/e/${entry.entryToken}`;
     expect(Object.fromEntries(logs.map((log) => [log.message_type, log.message_content]))).toEqual({
@@ -100,15 +93,15 @@ describe("texts", () => {
   });
 
   it("each type in French: your_turn, missed, cancelled", async () => {
-    const business = await createSmsBusiness(db(), { name: "Coiffure Léa", customMessage: "Merci !" });
-    const [a, b] = await committed(db(), async (client) => {
+    const business = await createBusiness(db(), { name: "Coiffure Léa", customMessage: "Merci !" });
+    const [a, b] = await asRoot(db(), async (client) => {
       const a = await joinDirect(client, business);
       const b = await joinDirect(client, business);
       await changeDirect(client, business, a.id, "entry_called");
       await changeDirect(client, business, a.id, "entry_missed");
       await changeDirect(client, business, b.id, "entry_cancelled");
       return [a, b];
-    });
+    }, { commit: true });
     const texts = Object.fromEntries(
       (await smsLogs(db(), "business_id = $1 and message_type <> 'confirmation'", [business.businessId])).map((log) => [
         log.message_type,
@@ -125,8 +118,8 @@ describe("texts", () => {
 
 describe("when not to send", () => {
   it("SMS turned off: no log and no job, the entry and its event are still there", async () => {
-    const business = await createSmsBusiness(db(), { smsEnabled: false });
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const business = await createBusiness(db(), { smsEnabled: false });
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     expect(await smsLogs(db(), "business_id = $1", [business.businessId])).toEqual([]);
     const status = await db().root.query(
       "select e.status, (select count(*)::int from app_public.queue_events v where v.entry_id = e.id) as events from app_public.queue_entries e where e.id = $1",
@@ -136,8 +129,8 @@ describe("when not to send", () => {
   });
 
   it("at most one message of each type per entry, at most five per entry", async () => {
-    const business = await createSmsBusiness(db());
-    const entry = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       // A replayed event does not text twice.
       await client.query(
@@ -146,17 +139,17 @@ describe("when not to send", () => {
         [business.queueId, business.businessId, business.merchant.userId, entry.id],
       );
       return entry;
-    });
+    }, { commit: true });
     expect(await smsLogs(db(), "queue_entry_id = $1", [entry.id])).toHaveLength(1);
 
-    const ids = await committed(db(), async (client) => {
+    const ids = await asRoot(db(), async (client) => {
       const results: (string | null)[] = [];
       for (const type of ["confirmation", "reminder", "your_turn", "missed", "cancelled", "reminder"]) {
         const { rows } = await client.query("select app_private.enqueue_sms($1, $2) as id", [entry.id, type]);
         results.push(rows[0].id);
       }
       return results;
-    });
+    }, { commit: true });
     // confirmation existed; four new types; the repeated reminder is refused.
     expect(ids.map((id) => id !== null)).toEqual([false, true, true, true, true, false]);
     expect(await smsLogs(db(), "queue_entry_id = $1", [entry.id])).toHaveLength(5);
@@ -165,27 +158,27 @@ describe("when not to send", () => {
 
 describe("reminder at two ahead", () => {
   it("goes once to the entry that now has exactly two people ahead, never to one who joined that close", async () => {
-    const business = await createSmsBusiness(db());
-    const entries = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entries = await asRoot(db(), async (client) => {
       const list = [];
       for (let i = 0; i < 6; i++) list.push(await joinDirect(client, business));
       return list;
-    });
+    }, { commit: true });
     const reminded = async () =>
       (await smsLogs(db(), "business_id = $1 and message_type = 'reminder'", [business.businessId])).map((log) =>
         entries.findIndex((entry) => entry.id === log.queue_entry_id),
       );
     // #1 called: #2 #3 #4 waiting… #4 has two ahead (joined with three ahead).
-    await committed(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_called"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_called"), { commit: true });
     expect(await reminded()).toEqual([3]);
     // #1 served: nobody leaves the waiting line, nothing new.
-    await committed(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_served"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_served"), { commit: true });
     expect(await reminded()).toEqual([3]);
     // #3 cancels: #5 now has #2 and #4 ahead.
-    await committed(db(), (client) => changeDirect(client, business, entries[2]!.id, "entry_cancelled"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[2]!.id, "entry_cancelled"), { commit: true });
     expect((await reminded()).sort()).toEqual([3, 4]);
     // #2 called: #6 has #4 and #5 ahead.
-    await committed(db(), (client) => changeDirect(client, business, entries[1]!.id, "entry_called"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[1]!.id, "entry_called"), { commit: true });
     expect((await reminded()).sort()).toEqual([3, 4, 5]);
     const text = (await smsLogs(db(), "queue_entry_id = $1 and message_type = 'reminder'", [entries[5]!.id]))[0]!;
     expect(text.message_content).toBe(
@@ -194,20 +187,20 @@ describe("reminder at two ahead", () => {
   });
 
   it("closing a queue cancels everyone waiting: a cancelled SMS each, and no reminder to people cancelled a moment later", async () => {
-    const business = await createSmsBusiness(db());
-    const entries = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entries = await asRoot(db(), async (client) => {
       const list = [];
       for (let i = 0; i < 5; i++) list.push(await joinDirect(client, business));
       return list;
-    });
-    await committed(db(), async (client) => {
+    }, { commit: true });
+    await asRoot(db(), async (client) => {
       for (const entry of entries) await changeDirect(client, business, entry.id, "entry_cancelled");
       await client.query(
         `insert into app_public.queue_events (queue_id, business_id, user_id, event_type, actor, actor_user_id, waiting_count)
          values ($1, $2, $3, 'queue_closed', 'merchant', $3, 0)`,
         [business.queueId, business.businessId, business.merchant.userId],
       );
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "business_id = $1 and message_type <> 'confirmation'", [business.businessId]);
     expect(logs.map((log) => log.message_type)).toEqual(Array(5).fill("cancelled"));
   });
@@ -215,9 +208,9 @@ describe("reminder at two ahead", () => {
 
 describe("who sees sms_logs", () => {
   it("the owner reads their own logs, another merchant and customers nothing; nobody enqueues directly", async () => {
-    const business = await createSmsBusiness(db());
-    const other = await createSmsBusiness(db());
-    await committed(db(), (client) => joinDirect(client, business));
+    const business = await createBusiness(db());
+    const other = await createBusiness(db());
+    await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     await asMerchant(db(), business.merchant.userId, async (client) => {
       const { rows } = await client.query("select business_id from app_public.sms_logs");
       expect(rows.length).toBeGreaterThan(0);
@@ -240,15 +233,15 @@ describe("who sees sms_logs", () => {
 
 describe("usage per month", () => {
   it("counts the parts of sent and delivered messages per business, zero for a business without any", async () => {
-    const merchant = (await createSmsBusiness(db())).merchant;
-    const busy = await createSmsBusiness(db(), { merchant, name: "A" });
-    const quiet = await createSmsBusiness(db(), { merchant, name: "B" });
-    const entry = await committed(db(), async (client) => {
+    const merchant = (await createBusiness(db())).merchant;
+    const busy = await createBusiness(db(), { merchant, name: "A" });
+    const quiet = await createBusiness(db(), { merchant, name: "B" });
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, busy);
       await changeDirect(client, busy, entry.id, "entry_called");
       await changeDirect(client, busy, entry.id, "entry_missed");
       return entry;
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
     const byType = Object.fromEntries(logs.map((log) => [log.message_type, log.id]));
     await db().root.query("select app_private.sms_mark_sent($1, 'm-1', 2, '{}')", [byType.confirmation]);
