@@ -1,9 +1,9 @@
 // Migrations apply to an empty database, are recorded, and current.sql can be
 // applied more than once (migrations/current/ must stay idempotent while it is being written).
 import { describe, expect, it } from "vitest";
-import { applyCurrentMigration, migrateDatabase } from "../../lib/db/migrate.ts";
-import { setupDatabase } from "../../lib/db/setup.ts";
-import { asAnonymous, asRoot, useTestDatabase } from "../helpers/db.ts";
+import { applyCurrentMigration, migrateDatabase } from "../../../lib/db/migrate.ts";
+import { setupDatabase } from "../../../lib/db/setup.ts";
+import { asAnonymous, asRoot, useTestDatabase } from "../../helpers/db.ts";
 
 describe("migrations from zero", () => {
   const db = useTestDatabase({ uncreated: true });

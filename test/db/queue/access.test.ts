@@ -1,8 +1,8 @@
 // The admin role (future back office) reads every tenant's queue entries and
 // events, but never a customer's secret token, and changes nothing.
 import { describe, expect, it } from "vitest";
-import { asAdmin, useTestDatabase } from "../helpers/db.ts";
-import { createBusiness, join, phone } from "../helpers/fixtures.ts";
+import { asAdmin, useTestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
 
 describe("admin reads of the queue engine's tables", () => {
   const db = useTestDatabase();

@@ -3,8 +3,8 @@
 // admin holds, checked as each role inside rolled-back transactions.
 import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { asAdmin, asAnonymous, asMerchant, useTestDatabase } from "../helpers/db.ts";
-import { createMerchant, type TestMerchant } from "../helpers/fixtures.ts";
+import { asAdmin, asAnonymous, asMerchant, useTestDatabase } from "../../helpers/db.ts";
+import { createMerchant, type TestMerchant } from "../../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 

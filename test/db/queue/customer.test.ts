@@ -2,8 +2,8 @@
 // operations, the rules and their error codes, events, privileges and the
 // timeout's SQL side. Each test gets its own merchant and queue.
 import { describe, expect, it } from "vitest";
-import { customerQuery, failure, merchantQuery, useTestDatabase } from "../helpers/db.ts";
-import { createBusiness, join, phone, type CustomerEntry, type EntryRow } from "../helpers/fixtures.ts";
+import { customerQuery, failure, merchantQuery, useTestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone, type CustomerEntry, type EntryRow } from "../../helpers/fixtures.ts";
 
 describe("queue engine (SQL)", () => {
   const db = useTestDatabase();

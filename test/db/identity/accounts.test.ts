@@ -3,8 +3,8 @@
 // validation and the queue each business is born with.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { asAnonymous, asMerchant, enterRole, useTestDatabase } from "../helpers/db.ts";
-import { createMerchant } from "../helpers/fixtures.ts";
+import { asAnonymous, asMerchant, enterRole, useTestDatabase } from "../../helpers/db.ts";
+import { createMerchant } from "../../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 

@@ -2,11 +2,11 @@
 // sender from the configuration, how SNS errors are classified, and what the
 // development sender writes to the log.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../lib/config.ts";
-import { createSmsSender } from "../../lib/sms/index.ts";
-import { LogSmsSender, redactStatusLinks } from "../../lib/sms/log.ts";
-import { countSmsParts } from "../../lib/sms/parts.ts";
-import { classifySnsError, SnsSmsSender } from "../../lib/sms/sns.ts";
+import { ConfigError, loadConfig } from "../../../lib/config.ts";
+import { createSmsSender } from "../../../lib/sms/index.ts";
+import { LogSmsSender, redactStatusLinks } from "../../../lib/sms/log.ts";
+import { countSmsParts } from "../../../lib/sms/parts.ts";
+import { classifySnsError, SnsSmsSender } from "../../../lib/sms/sns.ts";
 
 describe("countSmsParts", () => {
   it("GSM-7: 160 characters in one part, then 153 per part", () => {

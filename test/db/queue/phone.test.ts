@@ -4,7 +4,7 @@
 // VoIP), and INVALID_PHONE otherwise.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { asAnonymous, useTestDatabase } from "../helpers/db.ts";
+import { asAnonymous, useTestDatabase } from "../../helpers/db.ts";
 
 interface PhoneNumber {
   readonly brand: unique symbol;

@@ -2,10 +2,10 @@
 // in the same transaction, with the right text, once, and only when the
 // business wants SMS. No worker runs here: the jobs stay queued.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../lib/config.ts";
-import { publishSmsSettings } from "../../lib/sms/settings.ts";
-import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../helpers/db.ts";
-import { changeDirect, createBusiness, joinDirect, smsLogs, type BusinessFixture } from "../helpers/fixtures.ts";
+import { loadConfig } from "../../../lib/config.ts";
+import { publishSmsSettings } from "../../../lib/sms/settings.ts";
+import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../../helpers/db.ts";
+import { changeDirect, createBusiness, joinDirect, smsLogs, type BusinessFixture } from "../../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 

@@ -7,10 +7,10 @@
 // all waiting for that lock, the gate commits and they all contend at once.
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RequestRole } from "../../lib/db/roles.ts";
-import { withDatabase } from "../../lib/db/urls.ts";
-import { enterRole, failure, useTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { createBusiness, join, phone } from "../helpers/fixtures.ts";
+import type { RequestRole } from "../../../lib/db/roles.ts";
+import { withDatabase } from "../../../lib/db/urls.ts";
+import { enterRole, failure, useTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
 
 interface Outcome {
   ok: boolean;

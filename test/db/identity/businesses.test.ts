@@ -2,8 +2,8 @@
 // waiting customers are cancelled with one event each (each gets its SMS),
 // called customers stay to be served or missed, and the queue is closed.
 import { describe, expect, it } from "vitest";
-import { merchantQuery, useTestDatabase } from "../helpers/db.ts";
-import { createBusiness, join, phone } from "../helpers/fixtures.ts";
+import { merchantQuery, useTestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
 
 describe("delete_business with people in its queue", () => {
   const db = useTestDatabase();
