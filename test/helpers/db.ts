@@ -177,3 +177,13 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: string
   }
   throw new Error("expected a failure");
 }
+
+/** The SQLSTATE a promise rejected with, or "ok" when it did not. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "ok";
+  } catch (error) {
+    return String((error as { code?: string }).code);
+  }
+}

@@ -5,7 +5,7 @@
 // (trigger-level SMS tests), and the SMS log rows that result.
 import { randomBytes, randomInt } from "node:crypto";
 import { bearer, merchantToken } from "./auth.ts";
-import { customerQuery, type Queryable, type TestDatabase } from "./db.ts";
+import { customerQuery, merchantQuery, type Queryable, type TestDatabase } from "./db.ts";
 
 // ---------------------------------------------------------------- merchants
 
@@ -191,6 +191,48 @@ export async function join(db: TestDatabase, qrToken: string, phoneNumber: strin
     name ?? null,
   ]);
   return rows[0]!;
+}
+
+export interface QueueEventRow {
+  event_type: string;
+  actor: string;
+  waiting_count: number;
+  entry_id: string | null;
+}
+
+/**
+ * The queue functions as a request calls them (each committed), and reads of
+ * what they wrote, for the queue engine's SQL tests. `db` is the file's
+ * useTestDatabase() accessor.
+ */
+export function queueCalls(db: () => TestDatabase) {
+  return {
+    /** entry_status as the customer. */
+    status: async (token: string) =>
+      (await customerQuery<CustomerEntry>(db(), "select * from app_public.entry_status($1)", [token]))[0]!,
+    /** call_next as the merchant. */
+    call: async (userId: string, queueId: string) =>
+      (await merchantQuery<EntryRow>(db(), userId, "select * from app_public.call_next($1)", [queueId]))[0]!,
+    /** Any merchant function of one id (open_queue, mark_served…) as the merchant. */
+    merchantCall: async (userId: string, fn: string, id: string) =>
+      (await merchantQuery<EntryRow & { is_queue_active: boolean; is_queue_paused: boolean }>(
+        db(),
+        userId,
+        `select * from app_public.${fn}($1)`,
+        [id],
+      ))[0]!,
+    /** The queue's events, oldest first (as root). */
+    events: async (queueId: string) =>
+      (
+        await db().root.query<QueueEventRow>(
+          "select event_type, actor, waiting_count, entry_id from app_public.queue_events where queue_id = $1 order by id",
+          [queueId],
+        )
+      ).rows,
+    /** An entry's row (as root). */
+    entryByToken: async (token: string) =>
+      (await db().root.query<EntryRow>("select * from app_public.queue_entries where entry_token = $1", [token])).rows[0]!,
+  };
 }
 
 // ------------------------- entries and events written as the engine writes them

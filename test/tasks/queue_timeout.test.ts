@@ -1,6 +1,7 @@
 // The queue_timeout task with a real graphile-worker runner. Nobody waits
 // minutes: the test moves the called customer's call into the past and the
-// job's run_at to now, exactly what the clock would have done.
+// job's run_at to now, exactly what the clock would have done. The SQL it
+// runs: test/db/queue/timeout.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../../lib/worker.ts";
 import { merchantQuery, useTestDatabase } from "../helpers/db.ts";

@@ -1,6 +1,7 @@
-// Concurrency with real connections: many customers joining at the same
-// moment never exceed the queue's size nor get in twice with one phone, and
-// desks calling "next" at the same moment never get the same customer.
+// Concurrency of the queue functions (db/queue/customer.sql, merchant.sql)
+// with real connections: many customers joining at the same moment never
+// exceed the queue's size nor get in twice with one phone, and desks calling
+// "next" at the same moment never get the same customer.
 //
 // To make the race real and not a matter of luck, a gate transaction holds
 // the queue row's lock while every call is sent; once PostgreSQL shows them

@@ -1,6 +1,8 @@
-// The SMS outbox in SQL: queue events become sms_logs rows and send_sms jobs
-// in the same transaction, with the right text, once, and only when the
-// business wants SMS. No worker runs here: the jobs stay queued.
+// The SMS outbox in SQL (db/sms/outbox.sql): queue events become sms_logs
+// rows and send_sms jobs in the same transaction, once, and only when the
+// business wants SMS; the reminder at two ahead; who reads sms_logs. No
+// worker runs here: the jobs stay queued. The texts themselves:
+// templates.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../lib/config.ts";
 import { publishSmsSettings } from "../../../lib/sms/settings.ts";
@@ -69,50 +71,6 @@ describe("confirmation on join", () => {
     expect(await smsLogs(db(), "queue_entry_id = $1", [entryId])).toEqual([]);
     const after = await db().root.query("select count(*)::int as n from graphile_worker.jobs");
     expect(after.rows[0].n).toBe(before.rows[0].n);
-  });
-});
-
-describe("texts", () => {
-  it("English for an English business, with its custom message", async () => {
-    const business = await createBusiness(db(), {
-      name: "Corner Pharmacy",
-      language: "en",
-      customMessage: "Bring your prescription.",
-    });
-    const entry = await asRoot(db(), async (client) => {
-      const entry = await joinDirect(client, business);
-      await changeDirect(client, business, entry.id, "entry_called");
-      return entry;
-    }, { commit: true });
-    const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
-    const link = `https://waitify.example/e/${entry.entryToken}`;
-    expect(Object.fromEntries(logs.map((log) => [log.message_type, log.message_content]))).toEqual({
-      confirmation: `Your place #1 at Corner Pharmacy is confirmed, estimated wait: 0min. Bring your prescription. Status: ${link}`,
-      your_turn: `It's your turn at Corner Pharmacy! Please come to the counter. Bring your prescription. ${link}`,
-    });
-  });
-
-  it("each type in French: your_turn, missed, cancelled", async () => {
-    const business = await createBusiness(db(), { name: "Coiffure Léa", customMessage: "Merci !" });
-    const [a, b] = await asRoot(db(), async (client) => {
-      const a = await joinDirect(client, business);
-      const b = await joinDirect(client, business);
-      await changeDirect(client, business, a.id, "entry_called");
-      await changeDirect(client, business, a.id, "entry_missed");
-      await changeDirect(client, business, b.id, "entry_cancelled");
-      return [a, b];
-    }, { commit: true });
-    const texts = Object.fromEntries(
-      (await smsLogs(db(), "business_id = $1 and message_type <> 'confirmation'", [business.businessId])).map((log) => [
-        log.message_type,
-        log.message_content,
-      ]),
-    );
-    expect(texts).toEqual({
-      your_turn: `C'est votre tour chez Coiffure Léa ! Présentez-vous au comptoir. Merci ! https://waitify.example/e/${a.entryToken}`,
-      missed: `Votre tour chez Coiffure Léa est passé. Rescannez le QR code. https://waitify.example/e/${a.entryToken}`,
-      cancelled: `Votre place chez Coiffure Léa a été annulée. https://waitify.example/e/${b.entryToken}`,
-    });
   });
 });
 
@@ -228,57 +186,5 @@ describe("who sees sms_logs", () => {
         /permission denied/,
       );
     });
-  });
-});
-
-describe("usage per month", () => {
-  it("counts the parts of sent and delivered messages per business, zero for a business without any", async () => {
-    const merchant = (await createBusiness(db())).merchant;
-    const busy = await createBusiness(db(), { merchant, name: "A" });
-    const quiet = await createBusiness(db(), { merchant, name: "B" });
-    const entry = await asRoot(db(), async (client) => {
-      const entry = await joinDirect(client, busy);
-      await changeDirect(client, busy, entry.id, "entry_called");
-      await changeDirect(client, busy, entry.id, "entry_missed");
-      return entry;
-    }, { commit: true });
-    const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
-    const byType = Object.fromEntries(logs.map((log) => [log.message_type, log.id]));
-    await db().root.query("select app_private.sms_mark_sent($1, 'm-1', 2, '{}')", [byType.confirmation]);
-    await db().root.query("select app_private.sms_mark_sent($1, 'm-2', 1, '{}')", [byType.your_turn]);
-    await db().root.query("update app_public.sms_logs set status = 'delivered', delivered_at = now() where id = $1", [
-      byType.your_turn,
-    ]);
-    await db().root.query("select app_private.sms_mark_failed($1, '{}', true)", [byType.missed]);
-    // Last month's message does not count this month.
-    await db().root.query(
-      "update app_public.sms_logs set sent_at = date_trunc('month', now()) - interval '1 day' where id = $1",
-      [byType.confirmation],
-    );
-
-    await asMerchant(db(), merchant.userId, async (client) => {
-      const { rows } = await client.query(
-        "select business_name, messages, parts from app_public.sms_usage_by_business() order by business_name",
-      );
-      expect(rows.filter((row) => row.business_name !== "Boulangerie Paul")).toEqual([
-        { business_name: "A", messages: 1, parts: 1 },
-        { business_name: "B", messages: 0, parts: 0 },
-      ]);
-      const lastMonth = await client.query(
-        "select business_name, parts from app_public.sms_usage_by_business((date_trunc('month', now()) - interval '1 day')::date) where business_name = 'A'",
-      );
-      expect(lastMonth.rows).toEqual([{ business_name: "A", parts: 2 }]);
-      const total = await client.query("select app_public.sms_usage_total() as parts");
-      expect(total.rows[0].parts).toBe(1);
-    });
-    // The cost is parts × sms_cost_cents, and the entry's counters moved.
-    const cost = await smsLogs(db(), "id = $1", [byType.confirmation]);
-    expect(cost[0]!.cost_cents).toBe(6);
-    const counters = await db().root.query(
-      "select sms_sent_count, last_sms_sent_at is not null as stamped from app_public.queue_entries where id = $1",
-      [entry.id],
-    );
-    expect(counters.rows[0]).toEqual({ sms_sent_count: 2, stamped: true });
-    expect(quiet.businessId).toBeTruthy();
   });
 });
