@@ -1,6 +1,7 @@
-// The task list: one graphile-worker task per file in this folder. Listing
-// them explicitly (rather than a taskDirectory scan) keeps them type-checked
-// and lets Node's type stripping load them.
+// The task list: one graphile-worker task per file in this folder (their
+// payloads' schemas and types: payloads.ts). Listing them explicitly (rather
+// than a taskDirectory scan) keeps them type-checked and lets Node's type
+// stripping load them.
 import type { TaskList } from "graphile-worker";
 import type { SmsSender } from "../lib/sms/sender.ts";
 import { queueTimeout } from "./queue_timeout.ts";

@@ -4,30 +4,19 @@
 // it missed and, with auto-advance, calls the next customer. Served, missed
 // or cancelled in the meantime: the SQL does nothing.
 import type { Task } from "graphile-worker";
+import { queueTimeoutPayload } from "./payloads.ts";
 
-interface QueueTimeoutPayload {
-  entry_id: string;
-}
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function isPayload(payload: unknown): payload is QueueTimeoutPayload {
-  return (
-    typeof payload === "object" &&
-    payload !== null &&
-    typeof (payload as { entry_id?: unknown }).entry_id === "string" &&
-    uuid.test((payload as { entry_id: string }).entry_id)
-  );
-}
-
-export const queueTimeout: Task = async (payload, helpers) => {
-  if (!isPayload(payload)) {
+export const queueTimeout: Task<"queue_timeout"> = async (payload, helpers) => {
+  // Typed by GraphileWorker.Tasks, but a job's payload is whatever was stored.
+  const parsed = queueTimeoutPayload.safeParse(payload);
+  if (!parsed.success) {
     // Retrying a malformed payload cannot succeed: log and drop it.
     helpers.logger.error("queue_timeout: invalid payload, job dropped", { payload });
     return;
   }
+  const entryId = parsed.data.entry_id;
   const { rows } = await helpers.query<{ outcome: string }>("select app_private.expire_called_entry($1) as outcome", [
-    payload.entry_id,
+    entryId,
   ]);
-  helpers.logger.debug(`queue_timeout: ${rows[0]?.outcome ?? "noop"}`, { entryId: payload.entry_id });
+  helpers.logger.debug(`queue_timeout: ${rows[0]?.outcome ?? "noop"}`, { entryId });
 };

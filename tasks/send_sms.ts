@@ -12,13 +12,19 @@ import type pg from "pg";
 import { log, maskPhone } from "../lib/logger.ts";
 import { countSmsParts } from "../lib/sms/parts.ts";
 import { SmsSendError, type SmsReceipt, type SmsSender } from "../lib/sms/sender.ts";
+import { sendSmsPayload } from "./payloads.ts";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
+/**
+ * The log id of a payload, checked (it is inlined into SQL below). A malformed
+ * payload throws: the job fails, visibly, with this message as its last error.
+ */
 function smsLogId(payload: unknown): string {
-  const id = (payload as { sms_log_id?: unknown } | null)?.sms_log_id;
-  if (typeof id !== "string" || !uuid.test(id)) throw new Error("send_sms: payload must be { sms_log_id: uuid }");
-  return id;
+  const parsed = sendSmsPayload.safeParse(payload);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`);
+    throw new Error(`send_sms: payload must be { sms_log_id: uuid } (${problems.join("; ")})`);
+  }
+  return parsed.data.sms_log_id;
 }
 
 interface ClaimedLog {
@@ -47,7 +53,7 @@ async function recordAndCommit(client: Client, statement: string): Promise<void>
   await client.query(`${statement}; commit`);
 }
 
-export function makeSendSms(sender: SmsSender): Task {
+export function makeSendSms(sender: SmsSender): Task<"send_sms"> {
   return async (payload, helpers) => {
     const id = smsLogId(payload);
     const { attempts, max_attempts: maxAttempts } = helpers.job;

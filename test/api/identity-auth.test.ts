@@ -8,8 +8,9 @@ import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { generateJwtKeys } from "../../lib/auth/keys.ts";
 import { signToken } from "../../lib/auth/jwt.ts";
-import { adminHeaders, bearer, createMerchant, merchantToken, testJwt } from "../helpers/auth.ts";
+import { adminHeaders, bearer, merchantToken, testJwt } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
+import { createMerchant } from "../helpers/fixtures.ts";
 import { useTestServer } from "../helpers/server.ts";
 
 const db = useTestDatabase();

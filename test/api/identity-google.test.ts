@@ -4,8 +4,9 @@
 import { createServer, type Server } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, createMerchant } from "../helpers/auth.ts";
+import { bearer } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
+import { createMerchant } from "../helpers/fixtures.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 const CLIENT_ID = "waitify-test.apps.googleusercontent.com";

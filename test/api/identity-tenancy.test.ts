@@ -2,8 +2,8 @@
 // through every generated query and mutation as merchant B and as anonymous.
 // Nothing of A is visible or changeable by either; A's own requests work.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMerchant, type TestMerchant } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
+import { createMerchant, type TestMerchant } from "../helpers/fixtures.ts";
 import { useTestServer, type GraphQLErrorBody } from "../helpers/server.ts";
 
 const db = useTestDatabase();

@@ -2,9 +2,8 @@
 // names, Bearer sessions for the merchant, coded errors in `extensions`, a
 // customer seeing only their own place, and concurrent joins.
 import { describe, expect, it } from "vitest";
-import { createMerchant } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { createQueue, phone } from "../helpers/queue-fixtures.ts";
+import { createBusiness, createMerchant, phone } from "../helpers/fixtures.ts";
 import { useTestServer, type GraphQLErrorBody } from "../helpers/server.ts";
 
 const db = useTestDatabase();
@@ -57,7 +56,7 @@ describe("queue over HTTP", () => {
 
   it("runs a day: open, joins, positions, calls, serve, miss, cancel, pause, close — with the exact error codes", async () => {
     const merchant = await createMerchant(db());
-    const q = await createQueue(db(), { merchant, open: false, averageServiceTime: 180, name: "Pharmacie du Port" });
+    const q = await createBusiness(db(), { merchant, open: false, averageServiceTime: 180, name: "Pharmacie du Port" });
     const as = merchant.headers;
 
     // Closed until the merchant opens it.
@@ -195,7 +194,7 @@ describe("queue over HTTP", () => {
   });
 
   it("QUEUE_FULL (4002) and BUSINESS_SUSPENDED (4004), in English for an English business", async () => {
-    const q = await createQueue(db(), { maxQueueSize: 1, language: "en" });
+    const q = await createBusiness(db(), { maxQueueSize: 1, language: "en" });
     expect((await join(q.qrToken, phone(1))).errors).toBeUndefined();
     const full = await join(q.qrToken, phone(2));
     expect(codes(full.errors)).toEqual([{ code: "QUEUE_FULL", number: 4002 }]);
@@ -208,8 +207,8 @@ describe("queue over HTTP", () => {
   });
 
   it("a customer's token shows their own place only; merchants see their own entries, never tokens", async () => {
-    const q = await createQueue(db());
-    const other = await createQueue(db());
+    const q = await createBusiness(db());
+    const other = await createBusiness(db());
     const mine = (await join(q.qrToken, phone(1))).data!.joinQueue.result;
     await join(q.qrToken, phone(2));
     await join(other.qrToken, phone(3));
@@ -249,7 +248,7 @@ describe("queue over HTTP", () => {
   });
 
   it("80 concurrent joinQueue requests on a queue of 50: exactly 50 in, 30 QUEUE_FULL", async () => {
-    const q = await createQueue(db(), { maxQueueSize: 50 });
+    const q = await createBusiness(db(), { maxQueueSize: 50 });
     const results = await Promise.all(Array.from({ length: 80 }, (_, i) => join(q.qrToken, phone(1000 + i))));
     const admitted = results.filter((r) => !r.errors);
     expect(admitted).toHaveLength(50);

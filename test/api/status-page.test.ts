@@ -19,7 +19,7 @@ import {
   type EntryStatus,
 } from "../../web/status-view.js";
 import { useTestDatabase } from "../helpers/db.ts";
-import { createQueue, phone } from "../helpers/queue-fixtures.ts";
+import { createBusiness, phone } from "../helpers/fixtures.ts";
 import { useTestServer } from "../helpers/server.ts";
 
 const db = useTestDatabase();
@@ -62,7 +62,7 @@ async function entryStatus(token: string) {
 
 describe("status page over HTTP", () => {
   it("serves the page for /e/<token> with the security headers, without the token in it", async () => {
-    const q = await createQueue(db());
+    const q = await createBusiness(db());
     const token = await joinQueue(q.qrToken, phone(1));
 
     const response = await fetch(`${server().url}/e/${token}`);
@@ -149,7 +149,7 @@ describe("status page over HTTP", () => {
 
 describe("status page logic against the real API", () => {
   it("shows the place, the call and the cancellation from the page's own query, anonymously", async () => {
-    const q = await createQueue(db(), { averageServiceTime: 240, name: "Boulangerie Martin" });
+    const q = await createBusiness(db(), { averageServiceTime: 240, name: "Boulangerie Martin" });
     const alice = await joinQueue(q.qrToken, phone(1));
     const bob = await joinQueue(q.qrToken, phone(2));
 
@@ -210,7 +210,7 @@ describe("status page logic against the real API", () => {
   });
 
   it("an English business gets the English page", async () => {
-    const q = await createQueue(db(), { language: "en", averageServiceTime: 60 });
+    const q = await createBusiness(db(), { language: "en", averageServiceTime: 60 });
     const token = await joinQueue(q.qrToken, phone(3));
     const entry = (await entryStatus(token)).data!.entryStatus!;
     const view = describeEntry(entry, pickLanguage(entry.language, "fr-FR"));

@@ -1,6 +1,7 @@
-// Test databases and the three ways tests talk to them: as root, or as a
-// request role (anonymous / merchant / admin) inside a transaction that is
-// always rolled back, the way PostGraphile sets role and claims per request.
+// Test databases and the one way tests talk to them in a transaction: as a
+// request role (anonymous / merchant / admin, with the user id claim a
+// merchant's token carries), the way PostGraphile sets role and claims per
+// request, or as the superuser; rolled back unless the test asks to commit.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
@@ -80,40 +81,109 @@ export function useTestDatabase(options: { uncreated?: boolean } = {}): () => Te
   };
 }
 
-/** Runs fn as a request role in a transaction that is rolled back. */
+/** What can run a statement: a pool, a pooled or a plain client. */
+export type Queryable = Pick<pg.ClientBase, "query">;
+
+/** The roles a test transaction runs as: a request role, or the superuser the pool logs in as. */
+export type TestRole = RequestRole | "superuser";
+
+export interface RoleOptions {
+  /** The user id claim (jwt.claims.user_id), as a merchant's token carries it. */
+  userId?: string | null;
+  /** Commit the transaction (default: roll it back, whatever fn did). */
+  commit?: boolean;
+}
+
+/**
+ * Switches a connection to a request role with its claims, as PostGraphile
+ * does per request: for the current transaction (default), or with
+ * `session: true` for the rest of the session (connections used outside any
+ * transaction, as the concurrency races use them).
+ */
+export async function enterRole(
+  client: Queryable,
+  role: RequestRole,
+  options: { userId?: string | null; session?: boolean } = {},
+): Promise<void> {
+  const local = !options.session;
+  await client.query(`set ${local ? "local " : ""}role ${ident(role)}`);
+  if (options.userId) await client.query("select set_config('jwt.claims.user_id', $1, $2)", [options.userId, local]);
+}
+
+/**
+ * Runs fn in one transaction as `role` (as the superuser with "superuser"),
+ * with the user id claim when given; rolled back afterwards unless `commit`.
+ * Every helper that runs SQL as somebody is a thin wrapper over this one.
+ */
 export async function asRole<T>(
   database: TestDatabase,
-  role: RequestRole,
-  userId: string | null,
+  role: TestRole,
   fn: (client: pg.PoolClient) => Promise<T>,
+  options: RoleOptions = {},
 ): Promise<T> {
   const client = await database.root.connect();
+  let open = false;
   try {
     await client.query("begin");
-    await client.query(`set local role ${ident(role)}`);
-    if (userId) await client.query("select set_config('jwt.claims.user_id', $1, true)", [userId]);
-    return await fn(client);
+    open = true;
+    if (role !== "superuser") await enterRole(client, role, { userId: options.userId });
+    else if (options.userId) await client.query("select set_config('jwt.claims.user_id', $1, true)", [options.userId]);
+    const result = await fn(client);
+    if (options.commit) {
+      open = false;
+      await client.query("commit");
+    }
+    return result;
   } finally {
-    await client.query("rollback").catch(() => {});
+    if (open) await client.query("rollback").catch(() => {});
     client.release();
   }
 }
 
-export const asAnonymous = <T>(database: TestDatabase, fn: (client: pg.PoolClient) => Promise<T>) =>
-  asRole(database, ANONYMOUS_ROLE, null, fn);
-export const asMerchant = <T>(database: TestDatabase, userId: string, fn: (client: pg.PoolClient) => Promise<T>) =>
-  asRole(database, MERCHANT_ROLE, userId, fn);
-export const asAdmin = <T>(database: TestDatabase, fn: (client: pg.PoolClient) => Promise<T>) =>
-  asRole(database, ADMIN_ROLE, null, fn);
+type Fn<T> = (client: pg.PoolClient) => Promise<T>;
+type Commit = { commit?: boolean };
 
-/** Runs fn as the superuser in a transaction that is rolled back. */
-export async function asRoot<T>(database: TestDatabase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await database.root.connect();
+/** As a customer (no account). */
+export const asAnonymous = <T>(database: TestDatabase, fn: Fn<T>, options: Commit = {}) =>
+  asRole(database, ANONYMOUS_ROLE, fn, options);
+/** As a signed-in merchant. */
+export const asMerchant = <T>(database: TestDatabase, userId: string, fn: Fn<T>, options: Commit = {}) =>
+  asRole(database, MERCHANT_ROLE, fn, { ...options, userId });
+/** As the back office. */
+export const asAdmin = <T>(database: TestDatabase, fn: Fn<T>, options: Commit = {}) => asRole(database, ADMIN_ROLE, fn, options);
+/** As the superuser: set-up that must share one transaction, or be rolled back. */
+export const asRoot = <T>(database: TestDatabase, fn: Fn<T>, options: Commit = {}) => asRole(database, "superuser", fn, options);
+
+/**
+ * One statement as a request runs it: in its own transaction, committed (the
+ * next call sees it, as the next request would); its rows.
+ */
+export const customerQuery = <T extends pg.QueryResultRow>(database: TestDatabase, sql: string, values: unknown[] = []) =>
+  asAnonymous(database, async (client) => (await client.query<T>(sql, values)).rows, { commit: true });
+export const merchantQuery = <T extends pg.QueryResultRow>(
+  database: TestDatabase,
+  userId: string,
+  sql: string,
+  values: unknown[] = [],
+) => asMerchant(database, userId, async (client) => (await client.query<T>(sql, values)).rows, { commit: true });
+
+/** The SQLSTATE and message a promise rejected with. */
+export async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
-    await client.query("begin");
-    return await fn(client);
-  } finally {
-    await client.query("rollback").catch(() => {});
-    client.release();
+    await promise;
+  } catch (error) {
+    const { code, message } = error as { code: string; message: string };
+    return { code, message };
+  }
+  throw new Error("expected a failure");
+}
+
+/** The SQLSTATE a promise rejected with, or "ok" when it did not. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "ok";
+  } catch (error) {
+    return String((error as { code?: string }).code);
   }
 }

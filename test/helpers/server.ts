@@ -45,7 +45,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     development: false,
     poolSize: 20,
     worker,
-    // Tokens from test/helpers/auth.ts (createMerchant, adminHeaders) are valid here.
+    // Tokens from test/helpers/auth.ts and fixtures.ts (createMerchant) are valid here.
     jwt: testJwt,
     google: options.google,
     smsProvider: options.sms?.provider,

@@ -1,10 +1,10 @@
-// normalize_phone against google-libphonenumber as the oracle: for every
-// input, SQL gives the E.164 number libphonenumber gives when it finds a
-// valid French or Senegalese number a person holds (mobile, fixed line,
-// VoIP), and INVALID_PHONE otherwise.
+// normalize_phone (db/queue/phone.sql) against google-libphonenumber as the
+// oracle: for every input, SQL gives the E.164 number libphonenumber gives
+// when it finds a valid French or Senegalese number a person holds (mobile,
+// fixed line, VoIP), and INVALID_PHONE otherwise.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { asAnonymous, useTestDatabase } from "../helpers/db.ts";
+import { asAnonymous, useTestDatabase } from "../../helpers/db.ts";
 
 interface PhoneNumber {
   readonly brand: unique symbol;

@@ -9,21 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnsSmsSender } from "../../lib/sms/sns.ts";
 import { recoverDeadWorkers } from "../../lib/worker-liveness.ts";
 import { startWorker, type WorkerHandle } from "../../lib/worker.ts";
-import { useTestDatabase } from "../helpers/db.ts";
+import { asRoot, useTestDatabase } from "../helpers/db.ts";
 import { startFakeSns, type FakeSns } from "../helpers/fake-sns.ts";
-import { committed, createSmsBusiness, joinDirect, smsLogs, type SmsBusiness } from "../helpers/sms-fixtures.ts";
+import { createBusiness, joinDirect, smsLogs, type BusinessFixture } from "../helpers/fixtures.ts";
 
 const root = path.join(import.meta.dirname, "..", "..");
 const db = useTestDatabase();
 let fake: FakeSns;
-let business: SmsBusiness;
+let business: BusinessFixture;
 const children = new Set<ChildProcess>();
 const handles: WorkerHandle[] = [];
 const senders: SnsSmsSender[] = [];
 
 beforeAll(async () => {
   fake = await startFakeSns();
-  business = await createSmsBusiness(db(), { name: "Garage Martin" });
+  business = await createBusiness(db(), { name: "Garage Martin" });
 });
 
 afterAll(async () => {
@@ -106,7 +106,7 @@ async function job(logId: string): Promise<{ locked_by: string | null } | undefi
  * which the test holds with fake.delay).
  */
 async function smsInFlight(): Promise<{ logId: string; phone: string; lockedBy: string }> {
-  const entry = await committed(db(), (client) => joinDirect(client, business));
+  const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
   const [log] = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
   const lockedBy = await eventually(
     async () => {

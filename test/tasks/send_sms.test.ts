@@ -4,22 +4,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SnsSmsSender } from "../../lib/sms/sns.ts";
 import { startWorker, type WorkerHandle } from "../../lib/worker.ts";
-import { useTestDatabase } from "../helpers/db.ts";
+import { asRoot, useTestDatabase } from "../helpers/db.ts";
 import { snsErrors, startFakeSns, type FakeSns } from "../helpers/fake-sns.ts";
-import {
-  committed,
-  createSmsBusiness,
-  joinDirect,
-  smsLogs,
-  type SmsBusiness,
-  type SmsLogRow,
-} from "../helpers/sms-fixtures.ts";
+import { createBusiness, joinDirect, smsLogs, type BusinessFixture, type SmsLogRow } from "../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 let fake: FakeSns;
 let sender: SnsSmsSender;
 let worker: WorkerHandle;
-let business: SmsBusiness;
+let business: BusinessFixture;
 
 beforeAll(async () => {
   fake = await startFakeSns();
@@ -30,7 +23,7 @@ beforeAll(async () => {
   });
   worker = await startWorker({ connectionString: db().ownerUrl, concurrency: 4, sms: sender });
   await db().root.query("update app_public.system_configs set value = 'https://waitify.example' where key = 'public_url'");
-  business = await createSmsBusiness(db(), { name: "Boulangerie Paul" });
+  business = await createBusiness(db(), { name: "Boulangerie Paul" });
 });
 
 afterAll(async () => {
@@ -69,7 +62,7 @@ async function jobCount(logId: string): Promise<number> {
 
 describe("a committed change is texted through SNS", () => {
   it("Publish with the E.164 number, Transactional type and the recorded text; the log records the send", async () => {
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     const log = await settledLog(entry.id);
     expect(fake.requests).toHaveLength(1);
     const [request] = fake.requests;
@@ -108,7 +101,7 @@ describe("a committed change is texted through SNS", () => {
       client.release();
     }
     // A later committed join is texted; the rolled-back one never was.
-    const entry = await committed(db(), (c) => joinDirect(c, business));
+    const entry = await asRoot(db(), (c) => joinDirect(c, business), { commit: true });
     await settledLog(entry.id);
     expect(fake.requests.map((request) => request.phoneNumber)).toEqual([entry.phone]);
     expect(fake.requests.map((request) => request.phoneNumber)).not.toContain(ghost);
@@ -118,7 +111,7 @@ describe("a committed change is texted through SNS", () => {
 describe("failures", () => {
   it("an endpoint failing twice then succeeding sends exactly one message (SDK retries within the attempt)", async () => {
     fake.failNext(2, snsErrors.throttled);
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     const log = await settledLog(entry.id);
     expect(fake.requests.map((request) => request.error ?? "accepted")).toEqual(["Throttled", "Throttled", "accepted"]);
     expect(fake.published()).toHaveLength(1);
@@ -127,7 +120,7 @@ describe("failures", () => {
 
   it("an outage longer than the SDK's retries fails the job; graphile-worker retries it with backoff: one message", async () => {
     fake.failNext(3, snsErrors.internal);
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     // Attempt 1: three 500s, the job fails and the log keeps the answer.
     const failed = await eventually(async () => {
       const [log] = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
@@ -143,11 +136,11 @@ describe("failures", () => {
   });
 
   it("a permanent refusal (opted-out number) is failed at once with 5001, without retry", async () => {
-    const entry = await committed(db(), async (client) => {
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       fake.refuseNumber(entry.phone, snsErrors.optedOut);
       return entry;
-    });
+    }, { commit: true });
     const log = await settledLog(entry.id);
     expect(log).toMatchObject({ status: "failed", error_code: 5001, attempts: 1 });
     expect(log.provider_response).toMatchObject({ error: "OptedOut", httpStatus: 400, permanent: true });
@@ -157,11 +150,11 @@ describe("failures", () => {
   });
 
   it("an invalid number (InvalidParameter) is failed at once too", async () => {
-    const entry = await committed(db(), async (client) => {
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       fake.refuseNumber(entry.phone, snsErrors.invalidParameter);
       return entry;
-    });
+    }, { commit: true });
     const log = await settledLog(entry.id);
     expect(log).toMatchObject({ status: "failed", error_code: 5001 });
     expect(fake.requests).toHaveLength(1);
@@ -171,7 +164,7 @@ describe("failures", () => {
     await db().root.query("update app_public.system_configs set value = '1' where key = 'sms_max_attempts'");
     try {
       fake.failNext(3, snsErrors.unavailable);
-      const entry = await committed(db(), (client) => joinDirect(client, business));
+      const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
       const log = await settledLog(entry.id);
       expect(log).toMatchObject({ status: "failed", error_code: 5001, attempts: 1 });
       expect(log.provider_response).toMatchObject({ error: "ServiceUnavailable", maxAttempts: 1 });
@@ -184,9 +177,28 @@ describe("failures", () => {
   });
 });
 
+describe("a malformed payload", () => {
+  it("fails the job with a clear message (kept for a retry, like any failure) and publishes nothing", async () => {
+    const { rows } = await db().root.query<{ id: string }>(
+      "select id from graphile_worker.add_job('send_sms', '{\"sms_log_id\": \"not-a-uuid\"}'::json)",
+    );
+    const failed = await eventually(async () => {
+      const job = await db().root.query<{ attempts: number; last_error: string | null }>(
+        "select attempts, last_error from graphile_worker._private_jobs where id = $1",
+        [rows[0]!.id],
+      );
+      return job.rows[0]?.last_error ? job.rows[0] : undefined;
+    });
+    expect(failed.attempts).toBe(1);
+    expect(failed.last_error).toBe("send_sms: payload must be { sms_log_id: uuid } (sms_log_id: Invalid GUID)");
+    expect(fake.requests).toHaveLength(0);
+    await db().root.query("delete from graphile_worker._private_jobs where id = $1", [rows[0]!.id]);
+  });
+});
+
 describe("never twice", () => {
   it("the same job run again after the send publishes nothing", async () => {
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     const log = await settledLog(entry.id);
     await db().root.query("select graphile_worker.add_job('send_sms', json_build_object('sms_log_id', $1::uuid), job_key := 'again')", [
       log.id,
@@ -199,7 +211,7 @@ describe("never twice", () => {
   it("duplicate jobs running at the same time publish once: the claim's row lock serialises them", async () => {
     fake.delay(300);
     // Three jobs for one log, committed together so that they start together.
-    const entry = await committed(db(), async (client) => {
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       await client.query(
         `select graphile_worker.add_job('send_sms', json_build_object('sms_log_id', l.id), job_key := 'dup:' || n)
@@ -207,7 +219,7 @@ describe("never twice", () => {
         [entry.id],
       );
       return entry;
-    });
+    }, { commit: true });
     const log = await settledLog(entry.id);
     await eventually(async () => (await jobCount(log.id)) === 0);
     expect(fake.requests).toHaveLength(1);

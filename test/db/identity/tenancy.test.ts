@@ -1,10 +1,12 @@
-// Tenancy in SQL: every table has row-level security, and the matrix
-// table × select/insert/update/delete × owner / other merchant / anonymous /
-// admin holds, checked as each role inside rolled-back transactions.
+// Tenancy in SQL: every table has row-level security, and for identity's
+// tables (the policies and grants of db/identity/) the matrix table ×
+// select/insert/update/delete × owner / other merchant / anonymous / admin
+// holds, checked as each role inside rolled-back transactions. The queue's
+// tables: test/db/queue/access.test.ts.
 import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMerchant, type TestMerchant } from "../helpers/auth.ts";
-import { asAdmin, asAnonymous, asMerchant, useTestDatabase } from "../helpers/db.ts";
+import { asAdmin, asAnonymous, asMerchant, useTestDatabase } from "../../helpers/db.ts";
+import { createMerchant, type TestMerchant } from "../../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 

@@ -1,9 +1,12 @@
-// Migrations apply to an empty database, are recorded, and current.sql can be
-// applied more than once (migrations/current/ must stay idempotent while it is being written).
+// lib/db/setup.ts and lib/db/migrate.ts on an empty database: set-up creates
+// the database, roles and extensions, migrations apply and are recorded, the
+// current migration can be applied more than once (migrations/current/ must
+// stay idempotent while it is being written), and app_private stays out of
+// the request roles' reach.
 import { describe, expect, it } from "vitest";
-import { applyCurrentMigration, migrateDatabase } from "../../lib/db/migrate.ts";
-import { setupDatabase } from "../../lib/db/setup.ts";
-import { asAnonymous, asRoot, useTestDatabase } from "../helpers/db.ts";
+import { applyCurrentMigration, migrateDatabase } from "../../../lib/db/migrate.ts";
+import { setupDatabase } from "../../../lib/db/setup.ts";
+import { useTestDatabase } from "../../helpers/db.ts";
 
 describe("migrations from zero", () => {
   const db = useTestDatabase({ uncreated: true });
@@ -38,29 +41,6 @@ describe("migrations from zero", () => {
     await applyCurrentMigration(db());
     const current = await db().root.query("select * from graphile_migrate.current");
     expect(current.rowCount).toBe(1);
-  });
-
-  it("current_user_id() is null for anonymous and reads the JWT claim otherwise", async () => {
-    await asAnonymous(db(), async (client) => {
-      const anonymous = await client.query("select app_public.current_user_id() as id");
-      expect(anonymous.rows[0].id).toBeNull();
-      const id = "2f1c8a0e-8c5b-4b7e-9a43-1d1b8f3e7c11";
-      await client.query("select set_config('jwt.claims.user_id', $1, true)", [id]);
-      const claimed = await client.query("select app_public.current_user_id() as id");
-      expect(claimed.rows[0].id).toBe(id);
-    });
-  });
-
-  it("the updated_at trigger function moves updated_at forward", async () => {
-    await asRoot(db(), async (client) => {
-      await client.query("create temp table things (id int, updated_at timestamptz not null default now())");
-      await client.query(
-        "create trigger _100_timestamps before update on things for each row execute function app_private.tg__set_updated_at()",
-      );
-      await client.query("insert into things values (1, '2000-01-01')");
-      const updated = await client.query("update things set id = 2 returning updated_at > '2001-01-01' as moved");
-      expect(updated.rows[0].moved).toBe(true);
-    });
   });
 
   it("keeps app_private out of reach of the request roles", async () => {

@@ -1,18 +1,13 @@
-// The SMS outbox in SQL: queue events become sms_logs rows and send_sms jobs
-// in the same transaction, with the right text, once, and only when the
-// business wants SMS. No worker runs here: the jobs stay queued.
+// The SMS outbox in SQL (db/sms/outbox.sql): queue events become sms_logs
+// rows and send_sms jobs in the same transaction, once, and only when the
+// business wants SMS; the reminder at two ahead; who reads sms_logs. No
+// worker runs here: the jobs stay queued. The texts themselves:
+// templates.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../lib/config.ts";
-import { publishSmsSettings } from "../../lib/sms/settings.ts";
-import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../helpers/db.ts";
-import {
-  changeDirect,
-  committed,
-  createSmsBusiness,
-  joinDirect,
-  smsLogs,
-  type SmsBusiness,
-} from "../helpers/sms-fixtures.ts";
+import { loadConfig } from "../../../lib/config.ts";
+import { publishSmsSettings } from "../../../lib/sms/settings.ts";
+import { asAnonymous, asMerchant, asRoot, useTestDatabase } from "../../helpers/db.ts";
+import { changeDirect, createBusiness, joinDirect, smsLogs, type BusinessFixture } from "../../helpers/fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -33,17 +28,17 @@ beforeAll(async () => {
 });
 
 describe("confirmation on join", () => {
-  let business: SmsBusiness;
+  let business: BusinessFixture;
   beforeAll(async () => {
-    business = await createSmsBusiness(db(), { name: "Boulangerie Paul" });
+    business = await createBusiness(db(), { name: "Boulangerie Paul" });
   });
 
   it("records the French text with place, estimate, business and status link, and enqueues one job keyed by the log", async () => {
-    const entries = await committed(db(), async (client) => {
+    const entries = await asRoot(db(), async (client) => {
       const first = await joinDirect(client, business);
       const second = await joinDirect(client, business, { waitMinutesPerPerson: 6 });
       return [first, second];
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "business_id = $1", [business.businessId]);
     expect(logs).toHaveLength(2);
     expect(logs.map((log) => [log.queue_entry_id, log.message_type, log.status, log.phone])).toEqual(
@@ -79,54 +74,10 @@ describe("confirmation on join", () => {
   });
 });
 
-describe("texts", () => {
-  it("English for an English business, with its custom message", async () => {
-    const business = await createSmsBusiness(db(), {
-      name: "Corner Pharmacy",
-      language: "en",
-      customMessage: "Bring your prescription.",
-    });
-    const entry = await committed(db(), async (client) => {
-      const entry = await joinDirect(client, business);
-      await changeDirect(client, business, entry.id, "entry_called");
-      return entry;
-    });
-    const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
-    const link = `https://waitify.example/e/${entry.entryToken}`;
-    expect(Object.fromEntries(logs.map((log) => [log.message_type, log.message_content]))).toEqual({
-      confirmation: `Your place #1 at Corner Pharmacy is confirmed, estimated wait: 0min. Bring your prescription. Status: ${link}`,
-      your_turn: `It's your turn at Corner Pharmacy! Please come to the counter. Bring your prescription. ${link}`,
-    });
-  });
-
-  it("each type in French: your_turn, missed, cancelled", async () => {
-    const business = await createSmsBusiness(db(), { name: "Coiffure Léa", customMessage: "Merci !" });
-    const [a, b] = await committed(db(), async (client) => {
-      const a = await joinDirect(client, business);
-      const b = await joinDirect(client, business);
-      await changeDirect(client, business, a.id, "entry_called");
-      await changeDirect(client, business, a.id, "entry_missed");
-      await changeDirect(client, business, b.id, "entry_cancelled");
-      return [a, b];
-    });
-    const texts = Object.fromEntries(
-      (await smsLogs(db(), "business_id = $1 and message_type <> 'confirmation'", [business.businessId])).map((log) => [
-        log.message_type,
-        log.message_content,
-      ]),
-    );
-    expect(texts).toEqual({
-      your_turn: `C'est votre tour chez Coiffure Léa ! Présentez-vous au comptoir. Merci ! https://waitify.example/e/${a.entryToken}`,
-      missed: `Votre tour chez Coiffure Léa est passé. Rescannez le QR code. https://waitify.example/e/${a.entryToken}`,
-      cancelled: `Votre place chez Coiffure Léa a été annulée. https://waitify.example/e/${b.entryToken}`,
-    });
-  });
-});
-
 describe("when not to send", () => {
   it("SMS turned off: no log and no job, the entry and its event are still there", async () => {
-    const business = await createSmsBusiness(db(), { smsEnabled: false });
-    const entry = await committed(db(), (client) => joinDirect(client, business));
+    const business = await createBusiness(db(), { smsEnabled: false });
+    const entry = await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     expect(await smsLogs(db(), "business_id = $1", [business.businessId])).toEqual([]);
     const status = await db().root.query(
       "select e.status, (select count(*)::int from app_public.queue_events v where v.entry_id = e.id) as events from app_public.queue_entries e where e.id = $1",
@@ -136,8 +87,8 @@ describe("when not to send", () => {
   });
 
   it("at most one message of each type per entry, at most five per entry", async () => {
-    const business = await createSmsBusiness(db());
-    const entry = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entry = await asRoot(db(), async (client) => {
       const entry = await joinDirect(client, business);
       // A replayed event does not text twice.
       await client.query(
@@ -146,17 +97,17 @@ describe("when not to send", () => {
         [business.queueId, business.businessId, business.merchant.userId, entry.id],
       );
       return entry;
-    });
+    }, { commit: true });
     expect(await smsLogs(db(), "queue_entry_id = $1", [entry.id])).toHaveLength(1);
 
-    const ids = await committed(db(), async (client) => {
+    const ids = await asRoot(db(), async (client) => {
       const results: (string | null)[] = [];
       for (const type of ["confirmation", "reminder", "your_turn", "missed", "cancelled", "reminder"]) {
         const { rows } = await client.query("select app_private.enqueue_sms($1, $2) as id", [entry.id, type]);
         results.push(rows[0].id);
       }
       return results;
-    });
+    }, { commit: true });
     // confirmation existed; four new types; the repeated reminder is refused.
     expect(ids.map((id) => id !== null)).toEqual([false, true, true, true, true, false]);
     expect(await smsLogs(db(), "queue_entry_id = $1", [entry.id])).toHaveLength(5);
@@ -165,27 +116,27 @@ describe("when not to send", () => {
 
 describe("reminder at two ahead", () => {
   it("goes once to the entry that now has exactly two people ahead, never to one who joined that close", async () => {
-    const business = await createSmsBusiness(db());
-    const entries = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entries = await asRoot(db(), async (client) => {
       const list = [];
       for (let i = 0; i < 6; i++) list.push(await joinDirect(client, business));
       return list;
-    });
+    }, { commit: true });
     const reminded = async () =>
       (await smsLogs(db(), "business_id = $1 and message_type = 'reminder'", [business.businessId])).map((log) =>
         entries.findIndex((entry) => entry.id === log.queue_entry_id),
       );
     // #1 called: #2 #3 #4 waiting… #4 has two ahead (joined with three ahead).
-    await committed(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_called"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_called"), { commit: true });
     expect(await reminded()).toEqual([3]);
     // #1 served: nobody leaves the waiting line, nothing new.
-    await committed(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_served"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[0]!.id, "entry_served"), { commit: true });
     expect(await reminded()).toEqual([3]);
     // #3 cancels: #5 now has #2 and #4 ahead.
-    await committed(db(), (client) => changeDirect(client, business, entries[2]!.id, "entry_cancelled"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[2]!.id, "entry_cancelled"), { commit: true });
     expect((await reminded()).sort()).toEqual([3, 4]);
     // #2 called: #6 has #4 and #5 ahead.
-    await committed(db(), (client) => changeDirect(client, business, entries[1]!.id, "entry_called"));
+    await asRoot(db(), (client) => changeDirect(client, business, entries[1]!.id, "entry_called"), { commit: true });
     expect((await reminded()).sort()).toEqual([3, 4, 5]);
     const text = (await smsLogs(db(), "queue_entry_id = $1 and message_type = 'reminder'", [entries[5]!.id]))[0]!;
     expect(text.message_content).toBe(
@@ -194,20 +145,20 @@ describe("reminder at two ahead", () => {
   });
 
   it("closing a queue cancels everyone waiting: a cancelled SMS each, and no reminder to people cancelled a moment later", async () => {
-    const business = await createSmsBusiness(db());
-    const entries = await committed(db(), async (client) => {
+    const business = await createBusiness(db());
+    const entries = await asRoot(db(), async (client) => {
       const list = [];
       for (let i = 0; i < 5; i++) list.push(await joinDirect(client, business));
       return list;
-    });
-    await committed(db(), async (client) => {
+    }, { commit: true });
+    await asRoot(db(), async (client) => {
       for (const entry of entries) await changeDirect(client, business, entry.id, "entry_cancelled");
       await client.query(
         `insert into app_public.queue_events (queue_id, business_id, user_id, event_type, actor, actor_user_id, waiting_count)
          values ($1, $2, $3, 'queue_closed', 'merchant', $3, 0)`,
         [business.queueId, business.businessId, business.merchant.userId],
       );
-    });
+    }, { commit: true });
     const logs = await smsLogs(db(), "business_id = $1 and message_type <> 'confirmation'", [business.businessId]);
     expect(logs.map((log) => log.message_type)).toEqual(Array(5).fill("cancelled"));
   });
@@ -215,9 +166,9 @@ describe("reminder at two ahead", () => {
 
 describe("who sees sms_logs", () => {
   it("the owner reads their own logs, another merchant and customers nothing; nobody enqueues directly", async () => {
-    const business = await createSmsBusiness(db());
-    const other = await createSmsBusiness(db());
-    await committed(db(), (client) => joinDirect(client, business));
+    const business = await createBusiness(db());
+    const other = await createBusiness(db());
+    await asRoot(db(), (client) => joinDirect(client, business), { commit: true });
     await asMerchant(db(), business.merchant.userId, async (client) => {
       const { rows } = await client.query("select business_id from app_public.sms_logs");
       expect(rows.length).toBeGreaterThan(0);
@@ -235,57 +186,5 @@ describe("who sees sms_logs", () => {
         /permission denied/,
       );
     });
-  });
-});
-
-describe("usage per month", () => {
-  it("counts the parts of sent and delivered messages per business, zero for a business without any", async () => {
-    const merchant = (await createSmsBusiness(db())).merchant;
-    const busy = await createSmsBusiness(db(), { merchant, name: "A" });
-    const quiet = await createSmsBusiness(db(), { merchant, name: "B" });
-    const entry = await committed(db(), async (client) => {
-      const entry = await joinDirect(client, busy);
-      await changeDirect(client, busy, entry.id, "entry_called");
-      await changeDirect(client, busy, entry.id, "entry_missed");
-      return entry;
-    });
-    const logs = await smsLogs(db(), "queue_entry_id = $1", [entry.id]);
-    const byType = Object.fromEntries(logs.map((log) => [log.message_type, log.id]));
-    await db().root.query("select app_private.sms_mark_sent($1, 'm-1', 2, '{}')", [byType.confirmation]);
-    await db().root.query("select app_private.sms_mark_sent($1, 'm-2', 1, '{}')", [byType.your_turn]);
-    await db().root.query("update app_public.sms_logs set status = 'delivered', delivered_at = now() where id = $1", [
-      byType.your_turn,
-    ]);
-    await db().root.query("select app_private.sms_mark_failed($1, '{}', true)", [byType.missed]);
-    // Last month's message does not count this month.
-    await db().root.query(
-      "update app_public.sms_logs set sent_at = date_trunc('month', now()) - interval '1 day' where id = $1",
-      [byType.confirmation],
-    );
-
-    await asMerchant(db(), merchant.userId, async (client) => {
-      const { rows } = await client.query(
-        "select business_name, messages, parts from app_public.sms_usage_by_business() order by business_name",
-      );
-      expect(rows.filter((row) => row.business_name !== "Boulangerie Paul")).toEqual([
-        { business_name: "A", messages: 1, parts: 1 },
-        { business_name: "B", messages: 0, parts: 0 },
-      ]);
-      const lastMonth = await client.query(
-        "select business_name, parts from app_public.sms_usage_by_business((date_trunc('month', now()) - interval '1 day')::date) where business_name = 'A'",
-      );
-      expect(lastMonth.rows).toEqual([{ business_name: "A", parts: 2 }]);
-      const total = await client.query("select app_public.sms_usage_total() as parts");
-      expect(total.rows[0].parts).toBe(1);
-    });
-    // The cost is parts × sms_cost_cents, and the entry's counters moved.
-    const cost = await smsLogs(db(), "id = $1", [byType.confirmation]);
-    expect(cost[0]!.cost_cents).toBe(6);
-    const counters = await db().root.query(
-      "select sms_sent_count, last_sms_sent_at is not null as stamped from app_public.queue_entries where id = $1",
-      [entry.id],
-    );
-    expect(counters.rows[0]).toEqual({ sms_sent_count: 2, stamped: true });
-    expect(quiet.businessId).toBeTruthy();
   });
 });

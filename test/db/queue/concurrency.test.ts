@@ -1,15 +1,17 @@
-// Concurrency with real connections: many customers joining at the same
-// moment never exceed the queue's size nor get in twice with one phone, and
-// desks calling "next" at the same moment never get the same customer.
+// Concurrency of the queue functions (db/queue/customer.sql, merchant.sql)
+// with real connections: many customers joining at the same moment never
+// exceed the queue's size nor get in twice with one phone, and desks calling
+// "next" at the same moment never get the same customer.
 //
 // To make the race real and not a matter of luck, a gate transaction holds
 // the queue row's lock while every call is sent; once PostgreSQL shows them
 // all waiting for that lock, the gate commits and they all contend at once.
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { withDatabase } from "../../lib/db/urls.ts";
-import { useTestDatabase, type TestDatabase } from "../helpers/db.ts";
-import { createQueue, failure, join, phone } from "../helpers/queue-fixtures.ts";
+import type { RequestRole } from "../../../lib/db/roles.ts";
+import { withDatabase } from "../../../lib/db/urls.ts";
+import { enterRole, failure, useTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
 
 interface Outcome {
   ok: boolean;
@@ -33,18 +35,19 @@ async function openConnections(db: TestDatabase, wanted: number): Promise<pg.Cli
 }
 
 /**
- * Runs every call (in order, spread over the connections) while `queueId`'s
- * row is locked, releases the lock once all connections are blocked on it,
- * and returns each call's outcome in order.
+ * Runs every call (in order, spread over the connections, each switched to
+ * `as` for its session) while `queueId`'s row is locked, releases the lock
+ * once all connections are blocked on it, and returns each call's outcome in
+ * order.
  */
 async function race(
   db: TestDatabase,
   queueId: string,
   clients: pg.Client[],
-  setup: string,
+  as: { role: RequestRole; userId?: string },
   calls: Array<{ sql: string; values: unknown[] }>,
 ): Promise<Outcome[]> {
-  await Promise.all(clients.map((client) => client.query(setup)));
+  await Promise.all(clients.map((client) => enterRole(client, as.role, { userId: as.userId, session: true })));
   const gate = await db.root.connect();
   try {
     await gate.query("begin");
@@ -97,13 +100,13 @@ describe("queue concurrency", () => {
   };
 
   it("80 joins at once on a queue of 50: exactly 50 in, 30 QUEUE_FULL", async () => {
-    const q = await createQueue(db(), { maxQueueSize: 50 });
+    const q = await createBusiness(db(), { maxQueueSize: 50 });
     const clients = await connections(80);
     const outcomes = await race(
       db(),
       q.queueId,
       clients,
-      "set role waitify_anonymous",
+      { role: "waitify_anonymous" },
       Array.from({ length: 80 }, (_, i) => ({
         sql: "select * from app_public.join_queue($1, $2)",
         values: [q.qrToken, phone(i + 1)],
@@ -131,14 +134,14 @@ describe("queue concurrency", () => {
   });
 
   it("the same phone 10 times at once (typed 10 ways): 1 in, 9 ALREADY_IN_QUEUE", async () => {
-    const q = await createQueue(db());
+    const q = await createBusiness(db());
     const clients = await connections(10);
     const ways = ["06 12 34 56 78", "+33612345678", "0033612345678", "06.12.34.56.78", "+33 (0)6 12 34 56 78"];
     const outcomes = await race(
       db(),
       q.queueId,
       clients,
-      "set role waitify_anonymous",
+      { role: "waitify_anonymous" },
       Array.from({ length: 10 }, (_, i) => ({
         sql: "select * from app_public.join_queue($1, $2)",
         values: [q.qrToken, ways[i % ways.length]],
@@ -151,14 +154,14 @@ describe("queue concurrency", () => {
   });
 
   it("10 desks calling next at once get 10 different customers, the first 10 in join order", async () => {
-    const q = await createQueue(db());
+    const q = await createBusiness(db());
     for (let i = 1; i <= 15; i++) await join(db(), q.qrToken, phone(i));
     const clients = await connections(10);
     const outcomes = await race(
       db(),
       q.queueId,
       clients,
-      `set role waitify_merchant; select set_config('jwt.claims.user_id', '${q.userId}', false)`,
+      { role: "waitify_merchant", userId: q.userId },
       Array.from({ length: 10 }, () => ({ sql: "select * from app_public.call_next($1)", values: [q.queueId] })),
     );
     expect(outcomes.every((o) => o.ok)).toBe(true);
@@ -181,7 +184,7 @@ describe("queue concurrency", () => {
   });
 
   it("joins and cancellations at once keep the rules: size and one phone per active place", async () => {
-    const q = await createQueue(db(), { maxQueueSize: 20 });
+    const q = await createBusiness(db(), { maxQueueSize: 20 });
     const tokens: string[] = [];
     for (let i = 1; i <= 10; i++) tokens.push((await join(db(), q.qrToken, phone(i))).entry_token);
     const clients = await connections(40);
@@ -194,7 +197,7 @@ describe("queue concurrency", () => {
       // …5 cancellations of places held…
       ...tokens.slice(5).map((token) => ({ sql: "select 'cancel' as kind, * from app_public.cancel_entry($1)", values: [token] })),
     ];
-    const outcomes = await race(db(), q.queueId, clients, "set role waitify_anonymous", calls);
+    const outcomes = await race(db(), q.queueId, clients, { role: "waitify_anonymous" }, calls);
     expect(outcomes.slice(23).every((o) => o.ok)).toBe(true);
     const { rows } = await db().root.query<{ waiting: number; phones: number; active: number }>(
       `select count(*) filter (where status = 'waiting')::int as waiting,
@@ -211,7 +214,7 @@ describe("queue concurrency", () => {
   });
 
   it("the unique index backs the duplicate check up even without the lock", async () => {
-    const q = await createQueue(db());
+    const q = await createBusiness(db());
     await join(db(), q.qrToken, phone(1));
     const duplicate = db().root.query(
       `insert into app_public.queue_entries (queue_id, business_id, user_id, phone, ticket_day, ticket_number, quoted_wait_minutes, position_at_join)

@@ -1,10 +1,11 @@
 // The queue_timeout task with a real graphile-worker runner. Nobody waits
 // minutes: the test moves the called customer's call into the past and the
-// job's run_at to now, exactly what the clock would have done.
+// job's run_at to now, exactly what the clock would have done. The SQL it
+// runs: test/db/queue/timeout.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../../lib/worker.ts";
-import { useTestDatabase } from "../helpers/db.ts";
-import { asOwner, createQueue, join, phone } from "../helpers/queue-fixtures.ts";
+import { merchantQuery, useTestDatabase } from "../helpers/db.ts";
+import { createBusiness, join, phone } from "../helpers/fixtures.ts";
 
 describe("queue_timeout task", () => {
   const db = useTestDatabase();
@@ -43,10 +44,10 @@ describe("queue_timeout task", () => {
   }
 
   it("marks a called customer who did not come missed and calls the next one (auto-advance)", async () => {
-    const q = await createQueue(db(), { clientTimeoutMinutes: 2, autoAdvance: true });
+    const q = await createBusiness(db(), { clientTimeoutMinutes: 2, autoAdvance: true });
     const alice = await join(db(), q.qrToken, phone(1));
     const bob = await join(db(), q.qrToken, phone(2));
-    const called = (await asOwner<{ id: string }>(db(), q.userId, "select id from app_public.call_next($1)", [q.queueId]))[0]!;
+    const called = (await merchantQuery<{ id: string }>(db(), q.userId, "select id from app_public.call_next($1)", [q.queueId]))[0]!;
     expect(called.id).toBe((await entry(alice.entry_token)).id);
 
     await timeOut(called.id);
@@ -68,10 +69,10 @@ describe("queue_timeout task", () => {
   });
 
   it("is a no-op for a customer served before the timeout", async () => {
-    const q = await createQueue(db());
+    const q = await createBusiness(db());
     const alice = await join(db(), q.qrToken, phone(1));
-    const called = (await asOwner<{ id: string }>(db(), q.userId, "select id from app_public.call_next($1)", [q.queueId]))[0]!;
-    await asOwner(db(), q.userId, "select app_public.mark_served($1)", [called.id]);
+    const called = (await merchantQuery<{ id: string }>(db(), q.userId, "select id from app_public.call_next($1)", [q.queueId]))[0]!;
+    await merchantQuery(db(), q.userId, "select app_public.mark_served($1)", [called.id]);
     // Serving removed the job; a job that was already running would find this:
     expect(await jobCount(called.id)).toBe(0);
     await db().root.query("select graphile_worker.add_job('queue_timeout', json_build_object('entry_id', $1::text), job_key => $2)", [

@@ -4,9 +4,9 @@ import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { generateJwtKeys, loadJwtKeys } from "../../lib/auth/keys.ts";
-import { ConfigError, loadConfig } from "../../lib/config.ts";
-import { start } from "../../lib/lifecycle.ts";
+import { generateJwtKeys, loadJwtKeys } from "../../../lib/auth/keys.ts";
+import { ConfigError, loadConfig } from "../../../lib/config.ts";
+import { start } from "../../../lib/lifecycle.ts";
 
 describe("loadJwtKeys", () => {
   it("generates a pair once into the data folder and reuses it", async () => {

@@ -4,11 +4,10 @@
 // (missed, next one called), a customer's cancellation and the closing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnsSmsSender } from "../../lib/sms/sns.ts";
-import { createMerchant } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { startFakeSns, type PublishRequest } from "../helpers/fake-sns.ts";
+import { createBusiness, createMerchant, type BusinessFixture } from "../helpers/fixtures.ts";
 import { useTestServer } from "../helpers/server.ts";
-import { createSmsBusiness, type SmsBusiness } from "../helpers/sms-fixtures.ts";
 
 const db = useTestDatabase();
 // The endpoint must exist before the server's worker is built.
@@ -26,13 +25,13 @@ afterAll(async () => {
 });
 
 const BASE = "https://waitify.example";
-let business: SmsBusiness;
+let business: BusinessFixture;
 let qrToken: string;
 
 beforeAll(async () => {
   await db().root.query("update app_public.system_configs set value = $1 where key = 'public_url'", [BASE]);
   const merchant = await createMerchant(db(), { plan: "pro" });
-  business = await createSmsBusiness(db(), {
+  business = await createBusiness(db(), {
     merchant,
     name: "Boulangerie Paul",
     customMessage: "Pensez à votre carte fidélité.",
@@ -201,7 +200,7 @@ describe("a day at the bakery", () => {
   });
 
   it("a business with SMS off texts nobody, and the status page still has the news", async () => {
-    const quiet = await createSmsBusiness(db(), { smsEnabled: false, name: "Pharmacie du Port" });
+    const quiet = await createBusiness(db(), { smsEnabled: false, name: "Pharmacie du Port" });
     const { rows } = await db().root.query("select qr_code_token from app_public.queues where id = $1", [quiet.queueId]);
     const before = fake.requests.length;
     const entry = (

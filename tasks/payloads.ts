@@ -1,0 +1,29 @@
+// The payloads of Waitify's graphile-worker tasks: one zod schema each, and
+// the GraphileWorker.Tasks declaration derived from them, so that Task<"…">,
+// TaskList and addJob are typed by identifier. The jobs are added in SQL
+// (app_private.enqueue_sms, app_private.schedule_entry_timeout), so the types
+// are a promise the database keeps; each task still checks its payload.
+import { z } from "zod";
+
+/**
+ * A uuid as PostgreSQL prints it: 8-4-4-4-12 hex digits, whatever its
+ * version bits (z.guid(); z.uuid() would also require RFC 9562 version and
+ * variant bits, which a uuid column does not).
+ */
+const uuid = () => z.guid();
+
+/** queue_timeout: the called entry whose call expires (app_private.schedule_entry_timeout). */
+export const queueTimeoutPayload = z.object({ entry_id: uuid() });
+
+/** send_sms: the sms_logs row to send (app_private.enqueue_sms). */
+export const sendSmsPayload = z.object({ sms_log_id: uuid() });
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- graphile-worker declares its task types in this global namespace
+  namespace GraphileWorker {
+    interface Tasks {
+      queue_timeout: z.infer<typeof queueTimeoutPayload>;
+      send_sms: z.infer<typeof sendSmsPayload>;
+    }
+  }
+}
