@@ -1,6 +1,6 @@
 // send_sms: sends one sms_logs row (payload { sms_log_id }). Enqueued by
 // app_private.enqueue_sms in the transaction of the queue change; the rules
-// (what to send, to whom, cost, counters) are in SQL (310-sms-functions.sql).
+// (what to send, to whom, cost, counters) are in SQL (db/sms/outbox.sql and db/sms/delivery.sql).
 //
 // Exactly once, as far as a provider without idempotency keys allows: the log
 // is claimed with a row lock held until the provider answered and the result

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { errorCodes } from "../../../lib/errors.ts";
-import { createMerchant } from "../../helpers/auth.ts";
+import { createMerchant } from "../../helpers/fixtures.ts";
 import { useTestDatabase } from "../../helpers/db.ts";
 
 const db = useTestDatabase();
