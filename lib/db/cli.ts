@@ -93,7 +93,7 @@ async function watchSources(database: Database, sourceDir: string): Promise<void
   const folders = [sourceDir, path.join(import.meta.dirname, "..", "..", "migrations", "current")];
   const watchers = folders.map((folder) =>
     watchFiles(folder, { recursive: true }, (_event, file) => {
-      if (file && file.endsWith(".sql") && file !== "schema.sql") rerun(path.join(path.basename(folder), file));
+      if (file && file.endsWith(".sql")) rerun(path.join(path.basename(folder), file));
     }),
   );
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));

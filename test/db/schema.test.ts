@@ -1,4 +1,4 @@
-// db/schema.sql is the migrated database as the catalog describes it. Stale
+// schema/database.sql is the migrated database as the catalog describes it. Stale
 // (a migration changed the schema and nobody ran `npm run db:snapshot`), this
 // fails; with CI=true vitest never rewrites it, so CI fails too.
 //
@@ -32,10 +32,10 @@ const db = useTestDatabase();
 
 it.skipIf(major !== SNAPSHOT_MAJOR)(
   major === SNAPSHOT_MAJOR
-    ? "db/schema.sql is the migrated database's schema"
-    : `db/schema.sql (skipped: the server is PostgreSQL ${major}; the snapshot is taken on PostgreSQL ${SNAPSHOT_MAJOR})`,
+    ? "schema/database.sql is the migrated database's schema"
+    : `schema/database.sql (skipped: the server is PostgreSQL ${major}; the snapshot is taken on PostgreSQL ${SNAPSHOT_MAJOR})`,
   async () => {
     const text = await schemaSnapshot(db().root, { roleNames: snapshotRoleNames(db()) });
-    await expect(text).toMatchFileSnapshot("../../db/schema.sql");
+    await expect(text).toMatchFileSnapshot("../../schema/database.sql");
   },
 );

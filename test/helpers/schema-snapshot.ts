@@ -1,5 +1,5 @@
 // The role names a test database uses, mapped to the placeholders
-// db/schema.sql prints (the owner and the authenticator are named by the
+// schema/database.sql prints (the owner and the authenticator are named by the
 // connection URLs, which differ between machines).
 import { AUTHENTICATOR_PLACEHOLDER, OWNER_PLACEHOLDER } from "../../lib/db/schema-snapshot.ts";
 import { urlParts } from "../../lib/db/urls.ts";
