@@ -31,6 +31,8 @@ export const errorCodes: Record<string, ClientCode> = {
   WTFRB: { code: "FORBIDDEN", keepMessage: true },
   WTNFD: { code: "NOT_FOUND", keepMessage: true },
   WTDUP: { code: "ALREADY_EXISTS", keepMessage: true },
+  WTROA: { code: "ACCOUNT_READ_ONLY", keepMessage: true },
+  WTSUS: { code: "ACCOUNT_SUSPENDED", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },

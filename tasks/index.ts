@@ -4,11 +4,15 @@
 // stripping load them.
 import type { TaskList } from "graphile-worker";
 import type { SmsSender } from "../lib/sms/sender.ts";
+import { billingDaily } from "./billing_daily.ts";
+import { monthlyStatements } from "./monthly_statements.ts";
 import { queueTimeout } from "./queue_timeout.ts";
 import { makeSendSms } from "./send_sms.ts";
 
 export const taskList: TaskList = {
   queue_timeout: queueTimeout,
+  billing_daily: billingDaily,
+  monthly_statements: monthlyStatements,
 };
 
 /** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER. */

@@ -18,12 +18,22 @@ export const queueTimeoutPayload = z.object({ entry_id: uuid() });
 /** send_sms: the sms_logs row to send (app_private.enqueue_sms). */
 export const sendSmsPayload = z.object({ sms_log_id: uuid() });
 
+/**
+ * What graphile-worker's crontab adds to a scheduled job: the time it was due
+ * (a backfilled run gets the time it should have run at).
+ */
+export const cronPayload = z.object({
+  _cron: z.object({ ts: z.string().min(1), backfilled: z.boolean().optional() }),
+});
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- graphile-worker declares its task types in this global namespace
   namespace GraphileWorker {
     interface Tasks {
       queue_timeout: z.infer<typeof queueTimeoutPayload>;
       send_sms: z.infer<typeof sendSmsPayload>;
+      billing_daily: z.infer<typeof cronPayload>;
+      monthly_statements: z.infer<typeof cronPayload>;
     }
   }
 }

@@ -14,3 +14,17 @@ $$;
 comment on function app_public.current_user_id() is
   E'@behavior -queryField -mutationField -typeField\nThe id of the user making the request, or null when anonymous.';
 grant execute on function app_public.current_user_id() to waitify_anonymous, waitify_merchant, waitify_admin;
+
+-- Who is changing things, for audit trails (account events): `waitify.actor`
+-- when the caller set it for its transaction (the Stripe task sets 'stripe'),
+-- else the signed-in merchant, else the system (jobs, migrations).
+create or replace function app_private.current_actor() returns text
+  language sql stable parallel safe
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select coalesce(
+    nullif(current_setting('waitify.actor', true), ''),
+    case when app_public.current_user_id() is not null then 'merchant' else 'system' end);
+$$;
+comment on function app_private.current_actor() is
+  'stripe, system, merchant or admin: who is changing the account (waitify.actor, else the session).';

@@ -59,7 +59,9 @@ create trigger _200_normalize before insert or update of phone_number on app_pub
 -- Plans: moving to a plan that allows fewer active businesses than the
 -- account has is refused. The row being updated is locked, and business
 -- creation locks the same row (identity/businesses.sql), so the check
--- and a concurrent creation cannot both pass.
+-- and a concurrent creation cannot both pass. A plan that Stripe reports
+-- (the merchant changed it in the billing portal) is what they pay for and is
+-- recorded as it is: the limit then only stops new businesses.
 create or replace function app_private.tg_users__check_plan_change() returns trigger
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
@@ -69,7 +71,7 @@ declare
   v_active_count integer;
 begin
   select p.* into v_plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
-  if v_plan.max_businesses = -1 then
+  if v_plan.max_businesses = -1 or app_private.current_actor() = 'stripe' then
     return new;
   end if;
   select count(*) into v_active_count from app_public.businesses b where b.user_id = new.id and b.is_active;

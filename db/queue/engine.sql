@@ -317,3 +317,41 @@ $$;
 comment on function app_private.set_queue_paused(uuid, boolean) is
   'pause_queue / resume_queue: the signed-in merchant''s queue (NOT_FOUND otherwise), open, paused or not.';
 revoke all on function app_private.set_queue_paused(uuid, boolean) from public;
+
+-- Closing a locked queue, by its merchant (close_queue) or by the system (an
+-- account suspended for non-payment, db/billing/account.sql): everyone still
+-- waiting is cancelled, one event each (each gets its SMS), in join order.
+-- Called customers stay called: the desk serves or misses them.
+create or replace function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid)
+  returns app_public.queues
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_queue app_public.queues := queue;
+  v_waiting integer;
+  v_entry_id uuid;
+begin
+  if not v_queue.is_queue_active then
+    return v_queue;
+  end if;
+  v_waiting := app_private.waiting_count(v_queue.id);
+  for v_entry_id in
+    select e.id from app_public.queue_entries e
+     where e.queue_id = v_queue.id and e.status = 'waiting'
+     order by e.joined_seq
+       for update
+  loop
+    update app_public.queue_entries e set status = 'cancelled', cancelled_at = now() where e.id = v_entry_id;
+    v_waiting := v_waiting - 1;
+    perform app_private.log_queue_event(v_queue, v_entry_id, 'entry_cancelled', actor, actor_user_id, v_waiting);
+  end loop;
+  update app_public.queues q set is_queue_active = false, is_queue_paused = false
+   where q.id = v_queue.id
+  returning q.* into v_queue;
+  perform app_private.log_queue_event(v_queue, null, 'queue_closed', actor, actor_user_id, 0);
+  return v_queue;
+end;
+$$;
+comment on function app_private.close_locked_queue(app_public.queues, text, uuid) is
+  'Closes a queue already locked by the caller: waiting customers cancelled (and told), called ones kept.';

@@ -22,6 +22,8 @@ begin
   if not app_private.business_accepts_customers(v_queue.business_id) then
     perform app_hidden.raise_error('BUSINESS_SUSPENDED', app_private.business_language(v_queue.business_id));
   end if;
+  -- Read-only after a failed payment: the queues already open keep running, no new one opens.
+  perform app_private.assert_account_writable(v_queue.user_id, app_private.business_language(v_queue.business_id));
   update app_public.queues q set is_queue_active = true, is_queue_paused = false
    where q.id = v_queue.id
   returning q.* into v_queue;
@@ -31,40 +33,16 @@ begin
 end;
 $$;
 comment on function app_public.open_queue(uuid) is
-  'Opens one of your queues to new customers. BUSINESS_SUSPENDED (4004) while the business or account is suspended.';
+  'Opens one of your queues to new customers. BUSINESS_SUSPENDED (4004) while the business or account is suspended, ACCOUNT_READ_ONLY after a failed payment.';
 
 create or replace function app_public.close_queue(queue_id uuid) returns app_public.queues
   language plpgsql volatile security definer
   set search_path to pg_catalog, public, pg_temp
 as $$
-declare
-  v_queue app_public.queues := app_private.lock_merchant_queue(close_queue.queue_id);
-  v_user uuid := app_public.current_user_id();
-  v_waiting integer;
-  v_entry_id uuid;
 begin
   -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
-  if not v_queue.is_queue_active then
-    return v_queue;
-  end if;
-  -- Everyone still waiting is cancelled, one event each (each gets its SMS),
-  -- in join order. Called customers stay called: the desk serves or misses them.
-  v_waiting := app_private.waiting_count(v_queue.id);
-  for v_entry_id in
-    select e.id from app_public.queue_entries e
-     where e.queue_id = v_queue.id and e.status = 'waiting'
-     order by e.joined_seq
-       for update
-  loop
-    update app_public.queue_entries e set status = 'cancelled', cancelled_at = now() where e.id = v_entry_id;
-    v_waiting := v_waiting - 1;
-    perform app_private.log_queue_event(v_queue, v_entry_id, 'entry_cancelled', 'merchant', v_user, v_waiting);
-  end loop;
-  update app_public.queues q set is_queue_active = false, is_queue_paused = false
-   where q.id = v_queue.id
-  returning q.* into v_queue;
-  perform app_private.log_queue_event(v_queue, null, 'queue_closed', 'merchant', v_user, 0);
-  return v_queue;
+  return app_private.close_locked_queue(
+    app_private.lock_merchant_queue(close_queue.queue_id), 'merchant', app_public.current_user_id());
 end;
 $$;
 comment on function app_public.close_queue(uuid) is

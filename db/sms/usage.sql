@@ -1,10 +1,10 @@
 -- SMS usage per month, for the merchant and for billing.
 
--- Usage for billing: SMS parts of the current user's businesses in a calendar
--- month (UTC), counting every successful status (sent and delivered), zero for
--- a business that sent none. Invoker's rights: RLS shows a merchant only
--- their own businesses and logs.
-create or replace function app_public.sms_usage_by_business(month date default null)
+-- SMS parts of an account's businesses in a calendar month (UTC), counting
+-- every successful status (sent and delivered: the source counted only sent),
+-- zero for a business that sent none (the source's LEFT JOIN … SUM(1) counted
+-- one). The one query behind the merchant's usage and the monthly statement.
+create or replace function app_private.sms_usage_of(user_id uuid, month date)
   returns table (business_id uuid, business_name text, messages integer, parts integer)
   language sql stable
   set search_path to pg_catalog, public, pg_temp
@@ -21,10 +21,25 @@ as $$
      and l.status in ('sent', 'delivered')
      and l.sent_at >= bounds.start
      and l.sent_at < bounds.start + interval '1 month'
-    where b.user_id = (select app_public.current_user_id())
+    where b.user_id = sms_usage_of.user_id
     group by b.id, b.name, b.created_at
     order by b.created_at, b.id;
 $$;
+comment on function app_private.sms_usage_of(uuid, date) is
+  'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
+
+create or replace function app_public.sms_usage_by_business(month date default null)
+  returns table (business_id uuid, business_name text, messages integer, parts integer)
+  language sql stable security definer
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  -- Caller: a signed-in merchant, for their own account only (current_user_id()).
+  select * from app_private.sms_usage_of(app_public.current_user_id(), month)
+   where app_public.current_user_id() is not null;
+$$;
+comment on function app_public.sms_usage_by_business(date) is
+  'SMS messages and parts per business of the signed-in merchant for the month containing `month` (UTC; default: this month).';
+grant execute on function app_public.sms_usage_by_business(date) to waitify_merchant;
 
 create or replace function app_public.sms_usage_total(month date default null) returns integer
   language sql stable
@@ -32,11 +47,6 @@ create or replace function app_public.sms_usage_total(month date default null) r
 as $$
   select coalesce(sum(u.parts), 0)::integer from app_public.sms_usage_by_business(month) u;
 $$;
-comment on function app_public.sms_usage_by_business(date) is
-  'SMS messages and parts per business of the signed-in merchant for the month containing `month` (UTC; default: this month).';
-
 comment on function app_public.sms_usage_total(date) is
   'SMS parts of all the signed-in merchant''s businesses for the month containing `month` (UTC; default: this month).';
-
-grant execute on function app_public.sms_usage_by_business(date) to waitify_merchant;
 grant execute on function app_public.sms_usage_total(date) to waitify_merchant;

@@ -82,11 +82,11 @@ describe("queue engine (SQL): the customer", () => {
 
     it("business inactive, account suspended or inactive → BUSINESS_SUSPENDED (WT404)", async () => {
       const q = await createBusiness(db());
+      const closedOne = await createBusiness(db(), { open: false, merchant: q.merchant });
       await db().root.query("update app_public.users set subscription_status = 'suspended' where id = $1", [q.userId]);
       expect(await refusal(q.qrToken, phone(1))).toMatchObject({ code: "WT404" });
-      expect(await failure(merchantCall(q.userId, "open_queue", (await createBusiness(db(), { open: false, merchant: q.merchant })).queueId))).toMatchObject({
-        code: "WT404",
-      });
+      expect(await failure(merchantCall(q.userId, "open_queue", closedOne.queueId))).toMatchObject({ code: "WT404" });
+      // Suspension closed the queue that was open (db/billing/account.sql): open it again once paid up.
       await db().root.query("update app_public.users set subscription_status = 'active', is_active = false where id = $1", [
         q.userId,
       ]);
@@ -95,6 +95,7 @@ describe("queue engine (SQL): the customer", () => {
       await db().root.query("update app_public.businesses set is_active = false where id = $1", [q.businessId]);
       expect(await refusal(q.qrToken, phone(1))).toMatchObject({ code: "WT404" });
       await db().root.query("update app_public.businesses set is_active = true where id = $1", [q.businessId]);
+      await merchantCall(q.userId, "open_queue", q.queueId);
       expect(await join(db(), q.qrToken, phone(1))).toMatchObject({ position: 1 });
     });
 

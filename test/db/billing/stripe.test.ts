@@ -1,0 +1,226 @@
+// db/billing/stripe.sql and account.sql: Stripe's objects move the account
+// along its states (trial → active → past_due → read_only → suspended →
+// active again, cancelled), each failure counted once, the order of the
+// deliveries irrelevant, and each state's effects on the queues.
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { codeOf, failure, merchantQuery, useTestDatabase } from "../../helpers/db.ts";
+import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
+import { invoice, linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
+
+const db = useTestDatabase();
+beforeAll(async () => {
+  await seedStripePrices(db());
+});
+
+/** Applies fetched objects the way the stripe_event task does: actor stripe, one transaction. */
+async function apply(kind: "subscription" | "invoice", object: Record<string, unknown>): Promise<void> {
+  const client = await db().root.connect();
+  try {
+    await client.query("begin");
+    await client.query("select set_config('waitify.actor', 'stripe', true)");
+    await client.query(`select app_private.apply_stripe_${kind}($1)`, [JSON.stringify(object)]);
+    await client.query("commit");
+  } finally {
+    client.release();
+  }
+}
+
+async function status(userId: string): Promise<string> {
+  const { rows } = await db().root.query("select subscription_status from app_public.users where id = $1", [userId]);
+  return rows[0].subscription_status;
+}
+
+async function feed(userId: string): Promise<{ event_type: string; actor: string; detail: Record<string, unknown> }[]> {
+  const { rows } = await db().root.query(
+    "select event_type, actor, detail from app_public.account_events where user_id = $1 order by id",
+    [userId],
+  );
+  return rows;
+}
+
+describe("the account's states from Stripe's objects", () => {
+  it("trial → active on the first paid invoice, through the dunning ladder to suspended, and back on payment", async () => {
+    const business = await createBusiness(db(), { plan: "basic" });
+    await db().root.query("update app_public.users set subscription_status = 'trial' where id = $1", [business.userId]);
+    const customer = await linkCustomer(db(), business.userId);
+    const sub = subscription({ customer, status: "active", plan: "pro" });
+    const first = invoice({ customer, status: "paid", amountDue: 4900 });
+    await apply("subscription", sub);
+    await apply("invoice", first);
+    expect(await status(business.userId)).toBe("active");
+    const plan = await db().root.query(
+      "select p.name from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id where u.id = $1",
+      [business.userId],
+    );
+    expect(plan.rows[0].name).toBe("pro");
+
+    const second = invoice({ customer, status: "open", amountDue: 4900, attemptCount: 1 });
+    await apply("invoice", second);
+    expect(await status(business.userId)).toBe("past_due");
+    // A redelivered failure (same invoice, same attempt) counts once.
+    await apply("invoice", second);
+    await apply("invoice", { ...second, attempt_count: 2 });
+    expect(await status(business.userId)).toBe("read_only");
+    const waiting = await join(db(), business.qrToken, phone(1));
+    expect(waiting.position).toBe(1);
+    await apply("invoice", { ...second, attempt_count: 3 });
+    expect(await status(business.userId)).toBe("suspended");
+
+    // Suspended: the open queue is closed (the customer cancelled and told) and joins are refused (4004).
+    const queue = await db().root.query("select is_queue_active from app_public.queues where id = $1", [business.queueId]);
+    expect(queue.rows[0].is_queue_active).toBe(false);
+    const entry = await db().root.query("select status from app_public.queue_entries where queue_id = $1", [business.queueId]);
+    expect(entry.rows.map((row) => row.status)).toEqual(["cancelled"]);
+    const sms = await db().root.query(
+      "select message_type from app_public.sms_logs where queue_entry_id = (select id from app_public.queue_entries where queue_id = $1) order by created_at",
+      [business.queueId],
+    );
+    expect(sms.rows.map((row) => row.message_type)).toEqual(["confirmation", "cancelled"]);
+    expect((await failure(join(db(), business.qrToken, phone(2)))).code).toBe("WT404");
+
+    await apply("invoice", { ...second, status: "paid", amount_paid: 4900, attempt_count: 4 });
+    expect(await status(business.userId)).toBe("active");
+
+    const events = await feed(business.userId);
+    expect(events.filter((event) => event.event_type === "payment_failed").map((event) => event.detail.attempt)).toEqual([
+      1, 2, 3,
+    ]);
+    expect(events.filter((event) => event.event_type === "payment_succeeded")).toHaveLength(2);
+    expect(
+      events.filter((event) => event.event_type === "status_changed").map((event) => [event.detail.from, event.detail.to]),
+    ).toEqual([
+      ["trial", "active"],
+      ["active", "past_due"],
+      ["past_due", "read_only"],
+      ["read_only", "suspended"],
+      ["suspended", "active"],
+    ]);
+    expect(events.every((event) => event.actor === "stripe")).toBe(true);
+  });
+
+  it("a deleted subscription cancels the account; an older subscription never replaces a newer one", async () => {
+    const business = await createBusiness(db(), { plan: "basic" });
+    const customer = await linkCustomer(db(), business.userId);
+    const old = subscription({ customer, status: "canceled", created: new Date(Date.UTC(2026, 5, 1)) });
+    const renewed = subscription({ customer, status: "active", created: new Date(Date.UTC(2026, 10, 1)) });
+    await apply("subscription", renewed);
+    await apply("subscription", old);
+    expect(await status(business.userId)).toBe("active");
+    await apply("subscription", { ...renewed, status: "canceled" });
+    expect(await status(business.userId)).toBe("cancelled");
+  });
+
+  it("the final state is the same whatever the order of the objects", async () => {
+    const finals = new Set<string>();
+    const orders = [
+      ["sub", "failed", "paid"],
+      ["paid", "failed", "sub"],
+      ["failed", "sub", "paid"],
+    ];
+    for (const order of orders) {
+      const business = await createBusiness(db(), { plan: "basic" });
+      const customer = await linkCustomer(db(), business.userId);
+      const failing = invoice({ customer, status: "open", attemptCount: 2 });
+      const objects: Record<string, ["subscription" | "invoice", Record<string, unknown>]> = {
+        sub: ["subscription", subscription({ customer, status: "active" })],
+        failed: ["invoice", failing],
+        paid: ["invoice", invoice({ customer, status: "paid" })],
+      };
+      for (const name of order) await apply(...objects[name]!);
+      finals.add(await status(business.userId));
+    }
+    expect([...finals]).toEqual(["read_only"]);
+  });
+
+  it("unpaid past its due date: past_due after a day, suspended after 30 days, whichever rule is stricter", async () => {
+    const business = await createBusiness(db(), { plan: "basic" });
+    const customer = await linkCustomer(db(), business.userId);
+    await apply("subscription", subscription({ customer, status: "active" }));
+    const day = 24 * 3600 * 1000;
+    const late = invoice({ customer, status: "open", attemptCount: 0, dueDate: new Date(Date.now() - 2 * day) });
+    await apply("invoice", late);
+    expect(await status(business.userId)).toBe("past_due");
+    await apply("invoice", { ...late, due_date: Math.floor((Date.now() - 31 * day) / 1000) });
+    // The due date first seen is kept (Stripe's later objects may move it); an older one counts from the start.
+    expect(await status(business.userId)).toBe("past_due");
+    const older = invoice({ customer, status: "open", attemptCount: 1, dueDate: new Date(Date.now() - 31 * day) });
+    await apply("invoice", older);
+    expect(await status(business.userId)).toBe("suspended");
+  });
+});
+
+describe("read-only: the open queue keeps running, settings are refused", () => {
+  it("serves the customers already there, refuses settings, new queues and opening", async () => {
+    const business = await createBusiness(db(), { plan: "pro" });
+    const closed = await createBusiness(db(), { merchant: business.merchant, open: false });
+    await join(db(), business.qrToken, phone(1));
+    await join(db(), business.qrToken, phone(2));
+    await db().root.query("update app_public.users set subscription_status = 'read_only' where id = $1", [business.userId]);
+    const call = (sql: string, values: unknown[]) => merchantQuery(db(), business.userId, sql, values);
+
+    const called = await call("select (app_public.call_next($1)).id", [business.queueId]);
+    expect(await codeOf(call("select app_public.mark_served($1)", [called[0]!.id]))).toBe("ok");
+    expect(await codeOf(call("select app_public.pause_queue($1)", [business.queueId]))).toBe("ok");
+    expect(await codeOf(call("select app_public.resume_queue($1)", [business.queueId]))).toBe("ok");
+    expect(await codeOf(join(db(), business.qrToken, phone(3)))).toBe("ok");
+
+    const refusal = await failure(call("update app_public.businesses set name = 'New name' where id = $1", [business.businessId]));
+    expect(refusal).toEqual({
+      code: "WTROA",
+      message:
+        "Votre compte est en lecture seule après un paiement refusé : réglez votre facture pour modifier vos réglages ou ouvrir une file.",
+    });
+    expect(await codeOf(call("update app_public.queues set max_queue_size = 10 where id = $1", [business.queueId]))).toBe(
+      "WTROA",
+    );
+    expect(await codeOf(call("select app_public.regenerate_qr_token($1)", [business.queueId]))).toBe("WTROA");
+    expect(await codeOf(call("select app_public.open_queue($1)", [closed.queueId]))).toBe("WTROA");
+    expect(
+      await codeOf(call("insert into app_public.businesses (name, business_type) values ('Another', 'bakery')", [])),
+    ).toBe("WTROA");
+    expect(await codeOf(call("insert into app_public.queues (business_id, name) values ($1, 'Desk 2')", [business.businessId]))).toBe(
+      "WTROA",
+    );
+    expect(await codeOf(call("select app_public.close_queue($1)", [business.queueId]))).toBe("ok");
+    const names = await db().root.query("select name from app_public.businesses where id = $1", [business.businessId]);
+    expect(names.rows[0].name).not.toBe("New name");
+  });
+});
+
+describe("the webhook's event log", () => {
+  it("stores an event once and enqueues one job per account queue; a request role is refused", async () => {
+    const authenticator = new pg.Client({ connectionString: db().authUrl });
+    await authenticator.connect();
+    try {
+      const event = {
+        id: "evt_test_once",
+        type: "invoice.paid",
+        created: 1_764_547_200,
+        data: { object: { id: "in_x", object: "invoice", customer: "cus_abc" } },
+      };
+      const first = await authenticator.query("select app_private.record_stripe_event($1) as stored", [JSON.stringify(event)]);
+      const again = await authenticator.query("select app_private.record_stripe_event($1) as stored", [JSON.stringify(event)]);
+      expect([first.rows[0].stored, again.rows[0].stored]).toEqual([true, false]);
+      const ignored = { ...event, id: "evt_test_ignored", type: "customer.created" };
+      await authenticator.query("select app_private.record_stripe_event($1)", [JSON.stringify(ignored)]);
+      const jobs = await db().root.query(
+        "select key, queue_name from graphile_worker.jobs where task_identifier = 'stripe_event' order by key",
+      );
+      expect(jobs.rows).toEqual([{ key: "stripe_event:evt_test_once", queue_name: "stripe:cus_abc" }]);
+      const log = await db().root.query("select id, outcome from app_private.stripe_events order by id");
+      expect(log.rows).toEqual([
+        { id: "evt_test_ignored", outcome: "ignored" },
+        { id: "evt_test_once", outcome: null },
+      ]);
+      await authenticator.query("begin");
+      await authenticator.query("set local role waitify_anonymous");
+      expect(await codeOf(authenticator.query("select app_private.record_stripe_event($1)", [JSON.stringify(event)]))).toBe(
+        "42501",
+      );
+      await authenticator.query("rollback");
+    } finally {
+      await authenticator.end();
+    }
+  });
+});
