@@ -15,6 +15,7 @@ import { log } from "../logger.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
+import { stripeWebhookRouter } from "./stripe-webhook.ts";
 
 export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plugins"> {
   /** Google sign-in (authenticateGoogle); absent = not offered. */
@@ -27,6 +28,8 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   worker: WorkerHandle;
   /** SMS_PROVIDER, reported by /health ("log" when absent). */
   smsProvider?: "sns" | "log";
+  /** STRIPE_WEBHOOK_SECRET: POST /webhooks/stripe answers 503 without it. */
+  stripeWebhookSecret?: string;
 }
 
 export interface HttpHandle {
@@ -59,6 +62,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   app.use(healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log" }));
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
+  // Stripe's events: raw body, signature checked, logged and queued in one transaction.
+  app.use(stripeWebhookRouter({ pool, secret: options.stripeWebhookSecret }));
 
   // One PostGraphile per request role (see graphile.config.ts): each request
   // is authenticated first, then handled by the instance of its role.

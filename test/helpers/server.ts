@@ -32,6 +32,8 @@ export interface TestServerOptions {
   google?: GoogleSettings;
   /** The worker's SMS sender (the log sender when absent); /health reports its provider. */
   sms?: SmsSender;
+  /** STRIPE_WEBHOOK_SECRET for POST /webhooks/stripe (503 without it). */
+  stripeWebhookSecret?: string;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -49,6 +51,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     jwt: testJwt,
     google: options.google,
     smsProvider: options.sms?.provider,
+    stripeWebhookSecret: options.stripeWebhookSecret,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {
