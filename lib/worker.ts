@@ -4,6 +4,7 @@
 // unlocked by the others within WORKER_RECOVERY_INTERVAL_MS
 // (lib/worker-liveness.ts): all workers on a database must be started here.
 import { readFileSync } from "node:fs";
+import type Stripe from "stripe";
 import path from "node:path";
 import { Logger, parseCrontab, run, type Runner } from "graphile-worker";
 import { makeTaskList } from "../tasks/index.ts";
@@ -36,6 +37,8 @@ export async function startWorker(options: {
   concurrency: number;
   /** Sends SMS (send_sms); the log sender when absent. */
   sms?: SmsSender;
+  /** Fetches Stripe's objects (stripe_event); absent when Stripe is not configured. */
+  stripe?: Stripe;
   /** Milliseconds between two passes that unlock dead workers' jobs (default 30 s). */
   recoveryIntervalMs?: number;
 }): Promise<WorkerHandle> {
@@ -67,7 +70,7 @@ export async function startWorker(options: {
       maxPoolSize: Math.max(10, options.concurrency + 2),
       // Our process handles SIGINT/SIGTERM itself and stops the runner in order.
       noHandleSignals: true,
-      taskList: makeTaskList({ sms: options.sms ?? new LogSmsSender() }),
+      taskList: makeTaskList({ sms: options.sms ?? new LogSmsSender(), stripe: options.stripe }),
       parsedCronItems: parseCrontab(readFileSync(crontabFile, "utf8")),
       logger: workerLogger,
       preset: { plugins: [livenessPlugin] },

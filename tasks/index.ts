@@ -3,11 +3,13 @@
 // than a taskDirectory scan) keeps them type-checked and lets Node's type
 // stripping load them.
 import type { TaskList } from "graphile-worker";
+import type Stripe from "stripe";
 import type { SmsSender } from "../lib/sms/sender.ts";
 import { billingDaily } from "./billing_daily.ts";
 import { monthlyStatements } from "./monthly_statements.ts";
 import { queueTimeout } from "./queue_timeout.ts";
 import { makeSendSms } from "./send_sms.ts";
+import { makeStripeEvent } from "./stripe_event.ts";
 
 export const taskList: TaskList = {
   queue_timeout: queueTimeout,
@@ -15,12 +17,14 @@ export const taskList: TaskList = {
   monthly_statements: monthlyStatements,
 };
 
-/** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER. */
+/** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER, the Stripe client. */
 export interface TaskDependencies {
   sms: SmsSender;
+  /** Absent when STRIPE_SECRET_KEY is not set: stripe_event jobs then wait (retried). */
+  stripe?: Stripe;
 }
 
 /** The task list with the tasks that need the process's dependencies. */
 export function makeTaskList(dependencies: TaskDependencies): TaskList {
-  return { ...taskList, send_sms: makeSendSms(dependencies.sms) };
+  return { ...taskList, send_sms: makeSendSms(dependencies.sms), stripe_event: makeStripeEvent(dependencies.stripe) };
 }

@@ -18,6 +18,9 @@ export const queueTimeoutPayload = z.object({ entry_id: uuid() });
 /** send_sms: the sms_logs row to send (app_private.enqueue_sms). */
 export const sendSmsPayload = z.object({ sms_log_id: uuid() });
 
+/** stripe_event: a Stripe event logged by POST /webhooks/stripe (app_private.record_stripe_event). */
+export const stripeEventPayload = z.object({ event_id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
+
 /**
  * What graphile-worker's crontab adds to a scheduled job: the time it was due
  * (a backfilled run gets the time it should have run at).
@@ -32,6 +35,7 @@ declare global {
     interface Tasks {
       queue_timeout: z.infer<typeof queueTimeoutPayload>;
       send_sms: z.infer<typeof sendSmsPayload>;
+      stripe_event: z.infer<typeof stripeEventPayload>;
       billing_daily: z.infer<typeof cronPayload>;
       monthly_statements: z.infer<typeof cronPayload>;
     }
