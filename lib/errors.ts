@@ -33,6 +33,7 @@ export const errorCodes: Record<string, ClientCode> = {
   WTDUP: { code: "ALREADY_EXISTS", keepMessage: true },
   WTROA: { code: "ACCOUNT_READ_ONLY", keepMessage: true },
   WTSUS: { code: "ACCOUNT_SUSPENDED", keepMessage: true },
+  WTBNC: { code: "BILLING_NOT_CONFIGURED", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },

@@ -976,6 +976,21 @@ AS $function$
     ('STRIPE_EVENT_INVALID', 'WTVAL',
      'Événement Stripe invalide.',
      'Invalid Stripe event.'),
+    ('PLAN_NOT_FOUND', 'WTNFD',
+     'Forfait introuvable.',
+     'Plan not found.'),
+    ('ALREADY_SUBSCRIBED', 'WTDUP',
+     'Vous avez déjà un abonnement : changez de forfait plutôt que d''en souscrire un second.',
+     'You already have a subscription: change your plan instead of subscribing again.'),
+    ('NO_SUBSCRIPTION', 'WTNFD',
+     'Aucun abonnement pour ce compte : souscrivez d''abord.',
+     'This account has no subscription: subscribe first.'),
+    ('BILLING_NOT_CONFIGURED', 'WTBNC',
+     'La facturation n''est pas configurée sur ce serveur.',
+     'Billing is not configured on this server.'),
+    ('PROMOTION_CODE_INVALID', 'WTVAL',
+     'Code promotionnel invalide ou expiré.',
+     'Invalid or expired promotion code.'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -1196,6 +1211,32 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
 
+CREATE OR REPLACE FUNCTION app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  if app_private.stripe_customer_user(app_private.stripe_id(subscription -> 'customer')) is distinct from apply_own_subscription.user_id
+     or event_type not in ('subscription_cancel_scheduled', 'subscription_resumed', 'plan_changed') then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  perform set_config('waitify.actor', 'merchant', true);
+  perform app_private.apply_stripe_subscription(subscription);
+  if event_type <> 'plan_changed' then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (apply_own_subscription.user_id, event_type, 'merchant',
+            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}')));
+  end if;
+end;
+$function$;
+alter function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) from public;
+grant execute on function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.apply_stripe_invoice(invoice jsonb)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -1349,6 +1390,21 @@ alter function app_private.assert_account_writable(user_id uuid, lang text) owne
 revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
 comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
 
+CREATE OR REPLACE FUNCTION app_private.assert_server_connection()
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+end;
+$function$;
+alter function app_private.assert_server_connection() owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_server_connection() from public;
+
 CREATE OR REPLACE FUNCTION app_private.business_accepts_customers(business_id uuid)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -1425,6 +1481,52 @@ end;
 $function$;
 alter function app_private.cancel_entry_timeout(p_entry_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.cancel_entry_timeout(p_entry_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.checkout_context(user_id uuid, plan text, billing_interval text)
+ RETURNS TABLE(email text, stripe_customer_id text, licensed_price_id text, overage_price_id text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  select p.* into v_plan from app_public.subscription_plans p where p.name = checkout_context.plan and p.is_active;
+  if v_plan.id is null or checkout_context.billing_interval not in ('month', 'year') then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = checkout_context.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  if exists (select 1 from app_private.subscriptions s
+              where s.user_id = checkout_context.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')) then
+    perform app_hidden.raise_error('ALREADY_SUBSCRIBED');
+  end if;
+  return query
+    select u.email::text, c.stripe_customer_id,
+           (select sp.stripe_price_id from app_private.stripe_prices sp
+             where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = checkout_context.billing_interval),
+           (select sp.stripe_price_id from app_private.stripe_prices sp
+             where sp.plan_id = v_plan.id and sp.kind = 'overage' and sp.billing_interval = 'month')
+      from app_public.users u
+      left join app_private.stripe_customers c on c.user_id = u.id
+     where u.id = checkout_context.user_id;
+  if not found then
+    perform app_hidden.raise_error('UNAUTHENTICATED');
+  end if;
+  if not exists (select 1 from app_private.stripe_prices sp where sp.plan_id = v_plan.id and sp.kind = 'licensed'
+                   and sp.billing_interval = checkout_context.billing_interval) then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+end;
+$function$;
+alter function app_private.checkout_context(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) from public;
+grant execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
 
 CREATE OR REPLACE FUNCTION app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queues
@@ -1878,6 +1980,22 @@ revoke execute on function app_private.google_sign_in(google_id text, email text
 grant execute on function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) to :DATABASE_AUTHENTICATOR;
 comment on function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) is 'Creates or links the account of a verified Google identity; returns its session token. Server only.';
 
+CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  perform app_private.record_stripe_customer(link_stripe_customer.user_id, link_stripe_customer.stripe_customer_id);
+end;
+$function$;
+alter function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) from public;
+grant execute on function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.local_date(country text)
  RETURNS date
  LANGUAGE plpgsql
@@ -1951,6 +2069,39 @@ end;
 $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
+
+CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+  v_price text;
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_change_price.plan and p.is_active;
+  if v_plan.id is null then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = plan_change_price.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  select sp.stripe_price_id into v_price from app_private.stripe_prices sp
+   where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = plan_change_price.billing_interval;
+  if v_price is null then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+  return v_price;
+end;
+$function$;
+alter function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) from public;
+grant execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
 
 CREATE OR REPLACE FUNCTION app_private.queue_service_seconds(queue_id uuid)
  RETURNS numeric
@@ -2415,6 +2566,29 @@ AS $function$
 $function$;
 alter function app_private.stripe_time(value jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.stripe_time(value jsonb) from public;
+
+CREATE OR REPLACE FUNCTION app_private.subscription_context(user_id uuid)
+ RETURNS TABLE(stripe_customer_id text, stripe_subscription_id text, cancel_at_period_end boolean)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  return query
+    select c.stripe_customer_id, s.stripe_subscription_id, coalesce(s.cancel_at_period_end, false)
+      from app_private.stripe_customers c
+      left join app_private.subscriptions s on s.user_id = c.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')
+     where c.user_id = subscription_context.user_id;
+  if not found then
+    perform app_hidden.raise_error('NO_SUBSCRIPTION');
+  end if;
+end;
+$function$;
+alter function app_private.subscription_context(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.subscription_context(user_id uuid) from public;
+grant execute on function app_private.subscription_context(user_id uuid) to :DATABASE_AUTHENTICATOR;
 
 CREATE OR REPLACE FUNCTION app_private.tg__set_updated_at()
  RETURNS trigger
