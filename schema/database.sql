@@ -1764,6 +1764,35 @@ alter function app_private.default_service_time(kind app_public.business_type) o
 revoke execute on function app_private.default_service_time(kind app_public.business_type) from public;
 comment on function app_private.default_service_time(kind app_public.business_type) is 'Default average_service_time (seconds) for a business type, from system_configs.';
 
+CREATE OR REPLACE FUNCTION app_private.due_usage_reports(at timestamp with time zone DEFAULT now(), lag interval DEFAULT '00:05:00'::interval)
+ RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  insert into app_private.sms_usage_reports (user_id, hour, parts, identifier)
+  select l.user_id, date_trunc('hour', l.sent_at) as hour, sum(l.parts)::integer,
+         format('sms:%s:%s', l.user_id, to_char(date_trunc('hour', l.sent_at) at time zone 'UTC', 'YYYYMMDD"T"HH24'))
+    from app_public.sms_logs l
+    join app_private.subscriptions s on s.user_id = l.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')
+   where l.status in ('sent', 'delivered')
+     and l.sent_at >= date_trunc('month', at - lag) - interval '1 month'
+     and l.sent_at < date_trunc('hour', at - lag)
+     and l.sent_at >= s.stripe_created
+   group by l.user_id, date_trunc('hour', l.sent_at)
+  on conflict on constraint sms_usage_reports_pkey do nothing;
+  return query
+    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id
+      from app_private.sms_usage_reports r
+      join app_private.stripe_customers c on c.user_id = r.user_id
+     where r.reported_at is null and r.parts > 0
+     order by r.hour, r.user_id;
+end;
+$function$;
+alter function app_private.due_usage_reports(at timestamp with time zone, lag interval) owner to :DATABASE_OWNER;
+revoke execute on function app_private.due_usage_reports(at timestamp with time zone, lag interval) from public;
+comment on function app_private.due_usage_reports(at timestamp with time zone, lag interval) is 'Records the hourly SMS usage reports due and returns those Stripe has not acknowledged yet.';
+
 CREATE OR REPLACE FUNCTION app_private.dunning_level(user_id uuid, at timestamp with time zone DEFAULT now())
  RETURNS integer
  LANGUAGE sql
@@ -2493,6 +2522,17 @@ $function$;
 alter function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) from public;
 
+CREATE OR REPLACE FUNCTION app_private.sms_meter_event_name()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select s.value from app_private.stripe_settings s where s.key = 'sms_meter_event_name';
+$function$;
+alter function app_private.sms_meter_event_name() owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_meter_event_name() from public;
+
 CREATE OR REPLACE FUNCTION app_private.sms_usage_of(user_id uuid, month date)
  RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
  LANGUAGE sql
@@ -2905,6 +2945,17 @@ AS $function$
 $function$;
 alter function app_private.transition_detail(status text, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.transition_detail(status text, lang text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.usage_reported(identifier text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  update app_private.sms_usage_reports r set reported_at = now()
+   where r.identifier = usage_reported.identifier and r.reported_at is null;
+$function$;
+alter function app_private.usage_reported(identifier text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.usage_reported(identifier text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.wait_minutes(ahead integer, service_seconds numeric)
  RETURNS integer

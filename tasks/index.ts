@@ -8,6 +8,7 @@ import type { SmsSender } from "../lib/sms/sender.ts";
 import { billingDaily } from "./billing_daily.ts";
 import { monthlyStatements } from "./monthly_statements.ts";
 import { queueTimeout } from "./queue_timeout.ts";
+import { makeReportSmsUsage } from "./report_sms_usage.ts";
 import { makeSendSms } from "./send_sms.ts";
 import { makeStripeEvent } from "./stripe_event.ts";
 
@@ -26,5 +27,10 @@ export interface TaskDependencies {
 
 /** The task list with the tasks that need the process's dependencies. */
 export function makeTaskList(dependencies: TaskDependencies): TaskList {
-  return { ...taskList, send_sms: makeSendSms(dependencies.sms), stripe_event: makeStripeEvent(dependencies.stripe) };
+  return {
+    ...taskList,
+    send_sms: makeSendSms(dependencies.sms),
+    stripe_event: makeStripeEvent(dependencies.stripe),
+    report_sms_usage: makeReportSmsUsage(dependencies.stripe),
+  };
 }

@@ -37,6 +37,7 @@ declare global {
       send_sms: z.infer<typeof sendSmsPayload>;
       stripe_event: z.infer<typeof stripeEventPayload>;
       billing_daily: z.infer<typeof cronPayload>;
+      report_sms_usage: z.infer<typeof cronPayload>;
       monthly_statements: z.infer<typeof cronPayload>;
     }
   }
