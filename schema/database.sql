@@ -148,6 +148,263 @@ alter table app_private.applied_definitions add constraint applied_definitions_f
 alter table app_private.applied_definitions add constraint applied_definitions_pkey PRIMARY KEY (singleton);
 alter table app_private.applied_definitions add constraint applied_definitions_singleton_check CHECK (singleton);
 
+create table app_private.billing_reminders (
+  user_id uuid not null,
+  kind text not null,
+  reference text not null,
+  sent_at timestamp with time zone default now() not null
+);
+alter table app_private.billing_reminders owner to :DATABASE_OWNER;
+alter table app_private.billing_reminders enable row level security;
+
+alter table app_private.billing_reminders add constraint billing_reminders_kind_check CHECK ((kind = ANY (ARRAY['trial_ending'::text, 'invoice_due'::text, 'unpaid_1d'::text, 'unpaid_7d'::text, 'suspended_30d'::text, 'payment_failed'::text])));
+alter table app_private.billing_reminders add constraint billing_reminders_pkey PRIMARY KEY (user_id, kind, reference);
+alter table app_private.billing_reminders add constraint billing_reminders_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 200)));
+alter table app_private.billing_reminders add constraint billing_reminders_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.email_logs (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  to_address text not null,
+  template text not null,
+  language text not null,
+  subject text not null,
+  body text not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  provider_message_id text,
+  error text,
+  dedupe_key text,
+  created_at timestamp with time zone default now() not null,
+  sent_at timestamp with time zone,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.email_logs owner to :DATABASE_OWNER;
+alter table app_private.email_logs enable row level security;
+
+alter table app_private.email_logs add constraint email_logs_attempts_check CHECK ((attempts >= 0));
+alter table app_private.email_logs add constraint email_logs_body_check CHECK (((length(body) >= 1) AND (length(body) <= 20000)));
+alter table app_private.email_logs add constraint email_logs_check CHECK (((status <> 'sent'::text) OR ((sent_at IS NOT NULL) AND (provider_message_id IS NOT NULL))));
+alter table app_private.email_logs add constraint email_logs_check1 CHECK (((status <> 'failed'::text) OR (error IS NOT NULL)));
+alter table app_private.email_logs add constraint email_logs_dedupe_key_check CHECK (((length(dedupe_key) >= 1) AND (length(dedupe_key) <= 300)));
+alter table app_private.email_logs add constraint email_logs_dedupe_key_key UNIQUE (dedupe_key);
+alter table app_private.email_logs add constraint email_logs_error_check CHECK ((length(error) <= 2000));
+alter table app_private.email_logs add constraint email_logs_language_check CHECK ((language = ANY (ARRAY['fr'::text, 'en'::text])));
+alter table app_private.email_logs add constraint email_logs_pkey PRIMARY KEY (id);
+alter table app_private.email_logs add constraint email_logs_provider_message_id_check CHECK ((length(provider_message_id) <= 500));
+alter table app_private.email_logs add constraint email_logs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])));
+alter table app_private.email_logs add constraint email_logs_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 300)));
+alter table app_private.email_logs add constraint email_logs_template_fkey FOREIGN KEY (template, language) REFERENCES app_private.email_templates(template, language);
+alter table app_private.email_logs add constraint email_logs_to_address_check CHECK (((length(to_address) <= 255) AND (to_address ~ '^[^@\s]+@[^@\s]+$'::text)));
+alter table app_private.email_logs add constraint email_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+CREATE INDEX email_logs_pending_idx ON app_private.email_logs USING btree (created_at) WHERE (status = 'pending'::text);
+CREATE INDEX email_logs_user_id_idx ON app_private.email_logs USING btree (user_id, created_at DESC);
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.email_logs FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
+create table app_private.email_templates (
+  template text not null,
+  language text not null,
+  subject text not null,
+  body text not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.email_templates owner to :DATABASE_OWNER;
+alter table app_private.email_templates enable row level security;
+
+alter table app_private.email_templates add constraint email_templates_body_check CHECK (((length(btrim(body)) >= 1) AND (length(btrim(body)) <= 10000)));
+alter table app_private.email_templates add constraint email_templates_language_check CHECK ((language = ANY (ARRAY['fr'::text, 'en'::text])));
+alter table app_private.email_templates add constraint email_templates_pkey PRIMARY KEY (template, language);
+alter table app_private.email_templates add constraint email_templates_subject_check CHECK ((((length(btrim(subject)) >= 1) AND (length(btrim(subject)) <= 200)) AND (subject !~ '[\r\n]'::text)));
+alter table app_private.email_templates add constraint email_templates_template_check CHECK ((template ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.email_templates FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
+create table app_private.invoices (
+  stripe_invoice_id text not null,
+  user_id uuid not null,
+  number text,
+  status text not null,
+  currency text default 'eur'::text not null,
+  amount_due_cents integer not null,
+  amount_paid_cents integer default 0 not null,
+  attempt_count integer default 0 not null,
+  period_start timestamp with time zone,
+  period_end timestamp with time zone,
+  due_date timestamp with time zone,
+  paid_at timestamp with time zone,
+  hosted_invoice_url text,
+  invoice_pdf_url text,
+  stripe_created timestamp with time zone not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.invoices owner to :DATABASE_OWNER;
+alter table app_private.invoices enable row level security;
+
+alter table app_private.invoices add constraint invoices_amount_due_cents_check CHECK ((amount_due_cents >= 0));
+alter table app_private.invoices add constraint invoices_amount_paid_cents_check CHECK ((amount_paid_cents >= 0));
+alter table app_private.invoices add constraint invoices_attempt_count_check CHECK ((attempt_count >= 0));
+alter table app_private.invoices add constraint invoices_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text));
+alter table app_private.invoices add constraint invoices_pkey PRIMARY KEY (stripe_invoice_id);
+alter table app_private.invoices add constraint invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'open'::text, 'paid'::text, 'uncollectible'::text, 'void'::text])));
+alter table app_private.invoices add constraint invoices_stripe_invoice_id_check CHECK ((stripe_invoice_id ~ '^in_'::text));
+alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
+CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
+
+create table app_private.password_reset_tokens (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  token_hash bytea not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone
+);
+alter table app_private.password_reset_tokens owner to :DATABASE_OWNER;
+alter table app_private.password_reset_tokens enable row level security;
+
+alter table app_private.password_reset_tokens add constraint password_reset_tokens_check CHECK ((expires_at > created_at));
+alter table app_private.password_reset_tokens add constraint password_reset_tokens_pkey PRIMARY KEY (id);
+alter table app_private.password_reset_tokens add constraint password_reset_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32));
+alter table app_private.password_reset_tokens add constraint password_reset_tokens_token_hash_key UNIQUE (token_hash);
+alter table app_private.password_reset_tokens add constraint password_reset_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+CREATE INDEX password_reset_tokens_user_id_idx ON app_private.password_reset_tokens USING btree (user_id, created_at DESC);
+
+create table app_private.payment_failures (
+  stripe_invoice_id text not null,
+  attempt integer not null,
+  user_id uuid not null,
+  failed_at timestamp with time zone default now() not null
+);
+alter table app_private.payment_failures owner to :DATABASE_OWNER;
+alter table app_private.payment_failures enable row level security;
+
+alter table app_private.payment_failures add constraint payment_failures_attempt_check CHECK ((attempt > 0));
+alter table app_private.payment_failures add constraint payment_failures_pkey PRIMARY KEY (stripe_invoice_id, attempt);
+alter table app_private.payment_failures add constraint payment_failures_stripe_invoice_id_fkey FOREIGN KEY (stripe_invoice_id) REFERENCES app_private.invoices(stripe_invoice_id);
+alter table app_private.payment_failures add constraint payment_failures_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX payment_failures_user_id_idx ON app_private.payment_failures USING btree (user_id);
+
+create table app_private.sms_usage_reports (
+  user_id uuid not null,
+  hour timestamp with time zone not null,
+  parts integer not null,
+  identifier text not null,
+  reported_at timestamp with time zone
+);
+alter table app_private.sms_usage_reports owner to :DATABASE_OWNER;
+alter table app_private.sms_usage_reports enable row level security;
+
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_hour_check CHECK ((date_trunc('hour'::text, hour) = hour));
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_identifier_key UNIQUE (identifier);
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_parts_check CHECK ((parts >= 0));
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_pkey PRIMARY KEY (user_id, hour);
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.statement_invoices (
+  statement_id uuid not null,
+  stripe_invoice_id text not null
+);
+alter table app_private.statement_invoices owner to :DATABASE_OWNER;
+alter table app_private.statement_invoices enable row level security;
+
+alter table app_private.statement_invoices add constraint statement_invoices_pkey PRIMARY KEY (statement_id);
+alter table app_private.statement_invoices add constraint statement_invoices_statement_id_fkey FOREIGN KEY (statement_id) REFERENCES app_public.billing_statements(id);
+alter table app_private.statement_invoices add constraint statement_invoices_stripe_invoice_id_check CHECK ((stripe_invoice_id ~ '^in_'::text));
+
+create table app_private.stripe_customers (
+  user_id uuid not null,
+  stripe_customer_id text not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_customers owner to :DATABASE_OWNER;
+alter table app_private.stripe_customers enable row level security;
+
+alter table app_private.stripe_customers add constraint stripe_customers_pkey PRIMARY KEY (user_id);
+alter table app_private.stripe_customers add constraint stripe_customers_stripe_customer_id_check CHECK ((stripe_customer_id ~ '^cus_'::text));
+alter table app_private.stripe_customers add constraint stripe_customers_stripe_customer_id_key UNIQUE (stripe_customer_id);
+alter table app_private.stripe_customers add constraint stripe_customers_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.stripe_events (
+  id text not null,
+  type text not null,
+  stripe_created timestamp with time zone not null,
+  payload jsonb not null,
+  received_at timestamp with time zone default now() not null,
+  processed_at timestamp with time zone,
+  outcome text
+);
+alter table app_private.stripe_events owner to :DATABASE_OWNER;
+alter table app_private.stripe_events enable row level security;
+
+alter table app_private.stripe_events add constraint stripe_events_id_check CHECK ((id ~ '^evt_'::text));
+alter table app_private.stripe_events add constraint stripe_events_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'ignored'::text])));
+alter table app_private.stripe_events add constraint stripe_events_pkey PRIMARY KEY (id);
+alter table app_private.stripe_events add constraint stripe_events_type_check CHECK ((length(type) <= 100));
+
+CREATE INDEX stripe_events_unprocessed_idx ON app_private.stripe_events USING btree (received_at) WHERE (processed_at IS NULL);
+
+create table app_private.stripe_prices (
+  lookup_key text not null,
+  plan_id uuid not null,
+  kind text not null,
+  billing_interval text not null,
+  stripe_product_id text not null,
+  stripe_price_id text not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_prices owner to :DATABASE_OWNER;
+alter table app_private.stripe_prices enable row level security;
+
+alter table app_private.stripe_prices add constraint stripe_prices_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.stripe_prices add constraint stripe_prices_kind_check CHECK ((kind = ANY (ARRAY['licensed'::text, 'overage'::text])));
+alter table app_private.stripe_prices add constraint stripe_prices_lookup_key_check CHECK ((lookup_key ~ '^waitify_[a-z0-9_]{1,90}$'::text));
+alter table app_private.stripe_prices add constraint stripe_prices_pkey PRIMARY KEY (lookup_key);
+alter table app_private.stripe_prices add constraint stripe_prices_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.stripe_prices add constraint stripe_prices_plan_id_kind_billing_interval_key UNIQUE (plan_id, kind, billing_interval);
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_price_id_check CHECK ((stripe_price_id ~ '^price_'::text));
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_price_id_key UNIQUE (stripe_price_id);
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_product_id_check CHECK ((stripe_product_id ~ '^prod_'::text));
+
+create table app_private.stripe_settings (
+  key text not null,
+  value text not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_settings owner to :DATABASE_OWNER;
+alter table app_private.stripe_settings enable row level security;
+
+alter table app_private.stripe_settings add constraint stripe_settings_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+alter table app_private.stripe_settings add constraint stripe_settings_pkey PRIMARY KEY (key);
+
+create table app_private.subscriptions (
+  user_id uuid not null,
+  stripe_subscription_id text not null,
+  stripe_status text not null,
+  plan_id uuid,
+  billing_interval text,
+  current_period_start timestamp with time zone,
+  current_period_end timestamp with time zone,
+  cancel_at_period_end boolean default false not null,
+  trial_end timestamp with time zone,
+  canceled_at timestamp with time zone,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.subscriptions owner to :DATABASE_OWNER;
+alter table app_private.subscriptions enable row level security;
+
+alter table app_private.subscriptions add constraint subscriptions_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.subscriptions add constraint subscriptions_pkey PRIMARY KEY (user_id);
+alter table app_private.subscriptions add constraint subscriptions_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.subscriptions add constraint subscriptions_stripe_status_check CHECK ((stripe_status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text])));
+alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_'::text));
+alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_key UNIQUE (stripe_subscription_id);
+alter table app_private.subscriptions add constraint subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
 create table app_private.user_secrets (
   user_id uuid not null,
   password_hash text,
@@ -162,6 +419,80 @@ alter table app_private.user_secrets add constraint user_secrets_pkey PRIMARY KE
 alter table app_private.user_secrets add constraint user_secrets_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.user_secrets FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
+create table app_public.account_events (
+  id bigint generated always as identity not null,
+  user_id uuid not null,
+  event_type text not null,
+  actor text not null,
+  detail jsonb default '{}'::jsonb not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.account_events owner to :DATABASE_OWNER;
+alter table app_public.account_events enable row level security;
+grant select on table app_public.account_events to waitify_admin;
+grant select on table app_public.account_events to waitify_merchant;
+comment on table app_public.account_events is E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
+comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
+comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
+
+alter table app_public.account_events add constraint account_events_actor_check CHECK ((actor = ANY (ARRAY['stripe'::text, 'system'::text, 'merchant'::text, 'admin'::text])));
+alter table app_public.account_events add constraint account_events_detail_check CHECK ((jsonb_typeof(detail) = 'object'::text));
+alter table app_public.account_events add constraint account_events_event_type_check CHECK ((event_type = ANY (ARRAY['status_changed'::text, 'subscription_activated'::text, 'subscription_cancel_scheduled'::text, 'subscription_resumed'::text, 'subscription_cancelled'::text, 'plan_changed'::text, 'payment_succeeded'::text, 'payment_failed'::text, 'reminder_sent'::text])));
+alter table app_public.account_events add constraint account_events_pkey PRIMARY KEY (id);
+alter table app_public.account_events add constraint account_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX account_events_user_id_idx ON app_public.account_events USING btree (user_id, id DESC);
+
+create policy select_all on app_public.account_events as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+create table app_public.billing_statements (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  period_start date not null,
+  plan_id uuid not null,
+  plan_price_cents integer not null,
+  active_businesses integer not null,
+  sms_included integer not null,
+  sms_used integer not null,
+  sms_overage integer not null,
+  overage_cost_cents integer not null,
+  usage_by_business jsonb default '[]'::jsonb not null,
+  total_cents integer not null,
+  status text default 'pending'::text not null,
+  due_date date,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_public.billing_statements owner to :DATABASE_OWNER;
+alter table app_public.billing_statements enable row level security;
+grant select on table app_public.billing_statements to waitify_admin;
+grant select on table app_public.billing_statements to waitify_merchant;
+comment on table app_public.billing_statements is E'@behavior -insert -update -delete\nA month''s bill: the plan''s price plus SMS parts beyond the monthly quota (sent or delivered, one unit per part).';
+comment on column app_public.billing_statements.period_start is 'The first day of the calendar month (UTC) billed.';
+comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
+
+alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
+alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
+alter table app_public.billing_statements add constraint billing_statements_overage_cost_cents_check CHECK ((overage_cost_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_period_start_check CHECK ((EXTRACT(day FROM period_start) = (1)::numeric));
+alter table app_public.billing_statements add constraint billing_statements_pkey PRIMARY KEY (id);
+alter table app_public.billing_statements add constraint billing_statements_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_public.billing_statements add constraint billing_statements_plan_price_cents_check CHECK ((plan_price_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_included_check CHECK ((sms_included >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_overage_check CHECK ((sms_overage >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_used_check CHECK ((sms_used >= 0));
+alter table app_public.billing_statements add constraint billing_statements_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'invoiced'::text, 'paid'::text, 'failed'::text, 'void'::text])));
+alter table app_public.billing_statements add constraint billing_statements_total_cents_check CHECK ((total_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_usage_by_business_check CHECK ((jsonb_typeof(usage_by_business) = 'array'::text));
+alter table app_public.billing_statements add constraint billing_statements_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+alter table app_public.billing_statements add constraint billing_statements_user_id_period_start_key UNIQUE (user_id, period_start);
+
+create policy select_all on app_public.billing_statements as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.billing_statements as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.billing_statements FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 
 create table app_public.businesses (
   id uuid default gen_random_uuid() not null,
@@ -655,6 +986,9 @@ AS $function$
     ('PASSWORD_TOO_LONG', 'WTVAL',
      'Le mot de passe ne doit pas dépasser 72 octets.',
      'The password must be at most 72 bytes long.'),
+    ('INVALID_RESET_TOKEN', 'WTRST',
+     'Ce lien de réinitialisation est invalide ou a expiré : demandez-en un nouveau.',
+     'This reset link is invalid or has expired: ask for a new one.'),
     ('GOOGLE_TOKEN_INVALID', 'WTCRD',
      'Jeton Google invalide.',
      'Invalid Google token.'),
@@ -1073,6 +1407,160 @@ alter function app_private.default_service_time(kind app_public.business_type) o
 revoke execute on function app_private.default_service_time(kind app_public.business_type) from public;
 comment on function app_private.default_service_time(kind app_public.business_type) is 'Default average_service_time (seconds) for a business type, from system_configs.';
 
+CREATE OR REPLACE FUNCTION app_private.email_claim(email_log_id uuid)
+ RETURNS SETOF app_private.email_logs
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  return query
+    update app_private.email_logs l
+       set attempts = l.attempts + 1
+     where l.id = email_claim.email_log_id and l.status = 'pending'
+    returning l.*;
+end;
+$function$;
+alter function app_private.email_claim(email_log_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_claim(email_log_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.email_fill(template text, vars jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_rest text := template;
+  v_result text := '';
+  v_name text;
+  v_at integer;
+begin
+  loop
+    v_name := (regexp_match(v_rest, '\{([a-z][a-z0-9_]*)\}'))[1];
+    exit when v_name is null;
+    if vars ->> v_name is null then
+      raise exception 'app_private.email_fill: no value for {%}', v_name;
+    end if;
+    v_at := strpos(v_rest, '{' || v_name || '}');
+    v_result := v_result || left(v_rest, v_at - 1) || (vars ->> v_name);
+    v_rest := substr(v_rest, v_at + length(v_name) + 2);
+  end loop;
+  return v_result || v_rest;
+end;
+$function$;
+alter function app_private.email_fill(template text, vars jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_fill(template text, vars jsonb) from public;
+
+CREATE OR REPLACE FUNCTION app_private.email_language(user_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce(
+    (select b.language from app_public.businesses b
+      where b.user_id = email_language.user_id and b.is_active
+      order by b.created_at, b.id
+      limit 1),
+    'fr');
+$function$;
+alter function app_private.email_language(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_language(user_id uuid) from public;
+comment on function app_private.email_language(user_id uuid) is 'The language of an account''s emails: its first active business''s, else French.';
+
+CREATE OR REPLACE FUNCTION app_private.email_mark_failed(email_log_id uuid, error text, final boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  update app_private.email_logs l
+     set error = left(coalesce(email_mark_failed.error, 'unknown error'), 2000),
+         status = case when email_mark_failed.final then 'failed' else l.status end,
+         body = case when email_mark_failed.final then app_private.email_redact(l.body) else l.body end
+   where l.id = email_mark_failed.email_log_id and l.status = 'pending';
+end;
+$function$;
+alter function app_private.email_mark_failed(email_log_id uuid, error text, final boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_mark_failed(email_log_id uuid, error text, final boolean) from public;
+
+CREATE OR REPLACE FUNCTION app_private.email_mark_sent(email_log_id uuid, provider_message_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  update app_private.email_logs l
+     set status = 'sent',
+         provider_message_id = left(email_mark_sent.provider_message_id, 500),
+         sent_at = now(),
+         body = app_private.email_redact(l.body)
+   where l.id = email_mark_sent.email_log_id and l.status = 'pending';
+end;
+$function$;
+alter function app_private.email_mark_sent(email_log_id uuid, provider_message_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_mark_sent(email_log_id uuid, provider_message_id text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.email_redact(body text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select regexp_replace(body, '(#token=)[A-Za-z0-9_-]+', '\1…', 'g');
+$function$;
+alter function app_private.email_redact(body text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.email_redact(body text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.enqueue_email(user_id uuid, template text, vars jsonb DEFAULT '{}'::jsonb, dedupe_key text DEFAULT NULL::text)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_account app_public.users;
+  v_language text;
+  v_email record;
+  v_log_id uuid;
+begin
+  if enqueue_email.dedupe_key is not null
+     and exists (select 1 from app_private.email_logs l where l.dedupe_key = enqueue_email.dedupe_key) then
+    return null;
+  end if;
+  select u.* into v_account from app_public.users u where u.id = enqueue_email.user_id;
+  if not found then
+    return null;
+  end if;
+  v_language := app_private.email_language(v_account.id);
+  select r.subject, r.body into v_email
+    from app_private.render_email(enqueue_email.template, v_language,
+      jsonb_build_object(
+        'first_name', v_account.first_name,
+        'app_url', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+      ) || coalesce(enqueue_email.vars, '{}')) r;
+  -- A concurrent call with the same key: the unique constraint decides.
+  insert into app_private.email_logs (user_id, to_address, template, language, subject, body, dedupe_key)
+  values (v_account.id, v_account.email, enqueue_email.template, v_language, v_email.subject, v_email.body,
+          enqueue_email.dedupe_key)
+  on conflict on constraint email_logs_dedupe_key_key do nothing
+  returning id into v_log_id;
+  if v_log_id is null then
+    return null;
+  end if;
+  -- Keyed by the log id: adding the same log twice never makes two jobs.
+  perform graphile_worker.add_job(
+    'send_email',
+    json_build_object('email_log_id', v_log_id),
+    max_attempts := coalesce(app_private.config_value('email_max_attempts')::integer, 10),
+    job_key := 'email:' || v_log_id
+  );
+  return v_log_id;
+end;
+$function$;
+alter function app_private.enqueue_email(user_id uuid, template text, vars jsonb, dedupe_key text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.enqueue_email(user_id uuid, template text, vars jsonb, dedupe_key text) from public;
+comment on function app_private.enqueue_email(user_id uuid, template text, vars jsonb, dedupe_key text) is 'Queues an email to an account (its language, rendered now) with its send_email job; null when dedupe_key was used already.';
+
 CREATE OR REPLACE FUNCTION app_private.enqueue_sms(entry_id uuid, message_type text)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -1202,6 +1690,63 @@ $function$;
 alter function app_private.finish_called_entry(entry_id uuid, outcome text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.finish_called_entry(entry_id uuid, outcome text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.format_date(on_date date, lang text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case when lang = 'en' then
+      extract(day from on_date)::int || ' '
+      || (array['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
+                'October', 'November', 'December'])[extract(month from on_date)::int]
+      || ' ' || extract(year from on_date)::int
+    else
+      case when extract(day from on_date) = 1 then '1er' else extract(day from on_date)::int::text end || ' '
+      || (array['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre',
+                'octobre', 'novembre', 'décembre'])[extract(month from on_date)::int]
+      || ' ' || extract(year from on_date)::int
+    end;
+$function$;
+alter function app_private.format_date(on_date date, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.format_date(on_date date, lang text) from public;
+comment on function app_private.format_date(on_date date, lang text) is 'A date written for a French ("1er mars 2026") or English ("1 March 2026") reader.';
+
+CREATE OR REPLACE FUNCTION app_private.format_money(amount_cents bigint, currency text, lang text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_currency text := lower(coalesce(currency, 'eur'));
+  v_zero_decimal boolean := v_currency in ('xof', 'xaf');
+  v_units bigint := case when v_zero_decimal then abs(amount_cents) else abs(amount_cents) / 100 end;
+  v_number text := to_char(v_units, 'FM999,999,999,999,990');
+  v_symbol text := case v_currency when 'eur' then '€' when 'usd' then '$' when 'gbp' then '£'
+                                   when 'xof' then 'FCFA' when 'xaf' then 'FCFA' else upper(v_currency) end;
+  v_sign text := case when amount_cents < 0 then '-' else '' end;
+begin
+  if lang = 'en' then
+    if not v_zero_decimal then
+      v_number := v_number || '.' || lpad((abs(amount_cents) % 100)::text, 2, '0');
+    end if;
+    if length(v_symbol) = 1 then
+      return v_sign || v_symbol || v_number;
+    end if;
+    return v_sign || v_number || ' ' || v_symbol;
+  end if;
+  v_number := replace(v_number, ',', U&'\00A0');
+  if not v_zero_decimal then
+    v_number := v_number || ',' || lpad((abs(amount_cents) % 100)::text, 2, '0');
+  end if;
+  return v_sign || v_number || U&'\00A0' || v_symbol;
+end;
+$function$;
+alter function app_private.format_money(amount_cents bigint, currency text, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.format_money(amount_cents bigint, currency text, lang text) from public;
+comment on function app_private.format_money(amount_cents bigint, currency text, lang text) is 'An amount in cents (units for XOF/XAF) written for a French or English reader.';
+
 CREATE OR REPLACE FUNCTION app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, picture text DEFAULT NULL::text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
@@ -1259,6 +1804,51 @@ alter function app_private.google_sign_in(google_id text, email text, email_veri
 revoke execute on function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) from public;
 grant execute on function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) to :DATABASE_AUTHENTICATOR;
 comment on function app_private.google_sign_in(google_id text, email text, email_verified boolean, first_name text, last_name text, picture text) is 'Creates or links the account of a verified Google identity; returns its session token. Server only.';
+
+CREATE OR REPLACE FUNCTION app_private.issue_password_reset(email text)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_account app_public.users;
+  v_token text;
+  v_token_id uuid;
+  v_ttl integer := coalesce(app_private.config_value('password_reset_ttl_minutes')::integer, 60);
+  v_max integer := coalesce(app_private.config_value('password_reset_max_per_hour')::integer, 3);
+begin
+  -- The account row is locked so that concurrent jobs count each other's tokens.
+  select u.* into v_account
+    from app_public.users u
+   where u.email = lower(btrim(coalesce(issue_password_reset.email, '')))::citext
+   for no key update;
+  if not found or not v_account.is_active then
+    return null;
+  end if;
+  if (select count(*) from app_private.password_reset_tokens t
+       where t.user_id = v_account.id and t.created_at > now() - interval '1 hour') >= v_max then
+    return null;
+  end if;
+  -- 256 random bits, base64url without padding (43 characters).
+  v_token := rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=');
+  insert into app_private.password_reset_tokens (user_id, token_hash, expires_at)
+  values (v_account.id, sha256(convert_to(v_token, 'UTF8')), now() + make_interval(mins => v_ttl))
+  returning id into v_token_id;
+  return app_private.enqueue_email(
+    v_account.id,
+    'password_reset',
+    jsonb_build_object(
+      'link', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+              || '/reset-password#token=' || v_token,
+      'minutes', v_ttl
+    ),
+    'password_reset:' || v_token_id
+  );
+end;
+$function$;
+alter function app_private.issue_password_reset(email text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.issue_password_reset(email text) from public;
+comment on function app_private.issue_password_reset(email text) is 'Creates a reset token for the active account with this address (rate-limited) and queues its email; null otherwise. Worker only.';
 
 CREATE OR REPLACE FUNCTION app_private.local_date(country text)
  RETURNS date
@@ -1367,6 +1957,49 @@ end;
 $function$;
 alter function app_private.queue_service_seconds(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.queue_service_seconds(queue_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_template app_private.email_templates;
+  v_lang text;
+  v_vars jsonb := coalesce(vars, '{}');
+  v_first_name text := nullif(btrim(v_vars ->> 'first_name'), '');
+  v_key text;
+  v_value text;
+begin
+  select t.* into v_template
+    from app_private.email_templates t
+   where t.template = render_email.template and t.language in (render_email.language, 'fr')
+   order by (t.language = render_email.language) desc
+   limit 1;
+  if not found then
+    raise exception 'app_private.render_email: unknown template %', render_email.template;
+  end if;
+  v_lang := v_template.language;
+  v_vars := v_vars || jsonb_build_object('greeting',
+    case when v_lang = 'en' then 'Hello' else 'Bonjour' end || coalesce(' ' || v_first_name, '') || ',');
+  if v_vars ? 'amount_cents' then
+    v_vars := v_vars || jsonb_build_object('amount',
+      app_private.format_money((v_vars ->> 'amount_cents')::bigint, v_vars ->> 'currency', v_lang));
+  end if;
+  for v_key, v_value in select e.key, e.value from jsonb_each_text(v_vars) e loop
+    if v_key like '%\_date' and v_value ~ '^\d{4}-\d{2}-\d{2}' then
+      v_vars := v_vars || jsonb_build_object(v_key, app_private.format_date(left(v_value, 10)::date, v_lang));
+    end if;
+  end loop;
+  -- A subject is a header: a value never brings a line break into it.
+  subject := regexp_replace(app_private.email_fill(v_template.subject, v_vars), '\s*[\r\n]+\s*', ' ', 'g');
+  body := app_private.email_fill(v_template.body, v_vars);
+end;
+$function$;
+alter function app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text) from public;
+comment on function app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text) is 'The subject and body of an email template in a language, placeholders filled (greeting, amount and dates derived).';
 
 CREATE OR REPLACE FUNCTION app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text)
  RETURNS text
@@ -2313,6 +2946,82 @@ alter function app_public.register(email text, password text, first_name text, l
 revoke execute on function app_public.register(email text, password text, first_name text, last_name text) from public;
 grant execute on function app_public.register(email text, password text, first_name text, last_name text) to waitify_anonymous;
 comment on function app_public.register(email text, password text, first_name text, last_name text) is E'@resultFieldName jwtToken\nCreates a merchant account (14-day trial on the basic plan) and returns its session token.';
+
+CREATE OR REPLACE FUNCTION app_public.request_password_reset(email text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_email text := lower(btrim(coalesce(request_password_reset.email, '')));
+begin
+  -- Caller: anyone (a forgotten password is the public door); the account is
+  -- only looked up by the worker, and the link only reaches the address.
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
+    perform app_hidden.raise_error('INVALID_EMAIL');
+  end if;
+  perform graphile_worker.add_job(
+    'password_reset',
+    json_build_object('email', v_email),
+    max_attempts := 5,
+    job_key := 'password_reset:' || v_email,
+    job_key_mode := 'preserve_run_at'
+  );
+end;
+$function$;
+alter function app_public.request_password_reset(email text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.request_password_reset(email text) from public;
+grant execute on function app_public.request_password_reset(email text) to waitify_anonymous;
+comment on function app_public.request_password_reset(email text) is 'Emails a password reset link (valid one hour, single use) if the address has an account. The answer is the same either way.';
+
+CREATE OR REPLACE FUNCTION app_public.reset_password(token text, new_password text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_token app_private.password_reset_tokens;
+  v_account app_public.users;
+  v_lang text;
+begin
+  -- Caller: anyone; the token is the check (only its sha256 is stored, and
+  -- the row is locked, so two resets with one token cannot both pass).
+  if reset_password.token is null or length(reset_password.token) not between 20 and 200 then
+    perform app_hidden.raise_error('INVALID_RESET_TOKEN');
+  end if;
+  select t.* into v_token
+    from app_private.password_reset_tokens t
+   where t.token_hash = sha256(convert_to(reset_password.token, 'UTF8'))
+   for update;
+  if not found or v_token.used_at is not null or v_token.expires_at <= now() then
+    perform app_hidden.raise_error('INVALID_RESET_TOKEN');
+  end if;
+  select u.* into v_account from app_public.users u where u.id = v_token.user_id;
+  v_lang := app_private.email_language(v_account.id);
+  if not v_account.is_active then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED', v_lang);
+  end if;
+  -- The rules of register: a failure here leaves the token usable (rolled back).
+  if new_password is null or length(new_password) < 8 then
+    perform app_hidden.raise_error('PASSWORD_TOO_SHORT', v_lang);
+  end if;
+  if octet_length(new_password) > 72 then
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG', v_lang);
+  end if;
+  insert into app_private.user_secrets (user_id, password_hash)
+  values (v_account.id, crypt(new_password, gen_salt('bf', 10)))
+  on conflict (user_id) do update set password_hash = excluded.password_hash;
+  update app_private.password_reset_tokens t
+     set used_at = now()
+   where t.user_id = v_account.id and t.used_at is null;
+end;
+$function$;
+alter function app_public.reset_password(token text, new_password text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.reset_password(token text, new_password text) from public;
+grant execute on function app_public.reset_password(token text, new_password text) to waitify_anonymous;
+comment on function app_public.reset_password(token text, new_password text) is 'Sets a new password (8 characters to 72 bytes) with the token of a reset email; the token works once, for one hour.';
 
 CREATE OR REPLACE FUNCTION app_public.restore_business(business_id uuid)
  RETURNS app_public.businesses

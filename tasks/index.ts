@@ -3,20 +3,28 @@
 // than a taskDirectory scan) keeps them type-checked and lets Node's type
 // stripping load them.
 import type { TaskList } from "graphile-worker";
+import type { EmailSender } from "../lib/email/sender.ts";
 import type { SmsSender } from "../lib/sms/sender.ts";
+import { passwordReset } from "./password_reset.ts";
 import { queueTimeout } from "./queue_timeout.ts";
+import { makeSendEmail } from "./send_email.ts";
 import { makeSendSms } from "./send_sms.ts";
 
 export const taskList: TaskList = {
   queue_timeout: queueTimeout,
+  password_reset: passwordReset,
 };
 
-/** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER. */
+/**
+ * What some tasks need from the process: the SMS sender chosen by
+ * SMS_PROVIDER and the email sender chosen by EMAIL_PROVIDER.
+ */
 export interface TaskDependencies {
   sms: SmsSender;
+  email: EmailSender;
 }
 
 /** The task list with the tasks that need the process's dependencies. */
 export function makeTaskList(dependencies: TaskDependencies): TaskList {
-  return { ...taskList, send_sms: makeSendSms(dependencies.sms) };
+  return { ...taskList, send_sms: makeSendSms(dependencies.sms), send_email: makeSendEmail(dependencies.email) };
 }

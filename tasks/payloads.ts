@@ -1,7 +1,8 @@
 // The payloads of Waitify's graphile-worker tasks: one zod schema each, and
 // the GraphileWorker.Tasks declaration derived from them, so that Task<"…">,
 // TaskList and addJob are typed by identifier. The jobs are added in SQL
-// (app_private.enqueue_sms, app_private.schedule_entry_timeout), so the types
+// (app_private.enqueue_sms, app_private.schedule_entry_timeout,
+// app_private.enqueue_email, app_public.request_password_reset), so the types
 // are a promise the database keeps; each task still checks its payload.
 import { z } from "zod";
 
@@ -18,12 +19,20 @@ export const queueTimeoutPayload = z.object({ entry_id: uuid() });
 /** send_sms: the sms_logs row to send (app_private.enqueue_sms). */
 export const sendSmsPayload = z.object({ sms_log_id: uuid() });
 
+/** send_email: the app_private.email_logs row to send (app_private.enqueue_email). */
+export const sendEmailPayload = z.object({ email_log_id: uuid() });
+
+/** password_reset: the address a reset was asked for (app_public.request_password_reset), lower-cased. */
+export const passwordResetPayload = z.object({ email: z.string().min(3).max(255) });
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- graphile-worker declares its task types in this global namespace
   namespace GraphileWorker {
     interface Tasks {
       queue_timeout: z.infer<typeof queueTimeoutPayload>;
       send_sms: z.infer<typeof sendSmsPayload>;
+      send_email: z.infer<typeof sendEmailPayload>;
+      password_reset: z.infer<typeof passwordResetPayload>;
     }
   }
 }
