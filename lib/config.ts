@@ -70,8 +70,25 @@ const variables = z.object({
     .string()
     .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, { message: "must be 1 to 11 letters or digits, at least one letter" })
     .optional(),
-  // Base of the links in SMS (status page: PUBLIC_URL/e/<entry token>).
-  // Stored at start in system_configs.public_url, where SQL renders messages.
+  // Email (lib/email): "log" only writes emails to the log (development);
+  // "smtp" sends them through SMTP_URL (smtp://user:pass@host:587, or
+  // smtps://… for TLS from the start) with EMAIL_FROM as the sender.
+  EMAIL_PROVIDER: z.enum(["log", "smtp"]).default("log"),
+  SMTP_URL: z
+    .string()
+    .refine((value) => /^smtps?:\/\/[^\s/?#]+\/?(\?\S*)?$/.test(value) && (URL.parse(value)?.hostname ?? "") !== "", {
+      message: "must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
+    })
+    .optional(),
+  EMAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n"]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, {
+      message: 'must be an address or "Name <address>"',
+    })
+    .default("Waitify <no-reply@waitify.local>"),
+  // Base of the links in SMS (status page: PUBLIC_URL/e/<entry token>) and
+  // emails (PUBLIC_URL/reset-password#token=…). Stored at start in
+  // system_configs.public_url, where SQL renders messages.
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
@@ -106,6 +123,13 @@ const schema = variables.superRefine((env, ctx) => {
       code: "custom",
       path: ["AWS_REGION"],
       message: 'is required when SMS_PROVIDER=sns (the SNS region, e.g. "eu-west-3")',
+    });
+  }
+  if (env.EMAIL_PROVIDER === "smtp" && !env.SMTP_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SMTP_URL"],
+      message: "is required when EMAIL_PROVIDER=smtp (smtp://user:pass@host:587 or smtps://…)",
     });
   }
   if (env.AUTH_DATABASE_URL && !env.DATABASE_URL) {

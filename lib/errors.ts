@@ -27,6 +27,7 @@ export const errorCodes: Record<string, ClientCode> = {
   WTPHN: { code: "INVALID_PHONE", keepMessage: true },
   WTTRN: { code: "INVALID_TRANSITION", keepMessage: true },
   WTCRD: { code: "INVALID_CREDENTIALS", keepMessage: true },
+  WTRST: { code: "INVALID_RESET_TOKEN", keepMessage: true },
   WTUNA: { code: "UNAUTHENTICATED", keepMessage: true },
   WTFRB: { code: "FORBIDDEN", keepMessage: true },
   WTNFD: { code: "NOT_FOUND", keepMessage: true },

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { loadJwtKeys } from "./auth/keys.ts";
 import { ConfigError, type Config } from "./config.ts";
+import { createEmailSender } from "./email/index.ts";
 import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
 import { createSmsSender } from "./sms/index.ts";
@@ -39,11 +40,16 @@ export async function start(config: Config, role: Role): Promise<Running> {
     await publishSmsSettings(database.ownerUrl, config);
 
     const runWorker = role === "worker" || config.WORKER === "on";
+    if (runWorker && config.NODE_ENV === "production" && config.EMAIL_PROVIDER === "log") {
+      // Not an error (a deployment may not need email yet), but nobody gets a reset link.
+      log.warn("EMAIL_PROVIDER=log in production: emails (password reset, billing reminders) are only logged, never sent");
+    }
     const worker = runWorker
       ? await startWorker({
           connectionString: database.ownerUrl,
           concurrency: config.WORKER_CONCURRENCY,
           sms: createSmsSender(config),
+          email: createEmailSender(config),
           recoveryIntervalMs: config.WORKER_RECOVERY_INTERVAL_MS,
         })
       : workerOff;

@@ -1,5 +1,6 @@
 // A small structured logger: one JSON line per event on stdout/stderr.
-// Phone numbers are masked before anything is written (DESIGN.md §4).
+// Phone numbers and email addresses are masked before anything is written
+// (DESIGN.md §4).
 
 type Level = "debug" | "info" | "warn" | "error";
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -18,10 +19,25 @@ export function maskPhonesIn(text: string): string {
   return text.replace(phonePattern, (match) => maskPhone(match.replace(/[ .]/g, "")));
 }
 
+/** "jean.dupont@example.com" → "j***@example.com": whose inbox stays a guess, the domain helps support. */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf("@");
+  if (at <= 0) return "***";
+  return `${address[0]}***${address.slice(at)}`;
+}
+
+// Addresses inside a free-text message too (an SMTP refusal quotes the recipient).
+const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+export function maskEmailsIn(text: string): string {
+  return text.replace(emailPattern, (match) => maskEmail(match));
+}
+
+const maskAll = (text: string) => maskEmailsIn(maskPhonesIn(text));
+
 function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
   if (order[level] < order[minimum in order ? minimum : "info"]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, message: maskPhonesIn(message), ...fields });
-  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(maskPhonesIn(line) + "\n");
+  const line = JSON.stringify({ time: new Date().toISOString(), level, message: maskAll(message), ...fields });
+  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(maskAll(line) + "\n");
 }
 
 export const log = {

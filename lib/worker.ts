@@ -8,6 +8,8 @@ import type Stripe from "stripe";
 import path from "node:path";
 import { Logger, parseCrontab, run, type Runner } from "graphile-worker";
 import { makeTaskList } from "../tasks/index.ts";
+import { LogEmailSender } from "./email/log.ts";
+import type { EmailSender } from "./email/sender.ts";
 import { log } from "./logger.ts";
 import { LogSmsSender } from "./sms/log.ts";
 import type { SmsSender } from "./sms/sender.ts";
@@ -39,6 +41,8 @@ export async function startWorker(options: {
   sms?: SmsSender;
   /** Fetches Stripe's objects (stripe_event); absent when Stripe is not configured. */
   stripe?: Stripe;
+  /** Sends emails (send_email); the log sender when absent. */
+  email?: EmailSender;
   /** Milliseconds between two passes that unlock dead workers' jobs (default 30 s). */
   recoveryIntervalMs?: number;
 }): Promise<WorkerHandle> {
@@ -65,12 +69,17 @@ export async function startWorker(options: {
     runner = await run({
       connectionString: options.connectionString,
       concurrency: options.concurrency,
-      // send_sms keeps its client while the provider answers (its claim is a
-      // row lock): room for every concurrent job plus the runner's own queries.
+      // send_sms and send_email keep their client while the provider answers
+      // (their claim is a row lock): room for every concurrent job plus the
+      // runner's own queries.
       maxPoolSize: Math.max(10, options.concurrency + 2),
       // Our process handles SIGINT/SIGTERM itself and stops the runner in order.
       noHandleSignals: true,
-      taskList: makeTaskList({ sms: options.sms ?? new LogSmsSender(), stripe: options.stripe }),
+      taskList: makeTaskList({
+        sms: options.sms ?? new LogSmsSender(),
+        email: options.email ?? new LogEmailSender(),
+        stripe: options.stripe,
+      }),
       parsedCronItems: parseCrontab(readFileSync(crontabFile, "utf8")),
       logger: workerLogger,
       preset: { plugins: [livenessPlugin] },

@@ -4,11 +4,14 @@
 // stripping load them.
 import type { TaskList } from "graphile-worker";
 import type Stripe from "stripe";
+import type { EmailSender } from "../lib/email/sender.ts";
 import type { SmsSender } from "../lib/sms/sender.ts";
 import { billingDaily } from "./billing_daily.ts";
 import { monthlyStatements } from "./monthly_statements.ts";
+import { passwordReset } from "./password_reset.ts";
 import { queueTimeout } from "./queue_timeout.ts";
 import { makeReportSmsUsage } from "./report_sms_usage.ts";
+import { makeSendEmail } from "./send_email.ts";
 import { makeSendSms } from "./send_sms.ts";
 import { makeStripeEvent } from "./stripe_event.ts";
 
@@ -16,11 +19,16 @@ export const taskList: TaskList = {
   queue_timeout: queueTimeout,
   billing_daily: billingDaily,
   monthly_statements: monthlyStatements,
+  password_reset: passwordReset,
 };
 
-/** What some tasks need from the process: the SMS sender chosen by SMS_PROVIDER, the Stripe client. */
+/**
+ * What some tasks need from the process: the SMS sender chosen by
+ * SMS_PROVIDER, the email sender chosen by EMAIL_PROVIDER, the Stripe client.
+ */
 export interface TaskDependencies {
   sms: SmsSender;
+  email: EmailSender;
   /** Absent when STRIPE_SECRET_KEY is not set: stripe_event jobs then wait (retried). */
   stripe?: Stripe;
 }
@@ -30,6 +38,7 @@ export function makeTaskList(dependencies: TaskDependencies): TaskList {
   return {
     ...taskList,
     send_sms: makeSendSms(dependencies.sms),
+    send_email: makeSendEmail(dependencies.email),
     stripe_event: makeStripeEvent(dependencies.stripe),
     report_sms_usage: makeReportSmsUsage(dependencies.stripe),
   };

@@ -1,7 +1,8 @@
 // The payloads of Waitify's graphile-worker tasks: one zod schema each, and
 // the GraphileWorker.Tasks declaration derived from them, so that Task<"…">,
 // TaskList and addJob are typed by identifier. The jobs are added in SQL
-// (app_private.enqueue_sms, app_private.schedule_entry_timeout), so the types
+// (app_private.enqueue_sms, app_private.schedule_entry_timeout,
+// app_private.enqueue_email, app_public.request_password_reset), so the types
 // are a promise the database keeps; each task still checks its payload.
 import { z } from "zod";
 
@@ -28,6 +29,11 @@ export const stripeEventPayload = z.object({ event_id: z.string().regex(/^evt_[A
 export const cronPayload = z.object({
   _cron: z.object({ ts: z.string().min(1), backfilled: z.boolean().optional() }),
 });
+/** send_email: the app_private.email_logs row to send (app_private.enqueue_email). */
+export const sendEmailPayload = z.object({ email_log_id: uuid() });
+
+/** password_reset: the address a reset was asked for (app_public.request_password_reset), lower-cased. */
+export const passwordResetPayload = z.object({ email: z.string().min(3).max(255) });
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- graphile-worker declares its task types in this global namespace
@@ -39,6 +45,8 @@ declare global {
       billing_daily: z.infer<typeof cronPayload>;
       report_sms_usage: z.infer<typeof cronPayload>;
       monthly_statements: z.infer<typeof cronPayload>;
+      send_email: z.infer<typeof sendEmailPayload>;
+      password_reset: z.infer<typeof passwordResetPayload>;
     }
   }
 }

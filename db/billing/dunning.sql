@@ -4,6 +4,34 @@
 -- reminder is sent once per account, kind and reference
 -- (app_private.billing_reminders), whatever the number of runs or deliveries.
 
+-- The email of a reminder and what it says (db/email/: the templates). The
+-- link is the invoice's payment page when there is one, else the account's
+-- billing page.
+create or replace function app_private.billing_email(kind text, detail jsonb, out template text, out vars jsonb)
+  language sql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select
+    case kind
+      when 'payment_failed' then case coalesce((detail ->> 'attempt')::integer, 1)
+        when 1 then 'payment_failed' when 2 then 'payment_failed_read_only' else 'account_suspended' end
+      when 'trial_ending' then 'trial_ending'
+      when 'invoice_due' then 'invoice_due'
+      when 'unpaid_1d' then 'invoice_unpaid_1d'
+      when 'unpaid_7d' then 'invoice_unpaid_7d'
+      when 'suspended_30d' then 'account_suspended'
+    end,
+    jsonb_strip_nulls(jsonb_build_object(
+      'amount_cents', (detail ->> 'amountDueCents')::integer,
+      'currency', 'eur',
+      'due_date', (detail ->> 'dueDate')::timestamptz::date,
+      'suspension_date', ((detail ->> 'dueDate')::timestamptz + make_interval(days => coalesce(
+        app_private.config_value('dunning_suspend_after_days')::integer, 30)))::date,
+      'trial_end_date', (detail ->> 'trialEndsAt')::timestamptz::date,
+      'link', coalesce(detail ->> 'hostedInvoiceUrl',
+        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')));
+$$;
+
 -- Records a reminder once and tells the merchant: an event in the account's
 -- feed and, when email is set up, the email of that kind. Returns false when
 -- it was already sent.
@@ -14,6 +42,8 @@ create or replace function app_private.send_billing_reminder(user_id uuid, kind 
 as $$
 declare
   v_new boolean;
+  v_template text;
+  v_vars jsonb;
 begin
   insert into app_private.billing_reminders (user_id, kind, reference)
   values (send_billing_reminder.user_id, send_billing_reminder.kind, send_billing_reminder.reference)
@@ -25,6 +55,9 @@ begin
   insert into app_public.account_events (user_id, event_type, actor, detail)
   values (send_billing_reminder.user_id, 'reminder_sent', app_private.current_actor(),
           jsonb_build_object('kind', kind, 'reference', reference) || detail);
+  select e.template, e.vars into v_template, v_vars from app_private.billing_email(kind, detail) e;
+  perform app_private.enqueue_email(send_billing_reminder.user_id, v_template, v_vars,
+    format('billing:%s:%s:%s', kind, reference, send_billing_reminder.user_id));
   return true;
 end;
 $$;
@@ -59,7 +92,7 @@ begin
     union all
     -- Invoices due within three days, and the unpaid ones a day, a week and 30 days after.
     select i.user_id, k.kind, i.stripe_invoice_id, jsonb_build_object('invoice', i.number, 'dueDate', i.due_date,
-           'amountDueCents', i.amount_due_cents)
+           'amountDueCents', i.amount_due_cents, 'hostedInvoiceUrl', i.hosted_invoice_url)
       from app_private.invoices i
       cross join lateral (values
         ('invoice_due', i.due_date between at and at + interval '3 days'),

@@ -235,13 +235,19 @@ begin
               jsonb_build_object('invoice', v_number, 'attempt', v_attempt,
                                  'amountDueCents', (invoice ->> 'amount_due')::integer));
       perform app_private.send_billing_reminder(v_user, 'payment_failed', v_id || ':' || v_attempt,
-        jsonb_build_object('invoice', v_number, 'attempt', v_attempt, 'hostedInvoiceUrl', invoice ->> 'hosted_invoice_url'));
+        jsonb_build_object('invoice', v_number, 'attempt', v_attempt, 'hostedInvoiceUrl', invoice ->> 'hosted_invoice_url',
+                           'amountDueCents', (invoice ->> 'amount_due')::integer));
     end loop;
   end if;
   if invoice ->> 'status' = 'paid' and not coalesce(v_was_paid, false) then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (v_user, 'payment_succeeded', app_private.current_actor(),
             jsonb_build_object('invoice', v_number, 'amountPaidCents', (invoice ->> 'amount_paid')::integer));
+    perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
+      'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
+      'link', coalesce(invoice ->> 'hosted_invoice_url',
+        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
+      'paid:' || v_id);
   end if;
   perform app_private.refresh_account_status(v_user);
   return v_user;

@@ -61,6 +61,11 @@ describe("docker-compose.yml", () => {
     expect(worker!.environment!.PUBLIC_URL).toBe("${PUBLIC_URL:?set PUBLIC_URL}");
   });
 
+  it("sends email from the worker through an SMTP relay given by the environment", () => {
+    expect(worker!.environment!.EMAIL_PROVIDER).toBe("smtp");
+    expect(worker!.environment!.SMTP_URL).toBe("${SMTP_URL:?set SMTP_URL}");
+  });
+
   it("sets only variables that Waitify (or the AWS SDK) reads, and takes secrets from the environment", () => {
     const awsSdkVariables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
     for (const service of [migrate!, api!, worker!]) {

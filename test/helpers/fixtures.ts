@@ -2,7 +2,8 @@
 // otherwise: a merchant (through the real register path), a merchant's
 // business with the queue it is born with, phone numbers, customers joining,
 // queue entries and events written the way the queue engine writes them
-// (trigger-level SMS tests), and the SMS log rows that result.
+// (trigger-level SMS tests), the SMS log rows that result, and the email
+// templates' vars and the email logs.
 import { randomBytes, randomInt } from "node:crypto";
 import { bearer, merchantToken } from "./auth.ts";
 import { customerQuery, merchantQuery, type Queryable, type TestDatabase } from "./db.ts";
@@ -323,6 +324,46 @@ export interface SmsLogRow {
 export async function smsLogs(db: TestDatabase, where = "true", values: unknown[] = []): Promise<SmsLogRow[]> {
   const { rows } = await db.root.query<SmsLogRow>(
     `select * from app_public.sms_logs where ${where} order by created_at, message_type`,
+    values,
+  );
+  return rows;
+}
+
+// ------------------------------------------------------------------- email
+
+/** The email templates (migrations/current/2-email.sql) and the vars each needs from its caller. */
+export const emailTemplateVars: Record<string, Record<string, unknown>> = {
+  password_reset: { link: "https://waitify.example/reset-password#token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", minutes: 60 },
+  payment_failed: { amount_cents: 1900, link: "https://pay.example/in_1" },
+  payment_failed_read_only: { amount_cents: 1900, link: "https://pay.example/in_1" },
+  account_suspended: { amount_cents: 4900, link: "https://pay.example/in_1" },
+  trial_ending: { trial_end_date: "2026-03-01", link: "https://waitify.example/billing" },
+  invoice_due: { amount_cents: 1900, due_date: "2026-03-04", link: "https://pay.example/in_2" },
+  invoice_unpaid_1d: { amount_cents: 1900, due_date: "2026-03-04", link: "https://pay.example/in_2" },
+  invoice_unpaid_7d: { amount_cents: 1900, due_date: "2026-03-04", suspension_date: "2026-04-03", link: "https://pay.example/in_2" },
+  payment_succeeded: { amount_cents: 123456, link: "https://pay.example/in_3" },
+};
+
+export interface EmailLogRow {
+  id: string;
+  user_id: string;
+  to_address: string;
+  template: string;
+  language: string;
+  subject: string;
+  body: string;
+  status: string;
+  attempts: number;
+  provider_message_id: string | null;
+  error: string | null;
+  dedupe_key: string | null;
+  sent_at: Date | null;
+}
+
+/** app_private.email_logs rows matching `where`, oldest first. */
+export async function emailLogs(db: TestDatabase, where = "true", values: unknown[] = []): Promise<EmailLogRow[]> {
+  const { rows } = await db.root.query<EmailLogRow>(
+    `select * from app_private.email_logs where ${where} order by created_at, id`,
     values,
   );
   return rows;

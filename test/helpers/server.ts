@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { startHttp, type HttpHandle } from "../../lib/http/app.ts";
 import { startWorker, workerOff, type WorkerHandle } from "../../lib/worker.ts";
 import type { GoogleSettings } from "../../lib/auth/google.ts";
+import type { EmailSender } from "../../lib/email/sender.ts";
 import type { SmsSender } from "../../lib/sms/sender.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
@@ -34,11 +35,13 @@ export interface TestServerOptions {
   sms?: SmsSender;
   /** STRIPE_WEBHOOK_SECRET for POST /webhooks/stripe (503 without it). */
   stripeWebhookSecret?: string;
+  /** The worker's email sender (the log sender when absent). */
+  email?: EmailSender;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const worker = options.worker
-    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms })
+    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms, email: options.email })
     : workerOff;
   const http = await startHttp({
     host: "127.0.0.1",

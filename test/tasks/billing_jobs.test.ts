@@ -74,6 +74,10 @@ describe("billing crontab jobs", () => {
       [shop.userId],
     );
     expect(feed.rows[0].n).toBe(3);
+    const emails = await db().root.query("select template from app_private.email_logs where user_id = $1 order by template", [
+      shop.userId,
+    ]);
+    expect(emails.rows.map((row) => row.template)).toEqual(["account_suspended", "invoice_unpaid_1d", "invoice_unpaid_7d"]);
   });
 
   it("monthly_statements on the 1st writes the month just ended, once", async () => {

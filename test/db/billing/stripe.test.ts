@@ -97,6 +97,19 @@ describe("the account's states from Stripe's objects", () => {
       ["suspended", "active"],
     ]);
     expect(events.every((event) => event.actor === "stripe")).toBe(true);
+    // Each step emailed once, in the merchant's language, with the invoice's amount.
+    const emails = await db().root.query(
+      "select template, body from app_private.email_logs where user_id = $1 order by created_at, template",
+      [business.userId],
+    );
+    expect(emails.rows.map((row) => row.template).sort()).toEqual([
+      "account_suspended",
+      "payment_failed",
+      "payment_failed_read_only",
+      "payment_succeeded",
+      "payment_succeeded",
+    ]);
+    expect(emails.rows.find((row) => row.template === "payment_failed")!.body).toContain("49,00");
   });
 
   it("a deleted subscription cancels the account; an older subscription never replaces a newer one", async () => {
