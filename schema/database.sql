@@ -106,6 +106,22 @@ comment on column app_public.customer_entry."position" is '1 = next to be called
 comment on column app_public.customer_entry.estimated_wait_minutes is 'People ahead × learned service time; null unless waiting.';
 comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
 
+create type app_public.invoice_summary as (
+  number text,
+  status text,
+  currency text,
+  amount_due_cents integer,
+  amount_paid_cents integer,
+  period_start timestamp with time zone,
+  period_end timestamp with time zone,
+  due_date timestamp with time zone,
+  paid_at timestamp with time zone,
+  hosted_invoice_url text,
+  invoice_pdf_url text,
+  created_at timestamp with time zone
+);
+alter type app_public.invoice_summary owner to :DATABASE_OWNER;
+
 create type app_public.jwt_token as (
   role text,
   user_id uuid,
@@ -113,6 +129,14 @@ create type app_public.jwt_token as (
 );
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
 comment on type app_public.jwt_token is 'A session: the request role and the merchant account (user_id and sub are the same id).';
+
+create type app_public.payment_stats as (
+  total_paid_cents bigint,
+  failed_payments integer,
+  next_invoice_at timestamp with time zone,
+  estimated_next_amount_cents integer
+);
+alter type app_public.payment_stats owner to :DATABASE_OWNER;
 
 create type app_public.queue_public_status as (
   business_name text,
@@ -130,6 +154,27 @@ create type app_public.queue_public_status as (
 alter type app_public.queue_public_status owner to :DATABASE_OWNER;
 comment on type app_public.queue_public_status is 'What the QR page shows before joining.';
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
+
+create type app_public.sms_quota_usage as (
+  period_start date,
+  sms_quota integer,
+  parts_used integer,
+  parts_over_quota integer,
+  overage_cost_cents integer
+);
+alter type app_public.sms_quota_usage owner to :DATABASE_OWNER;
+
+create type app_public.subscription_summary as (
+  plan_name text,
+  status app_public.subscription_status,
+  billing_interval text,
+  current_period_start timestamp with time zone,
+  current_period_end timestamp with time zone,
+  cancel_at_period_end boolean,
+  trial_ends_at timestamp with time zone,
+  sms_quota integer
+);
+alter type app_public.subscription_summary owner to :DATABASE_OWNER;
 
 -- Tables
 
@@ -392,6 +437,7 @@ create table app_private.subscriptions (
   cancel_at_period_end boolean default false not null,
   trial_end timestamp with time zone,
   canceled_at timestamp with time zone,
+  stripe_created timestamp with time zone not null,
   updated_at timestamp with time zone default now() not null
 );
 alter table app_private.subscriptions owner to :DATABASE_OWNER;
@@ -545,6 +591,7 @@ create policy select_all on app_public.businesses as permissive for select to wa
 create policy select_own on app_public.businesses as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 create policy update_own on app_public.businesses as permissive for update to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id))) with check ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__account_writable();
 CREATE TRIGGER _100_enforce_plan_limit BEFORE INSERT ON app_public.businesses FOR EACH ROW WHEN (new.is_active) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_enforce_plan_limit_on_restore BEFORE UPDATE OF is_active ON app_public.businesses FOR EACH ROW WHEN ((new.is_active AND (NOT old.is_active))) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
@@ -705,6 +752,7 @@ create policy select_all on app_public.queues as permissive for select to waitif
 create policy select_own on app_public.queues as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 create policy update_own on app_public.queues as permissive for update to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id))) with check ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE OF name, max_queue_size, client_timeout_minutes, auto_advance_enabled, average_service_time, qr_code_token ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__account_writable();
 CREATE TRIGGER _100_defaults BEFORE INSERT ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__defaults();
 CREATE TRIGGER _100_keep_business BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__keep_business();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
@@ -892,6 +940,8 @@ create policy update_own on app_public.users as permissive for update to waitify
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 CREATE TRIGGER _200_normalize BEFORE INSERT OR UPDATE OF phone_number ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg_users__normalize();
 CREATE TRIGGER _300_check_plan_change BEFORE UPDATE OF subscription_plan_id ON app_public.users FOR EACH ROW WHEN ((new.subscription_plan_id IS DISTINCT FROM old.subscription_plan_id)) EXECUTE FUNCTION app_private.tg_users__check_plan_change();
+CREATE TRIGGER _500_account_events AFTER UPDATE OF subscription_status, subscription_plan_id ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg_users__account_events();
+CREATE TRIGGER _510_close_queues_when_suspended AFTER UPDATE OF subscription_status ON app_public.users FOR EACH ROW WHEN (((new.subscription_status = ANY (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])) AND (old.subscription_status <> ALL (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])))) EXECUTE FUNCTION app_private.tg_users__close_queues_when_suspended();
 
 -- Functions and procedures
 
@@ -998,6 +1048,30 @@ AS $function$
     ('GOOGLE_ACCOUNT_MISMATCH', 'WTCRD',
      'Ce compte est lié à un autre compte Google.',
      'This account is linked to another Google account.'),
+    ('ACCOUNT_READ_ONLY', 'WTROA',
+     'Votre compte est en lecture seule après un paiement refusé : réglez votre facture pour modifier vos réglages ou ouvrir une file.',
+     'Your account is read-only after a failed payment: pay your invoice to change settings or open a queue.'),
+    ('ACCOUNT_SUSPENDED', 'WTSUS',
+     'Votre compte est suspendu : réglez votre facture pour le réactiver.',
+     'Your account is suspended: pay your invoice to reactivate it.'),
+    ('STRIPE_EVENT_INVALID', 'WTVAL',
+     'Événement Stripe invalide.',
+     'Invalid Stripe event.'),
+    ('PLAN_NOT_FOUND', 'WTNFD',
+     'Forfait introuvable.',
+     'Plan not found.'),
+    ('ALREADY_SUBSCRIBED', 'WTDUP',
+     'Vous avez déjà un abonnement : changez de forfait plutôt que d''en souscrire un second.',
+     'You already have a subscription: change your plan instead of subscribing again.'),
+    ('NO_SUBSCRIPTION', 'WTNFD',
+     'Aucun abonnement pour ce compte : souscrivez d''abord.',
+     'This account has no subscription: subscribe first.'),
+    ('BILLING_NOT_CONFIGURED', 'WTBNC',
+     'La facturation n''est pas configurée sur ce serveur.',
+     'Billing is not configured on this server.'),
+    ('PROMOTION_CODE_INVALID', 'WTVAL',
+     'Code promotionnel invalide ou expiré.',
+     'Invalid or expired promotion code.'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -1218,6 +1292,235 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
 
+CREATE OR REPLACE FUNCTION app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  if app_private.stripe_customer_user(app_private.stripe_id(subscription -> 'customer')) is distinct from apply_own_subscription.user_id
+     or event_type not in ('subscription_cancel_scheduled', 'subscription_resumed', 'plan_changed') then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  perform set_config('waitify.actor', 'merchant', true);
+  perform app_private.apply_stripe_subscription(subscription);
+  if event_type <> 'plan_changed' then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (apply_own_subscription.user_id, event_type, 'merchant',
+            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}')));
+  end if;
+end;
+$function$;
+alter function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) from public;
+grant execute on function app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.apply_stripe_invoice(invoice jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(invoice -> 'customer'));
+  v_id text := invoice ->> 'id';
+  v_was_paid boolean;
+  v_attempt integer;
+  v_attempts integer := coalesce((invoice ->> 'attempt_count')::integer, 0);
+  v_number text := invoice ->> 'number';
+begin
+  if v_user is null then
+    return null;
+  end if;
+  select i.status = 'paid' into v_was_paid from app_private.invoices i where i.stripe_invoice_id = v_id;
+  insert into app_private.invoices as i (stripe_invoice_id, user_id, number, status, currency, amount_due_cents,
+      amount_paid_cents, attempt_count, period_start, period_end, due_date, paid_at, hosted_invoice_url,
+      invoice_pdf_url, stripe_created)
+  values (v_id, v_user, v_number, invoice ->> 'status', coalesce(invoice ->> 'currency', 'eur'),
+      coalesce((invoice ->> 'amount_due')::integer, 0), coalesce((invoice ->> 'amount_paid')::integer, 0), v_attempts,
+      app_private.stripe_time(invoice -> 'period_start'), app_private.stripe_time(invoice -> 'period_end'),
+      coalesce(app_private.stripe_time(invoice -> 'due_date'), app_private.stripe_time(invoice -> 'next_payment_attempt')),
+      app_private.stripe_time(invoice #> '{status_transitions,paid_at}'),
+      invoice ->> 'hosted_invoice_url', invoice ->> 'invoice_pdf',
+      coalesce(app_private.stripe_time(invoice -> 'created'), now()))
+  on conflict (stripe_invoice_id) do update set
+    number = excluded.number,
+    status = excluded.status,
+    amount_due_cents = excluded.amount_due_cents,
+    amount_paid_cents = excluded.amount_paid_cents,
+    attempt_count = greatest(i.attempt_count, excluded.attempt_count),
+    period_start = excluded.period_start,
+    period_end = excluded.period_end,
+    due_date = coalesce(i.due_date, excluded.due_date),
+    paid_at = excluded.paid_at,
+    hosted_invoice_url = excluded.hosted_invoice_url,
+    invoice_pdf_url = excluded.invoice_pdf_url,
+    updated_at = now();
+
+  -- Each failed attempt once, whatever the number of deliveries: the ladder
+  -- (past_due, read_only, suspended) and one reminder per step.
+  if invoice ->> 'status' in ('open', 'uncollectible') then
+    for v_attempt in
+      insert into app_private.payment_failures (stripe_invoice_id, attempt, user_id)
+      select v_id, n, v_user from generate_series(1, v_attempts) n
+      on conflict do nothing
+      returning attempt
+    loop
+      insert into app_public.account_events (user_id, event_type, actor, detail)
+      values (v_user, 'payment_failed', app_private.current_actor(),
+              jsonb_build_object('invoice', v_number, 'attempt', v_attempt,
+                                 'amountDueCents', (invoice ->> 'amount_due')::integer));
+      perform app_private.send_billing_reminder(v_user, 'payment_failed', v_id || ':' || v_attempt,
+        jsonb_build_object('invoice', v_number, 'attempt', v_attempt, 'hostedInvoiceUrl', invoice ->> 'hosted_invoice_url',
+                           'amountDueCents', (invoice ->> 'amount_due')::integer));
+    end loop;
+  end if;
+  if invoice ->> 'status' = 'paid' and not coalesce(v_was_paid, false) then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (v_user, 'payment_succeeded', app_private.current_actor(),
+            jsonb_build_object('invoice', v_number, 'amountPaidCents', (invoice ->> 'amount_paid')::integer));
+    perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
+      'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
+      'link', coalesce(invoice ->> 'hosted_invoice_url',
+        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
+      'paid:' || v_id);
+  end if;
+  perform app_private.refresh_account_status(v_user);
+  return v_user;
+end;
+$function$;
+alter function app_private.apply_stripe_invoice(invoice jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.apply_stripe_invoice(invoice jsonb) from public;
+comment on function app_private.apply_stripe_invoice(invoice jsonb) is 'Mirrors an invoice fetched from Stripe, counts each failed attempt once and recomputes the account''s status.';
+
+CREATE OR REPLACE FUNCTION app_private.apply_stripe_subscription(subscription jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(subscription -> 'customer'));
+  v_item jsonb;
+  v_price app_private.stripe_prices;
+  v_created timestamptz := app_private.stripe_time(subscription -> 'created');
+begin
+  if v_user is null then
+    return null;
+  end if;
+  select p.* into v_price
+    from jsonb_array_elements(subscription #> '{items,data}') i
+    join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
+   where p.kind = 'licensed'
+   limit 1;
+  v_item := subscription #> '{items,data,0}';
+  insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
+      current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
+  values (v_user, subscription ->> 'id', subscription ->> 'status', v_price.plan_id, v_price.billing_interval,
+      coalesce(app_private.stripe_time(subscription -> 'current_period_start'),
+               app_private.stripe_time(v_item -> 'current_period_start')),
+      coalesce(app_private.stripe_time(subscription -> 'current_period_end'),
+               app_private.stripe_time(v_item -> 'current_period_end')),
+      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false),
+      app_private.stripe_time(subscription -> 'trial_end'),
+      app_private.stripe_time(subscription -> 'canceled_at'),
+      coalesce(v_created, now()))
+  on conflict (user_id) do update set
+    stripe_subscription_id = excluded.stripe_subscription_id,
+    stripe_status = excluded.stripe_status,
+    plan_id = coalesce(excluded.plan_id, s.plan_id),
+    billing_interval = coalesce(excluded.billing_interval, s.billing_interval),
+    current_period_start = excluded.current_period_start,
+    current_period_end = excluded.current_period_end,
+    cancel_at_period_end = excluded.cancel_at_period_end,
+    trial_end = excluded.trial_end,
+    canceled_at = excluded.canceled_at,
+    stripe_created = excluded.stripe_created,
+    updated_at = now()
+  -- The same subscription, or a newer one of the customer (subscribing again
+  -- after a cancellation): an older subscription never replaces a newer one.
+  where s.stripe_subscription_id = excluded.stripe_subscription_id or s.stripe_created <= excluded.stripe_created;
+
+  -- What they pay for is their plan (a change made in the billing portal too).
+  if v_price.plan_id is not null and subscription ->> 'id' = (
+       select s.stripe_subscription_id from app_private.subscriptions s where s.user_id = v_user) then
+    update app_public.users u set subscription_plan_id = v_price.plan_id
+     where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
+  end if;
+  perform app_private.refresh_account_status(v_user);
+  return v_user;
+end;
+$function$;
+alter function app_private.apply_stripe_subscription(subscription jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.apply_stripe_subscription(subscription jsonb) from public;
+comment on function app_private.apply_stripe_subscription(subscription jsonb) is 'Mirrors a subscription fetched from Stripe, moves the account to its plan and recomputes its status.';
+
+CREATE OR REPLACE FUNCTION app_private.assert_account_writable(user_id uuid, lang text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_status app_public.subscription_status;
+begin
+  select u.subscription_status into v_status from app_public.users u where u.id = assert_account_writable.user_id;
+  if v_status = 'read_only' then
+    perform app_hidden.raise_error('ACCOUNT_READ_ONLY', lang);
+  elsif v_status in ('suspended', 'cancelled') then
+    perform app_hidden.raise_error('ACCOUNT_SUSPENDED', lang);
+  end if;
+end;
+$function$;
+alter function app_private.assert_account_writable(user_id uuid, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
+comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
+
+CREATE OR REPLACE FUNCTION app_private.assert_server_connection()
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+end;
+$function$;
+alter function app_private.assert_server_connection() owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_server_connection() from public;
+
+CREATE OR REPLACE FUNCTION app_private.billing_email(kind text, detail jsonb, OUT template text, OUT vars jsonb)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select
+    case kind
+      when 'payment_failed' then case coalesce((detail ->> 'attempt')::integer, 1)
+        when 1 then 'payment_failed' when 2 then 'payment_failed_read_only' else 'account_suspended' end
+      when 'trial_ending' then 'trial_ending'
+      when 'invoice_due' then 'invoice_due'
+      when 'unpaid_1d' then 'invoice_unpaid_1d'
+      when 'unpaid_7d' then 'invoice_unpaid_7d'
+      when 'suspended_30d' then 'account_suspended'
+    end,
+    jsonb_strip_nulls(jsonb_build_object(
+      'amount_cents', (detail ->> 'amountDueCents')::integer,
+      'currency', 'eur',
+      'due_date', (detail ->> 'dueDate')::timestamptz::date,
+      'suspension_date', ((detail ->> 'dueDate')::timestamptz + make_interval(days => coalesce(
+        app_private.config_value('dunning_suspend_after_days')::integer, 30)))::date,
+      'trial_end_date', (detail ->> 'trialEndsAt')::timestamptz::date,
+      'link', coalesce(detail ->> 'hostedInvoiceUrl',
+        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')));
+$function$;
+alter function app_private.billing_email(kind text, detail jsonb, OUT template text, OUT vars jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.billing_email(kind text, detail jsonb, OUT template text, OUT vars jsonb) from public;
+
 CREATE OR REPLACE FUNCTION app_private.business_accepts_customers(business_id uuid)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -1295,6 +1598,162 @@ $function$;
 alter function app_private.cancel_entry_timeout(p_entry_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.cancel_entry_timeout(p_entry_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_private.checkout_context(user_id uuid, plan text, billing_interval text)
+ RETURNS TABLE(email text, stripe_customer_id text, licensed_price_id text, overage_price_id text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  select p.* into v_plan from app_public.subscription_plans p where p.name = checkout_context.plan and p.is_active;
+  if v_plan.id is null or checkout_context.billing_interval not in ('month', 'year') then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = checkout_context.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  if exists (select 1 from app_private.subscriptions s
+              where s.user_id = checkout_context.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')) then
+    perform app_hidden.raise_error('ALREADY_SUBSCRIBED');
+  end if;
+  return query
+    select u.email::text, c.stripe_customer_id,
+           (select sp.stripe_price_id from app_private.stripe_prices sp
+             where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = checkout_context.billing_interval),
+           (select sp.stripe_price_id from app_private.stripe_prices sp
+             where sp.plan_id = v_plan.id and sp.kind = 'overage' and sp.billing_interval = 'month')
+      from app_public.users u
+      left join app_private.stripe_customers c on c.user_id = u.id
+     where u.id = checkout_context.user_id;
+  if not found then
+    perform app_hidden.raise_error('UNAUTHENTICATED');
+  end if;
+  if not exists (select 1 from app_private.stripe_prices sp where sp.plan_id = v_plan.id and sp.kind = 'licensed'
+                   and sp.billing_interval = checkout_context.billing_interval) then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+end;
+$function$;
+alter function app_private.checkout_context(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) from public;
+grant execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid)
+ RETURNS app_public.queues
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_queue app_public.queues := queue;
+  v_waiting integer;
+  v_entry_id uuid;
+begin
+  if not v_queue.is_queue_active then
+    return v_queue;
+  end if;
+  v_waiting := app_private.waiting_count(v_queue.id);
+  for v_entry_id in
+    select e.id from app_public.queue_entries e
+     where e.queue_id = v_queue.id and e.status = 'waiting'
+     order by e.joined_seq
+       for update
+  loop
+    update app_public.queue_entries e set status = 'cancelled', cancelled_at = now() where e.id = v_entry_id;
+    v_waiting := v_waiting - 1;
+    perform app_private.log_queue_event(v_queue, v_entry_id, 'entry_cancelled', actor, actor_user_id, v_waiting);
+  end loop;
+  update app_public.queues q set is_queue_active = false, is_queue_paused = false
+   where q.id = v_queue.id
+  returning q.* into v_queue;
+  perform app_private.log_queue_event(v_queue, null, 'queue_closed', actor, actor_user_id, 0);
+  return v_queue;
+end;
+$function$;
+alter function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) from public;
+comment on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) is 'Closes a queue already locked by the caller: waiting customers cancelled (and told), called ones kept.';
+
+CREATE OR REPLACE FUNCTION app_private.compute_statement(user_id uuid, month date)
+ RETURNS app_public.billing_statements
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_start date := date_trunc('month', month)::date;
+  v_plan app_public.subscription_plans;
+  v_subscription app_private.subscriptions;
+  v_plan_price integer;
+  v_usage jsonb;
+  v_used integer;
+  v_unit_cost integer := coalesce(app_private.config_value('sms_cost_cents')::integer, 3);
+  v_statement app_public.billing_statements;
+begin
+  select p.* into v_plan from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
+   where u.id = compute_statement.user_id;
+  select s.* into v_subscription from app_private.subscriptions s where s.user_id = compute_statement.user_id;
+  v_plan_price := case
+    when v_subscription.billing_interval = 'year' then
+      case when date_trunc('month', v_subscription.current_period_start at time zone 'UTC')::date = v_start
+        then v_plan.price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) else 0 end
+    else v_plan.price_cents
+  end;
+  select coalesce(jsonb_agg(jsonb_build_object('businessId', u.business_id, 'name', u.business_name, 'parts', u.parts)
+                    order by u.business_name), '[]'),
+         coalesce(sum(u.parts), 0)::integer
+    into v_usage, v_used
+    from app_private.sms_usage_of(compute_statement.user_id, v_start) u;
+  insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
+      sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
+  values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
+      (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+      v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
+      greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
+      v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+      (v_start + interval '1 month')::date)
+  on conflict on constraint billing_statements_user_id_period_start_key do update set
+    plan_id = excluded.plan_id,
+    plan_price_cents = excluded.plan_price_cents,
+    active_businesses = excluded.active_businesses,
+    sms_included = excluded.sms_included,
+    sms_used = excluded.sms_used,
+    sms_overage = excluded.sms_overage,
+    overage_cost_cents = excluded.overage_cost_cents,
+    usage_by_business = excluded.usage_by_business,
+    total_cents = excluded.total_cents,
+    due_date = excluded.due_date
+  where s.status = 'pending'
+  returning s.* into v_statement;
+  if v_statement.id is null then
+    select s.* into v_statement from app_public.billing_statements s
+     where s.user_id = compute_statement.user_id and s.period_start = v_start;
+  end if;
+  return v_statement;
+end;
+$function$;
+alter function app_private.compute_statement(user_id uuid, month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.compute_statement(user_id uuid, month date) from public;
+comment on function app_private.compute_statement(user_id uuid, month date) is 'Writes (or rewrites, while pending) the statement of an account for the month containing `month`.';
+
+CREATE OR REPLACE FUNCTION app_private.compute_statements(month date)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select count(app_private.compute_statement(s.user_id, month))::integer
+    from app_private.subscriptions s
+   where s.stripe_created < (date_trunc('month', month) + interval '1 month')
+     and (s.canceled_at is null or s.canceled_at >= date_trunc('month', month));
+$function$;
+alter function app_private.compute_statements(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.compute_statements(month date) from public;
+comment on function app_private.compute_statements(month date) is 'Statements of every account subscribed during the month containing `month`; returns how many.';
+
 CREATE OR REPLACE FUNCTION app_private.config_value(config_key text)
  RETURNS text
  LANGUAGE sql
@@ -1346,6 +1805,20 @@ $function$;
 alter function app_private.create_account(email text, first_name text, last_name text, auth_provider text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) from public;
 comment on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) is 'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
+
+CREATE OR REPLACE FUNCTION app_private.current_actor()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce(
+    nullif(current_setting('waitify.actor', true), ''),
+    case when app_public.current_user_id() is not null then 'merchant' else 'system' end);
+$function$;
+alter function app_private.current_actor() owner to :DATABASE_OWNER;
+revoke execute on function app_private.current_actor() from public;
+comment on function app_private.current_actor() is 'stripe, system, merchant or admin: who is changing the account (waitify.actor, else the session).';
 
 CREATE OR REPLACE FUNCTION app_private.customer_view(entry app_public.queue_entries, ahead integer DEFAULT NULL::integer, service_seconds numeric DEFAULT NULL::numeric)
  RETURNS app_public.customer_entry
@@ -1406,6 +1879,53 @@ $function$;
 alter function app_private.default_service_time(kind app_public.business_type) owner to :DATABASE_OWNER;
 revoke execute on function app_private.default_service_time(kind app_public.business_type) from public;
 comment on function app_private.default_service_time(kind app_public.business_type) is 'Default average_service_time (seconds) for a business type, from system_configs.';
+
+CREATE OR REPLACE FUNCTION app_private.due_usage_reports(at timestamp with time zone DEFAULT now(), lag interval DEFAULT '00:05:00'::interval)
+ RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  insert into app_private.sms_usage_reports (user_id, hour, parts, identifier)
+  select l.user_id, date_trunc('hour', l.sent_at) as hour, sum(l.parts)::integer,
+         format('sms:%s:%s', l.user_id, to_char(date_trunc('hour', l.sent_at) at time zone 'UTC', 'YYYYMMDD"T"HH24'))
+    from app_public.sms_logs l
+    join app_private.subscriptions s on s.user_id = l.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')
+   where l.status in ('sent', 'delivered')
+     and l.sent_at >= date_trunc('month', at - lag) - interval '1 month'
+     and l.sent_at < date_trunc('hour', at - lag)
+     and l.sent_at >= s.stripe_created
+   group by l.user_id, date_trunc('hour', l.sent_at)
+  on conflict on constraint sms_usage_reports_pkey do nothing;
+  return query
+    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id
+      from app_private.sms_usage_reports r
+      join app_private.stripe_customers c on c.user_id = r.user_id
+     where r.reported_at is null and r.parts > 0
+     order by r.hour, r.user_id;
+end;
+$function$;
+alter function app_private.due_usage_reports(at timestamp with time zone, lag interval) owner to :DATABASE_OWNER;
+revoke execute on function app_private.due_usage_reports(at timestamp with time zone, lag interval) from public;
+comment on function app_private.due_usage_reports(at timestamp with time zone, lag interval) is 'Records the hourly SMS usage reports due and returns those Stripe has not acknowledged yet.';
+
+CREATE OR REPLACE FUNCTION app_private.dunning_level(user_id uuid, at timestamp with time zone DEFAULT now())
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce(max(least(3, greatest(
+    i.attempt_count,
+    case when i.due_date < at - interval '1 day' then 1 else 0 end,
+    case when i.due_date < at - make_interval(days => coalesce(
+      (select c.value::integer from app_public.system_configs c where c.key = 'dunning_suspend_after_days'), 30))
+    then 3 else 0 end))), 0)
+    from app_private.invoices i
+   where i.user_id = dunning_level.user_id and i.status in ('open', 'uncollectible') and i.amount_due_cents > 0;
+$function$;
+alter function app_private.dunning_level(user_id uuid, at timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.dunning_level(user_id uuid, at timestamp with time zone) from public;
 
 CREATE OR REPLACE FUNCTION app_private.email_claim(email_log_id uuid)
  RETURNS SETOF app_private.email_logs
@@ -1690,6 +2210,17 @@ $function$;
 alter function app_private.finish_called_entry(entry_id uuid, outcome text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.finish_called_entry(entry_id uuid, outcome text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.finish_stripe_event(event_id text, outcome text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  update app_private.stripe_events e set processed_at = now(), outcome = finish_stripe_event.outcome
+   where e.id = finish_stripe_event.event_id;
+$function$;
+alter function app_private.finish_stripe_event(event_id text, outcome text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.finish_stripe_event(event_id text, outcome text) from public;
+
 CREATE OR REPLACE FUNCTION app_private.format_date(on_date date, lang text)
  RETURNS text
  LANGUAGE sql
@@ -1850,6 +2381,22 @@ alter function app_private.issue_password_reset(email text) owner to :DATABASE_O
 revoke execute on function app_private.issue_password_reset(email text) from public;
 comment on function app_private.issue_password_reset(email text) is 'Creates a reset token for the active account with this address (rate-limited) and queues its email; null otherwise. Worker only.';
 
+CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  perform app_private.record_stripe_customer(link_stripe_customer.user_id, link_stripe_customer.stripe_customer_id);
+end;
+$function$;
+alter function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) from public;
+grant execute on function app_private.link_stripe_customer(user_id uuid, stripe_customer_id text) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.local_date(country text)
  RETURNS date
  LANGUAGE plpgsql
@@ -1924,6 +2471,39 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
+CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+  v_price text;
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_change_price.plan and p.is_active;
+  if v_plan.id is null then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = plan_change_price.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  select sp.stripe_price_id into v_price from app_private.stripe_prices sp
+   where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = plan_change_price.billing_interval;
+  if v_price is null then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+  return v_price;
+end;
+$function$;
+alter function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) from public;
+grant execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.queue_service_seconds(queue_id uuid)
  RETURNS numeric
  LANGUAGE plpgsql
@@ -1957,6 +2537,106 @@ end;
 $function$;
 alter function app_private.queue_service_seconds(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.queue_service_seconds(queue_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  insert into app_private.stripe_customers (user_id, stripe_customer_id)
+  values (record_stripe_customer.user_id, record_stripe_customer.stripe_customer_id)
+  on conflict on constraint stripe_customers_pkey do nothing;
+end;
+$function$;
+alter function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.record_stripe_event(event jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_id text := event ->> 'id';
+  v_type text := event ->> 'type';
+  v_customer text := app_private.stripe_id(event #> '{data,object,customer}');
+  v_inserted boolean;
+begin
+  -- Caller: only the server's own connection (the authenticator with no request
+  -- role), after it verified Stripe's signature; request roles are refused.
+  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  if v_id is null or v_id !~ '^evt_' or v_type is null or app_private.stripe_time(event -> 'created') is null then
+    perform app_hidden.raise_error('STRIPE_EVENT_INVALID');
+  end if;
+  insert into app_private.stripe_events (id, type, stripe_created, payload, processed_at, outcome)
+  values (v_id, v_type, app_private.stripe_time(event -> 'created'), event,
+          case when app_private.stripe_event_handled(v_type) then null else now() end,
+          case when app_private.stripe_event_handled(v_type) then null else 'ignored' end)
+  on conflict (id) do nothing
+  returning true into v_inserted;
+  if v_inserted and app_private.stripe_event_handled(v_type) then
+    -- One queue per customer: an account's events are handled one at a time.
+    perform graphile_worker.add_job(
+      'stripe_event',
+      json_build_object('event_id', v_id),
+      queue_name := 'stripe:' || coalesce(v_customer, 'none'),
+      max_attempts := 25,
+      job_key := 'stripe_event:' || v_id
+    );
+  end if;
+  return coalesce(v_inserted, false);
+end;
+$function$;
+alter function app_private.record_stripe_event(event jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_event(event jsonb) from public;
+grant execute on function app_private.record_stripe_event(event jsonb) to :DATABASE_AUTHENTICATOR;
+comment on function app_private.record_stripe_event(event jsonb) is 'Stores a verified Stripe event once and enqueues its stripe_event job; false for a redelivery.';
+
+CREATE OR REPLACE FUNCTION app_private.refresh_account_status(user_id uuid, at timestamp with time zone DEFAULT now())
+ RETURNS app_public.subscription_status
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_subscription app_private.subscriptions;
+  v_current app_public.subscription_status;
+  v_target app_public.subscription_status;
+begin
+  -- The account row first: one status change at a time per account.
+  select u.subscription_status into v_current from app_public.users u
+   where u.id = refresh_account_status.user_id for update;
+  select s.* into v_subscription from app_private.subscriptions s where s.user_id = refresh_account_status.user_id;
+  if v_subscription.user_id is null then
+    -- Never subscribed: the trial (or whatever an operator set) stands.
+    return v_current;
+  end if;
+  if v_subscription.stripe_status in ('canceled', 'incomplete_expired') then
+    v_target := 'cancelled';
+  else
+    v_target := case app_private.dunning_level(refresh_account_status.user_id, refresh_account_status.at)
+      when 3 then 'suspended'
+      when 2 then 'read_only'
+      when 1 then 'past_due'
+      else case v_subscription.stripe_status
+        when 'active' then 'active'
+        when 'trialing' then 'trial'
+        when 'past_due' then 'past_due'
+        when 'unpaid' then 'past_due'
+        else v_current  -- incomplete (checkout not finished), paused: unchanged
+      end
+    end::app_public.subscription_status;
+  end if;
+  perform app_private.set_account_status(refresh_account_status.user_id, v_target);
+  return v_target;
+end;
+$function$;
+alter function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) from public;
+comment on function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) is 'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent).';
 
 CREATE OR REPLACE FUNCTION app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text)
  RETURNS record
@@ -2032,6 +2712,53 @@ $function$;
 alter function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.run_billing_day(at timestamp with time zone DEFAULT now())
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid;
+  v_sent integer := 0;
+  v_row record;
+begin
+  for v_user in select distinct i.user_id from app_private.invoices i where i.status in ('open', 'uncollectible') order by 1
+  loop
+    perform app_private.refresh_account_status(v_user, at);
+  end loop;
+
+  for v_row in
+    -- A trial ending within three days, with no subscription yet.
+    select u.id as user_id, 'trial_ending' as kind, (u.trial_ends_at at time zone 'UTC')::date::text as reference,
+           jsonb_build_object('trialEndsAt', u.trial_ends_at) as detail
+      from app_public.users u
+     where u.subscription_status = 'trial' and u.is_active
+       and u.trial_ends_at between at and at + interval '3 days'
+       and not exists (select 1 from app_private.subscriptions s where s.user_id = u.id)
+    union all
+    -- Invoices due within three days, and the unpaid ones a day, a week and 30 days after.
+    select i.user_id, k.kind, i.stripe_invoice_id, jsonb_build_object('invoice', i.number, 'dueDate', i.due_date,
+           'amountDueCents', i.amount_due_cents, 'hostedInvoiceUrl', i.hosted_invoice_url)
+      from app_private.invoices i
+      cross join lateral (values
+        ('invoice_due', i.due_date between at and at + interval '3 days'),
+        ('unpaid_1d', i.due_date < at - interval '1 day'),
+        ('unpaid_7d', i.due_date < at - interval '7 days'),
+        ('suspended_30d', i.due_date < at - interval '30 days')) as k (kind, due)
+     where i.status = 'open' and i.amount_due_cents > 0 and k.due
+     order by 1, 2
+  loop
+    if app_private.send_billing_reminder(v_row.user_id, v_row.kind, v_row.reference, v_row.detail) then
+      v_sent := v_sent + 1;
+    end if;
+  end loop;
+  return v_sent;
+end;
+$function$;
+alter function app_private.run_billing_day(at timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.run_billing_day(at timestamp with time zone) from public;
+comment on function app_private.run_billing_day(at timestamp with time zone) is 'Daily: statuses that move with time (J+1 past due, J+30 suspended) and the reminders due (J-3, J+1, J+7, J+30), each once.';
+
 CREATE OR REPLACE FUNCTION app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamp with time zone)
  RETURNS void
  LANGUAGE plpgsql
@@ -2052,6 +2779,36 @@ $function$;
 alter function app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamp with time zone) owner to :DATABASE_OWNER;
 revoke execute on function app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamp with time zone) from public;
 
+CREATE OR REPLACE FUNCTION app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb DEFAULT '{}'::jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_new boolean;
+  v_template text;
+  v_vars jsonb;
+begin
+  insert into app_private.billing_reminders (user_id, kind, reference)
+  values (send_billing_reminder.user_id, send_billing_reminder.kind, send_billing_reminder.reference)
+  on conflict do nothing
+  returning true into v_new;
+  if not coalesce(v_new, false) then
+    return false;
+  end if;
+  insert into app_public.account_events (user_id, event_type, actor, detail)
+  values (send_billing_reminder.user_id, 'reminder_sent', app_private.current_actor(),
+          jsonb_build_object('kind', kind, 'reference', reference) || detail);
+  select e.template, e.vars into v_template, v_vars from app_private.billing_email(kind, detail) e;
+  perform app_private.enqueue_email(send_billing_reminder.user_id, v_template, v_vars,
+    format('billing:%s:%s:%s', kind, reference, send_billing_reminder.user_id));
+  return true;
+end;
+$function$;
+alter function app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb) from public;
+comment on function app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb) is 'Sends a billing reminder once per (account, kind, reference): feed event (and email). False if already sent.';
+
 CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  RETURNS app_public.jwt_token
  LANGUAGE sql
@@ -2062,6 +2819,19 @@ AS $function$
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
+
+CREATE OR REPLACE FUNCTION app_private.set_account_status(user_id uuid, status app_public.subscription_status)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  update app_public.users u set subscription_status = set_account_status.status
+   where u.id = set_account_status.user_id and u.subscription_status is distinct from set_account_status.status;
+end;
+$function$;
+alter function app_private.set_account_status(user_id uuid, status app_public.subscription_status) owner to :DATABASE_OWNER;
+revoke execute on function app_private.set_account_status(user_id uuid, status app_public.subscription_status) from public;
 
 CREATE OR REPLACE FUNCTION app_private.set_queue_paused(queue_id uuid, paused boolean)
  RETURNS app_public.queues
@@ -2172,6 +2942,114 @@ $function$;
 alter function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) from public;
 
+CREATE OR REPLACE FUNCTION app_private.sms_meter_event_name()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select s.value from app_private.stripe_settings s where s.key = 'sms_meter_event_name';
+$function$;
+alter function app_private.sms_meter_event_name() owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_meter_event_name() from public;
+
+CREATE OR REPLACE FUNCTION app_private.sms_usage_of(user_id uuid, month date)
+ RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with bounds as (
+    select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
+  )
+  select b.id, b.name, count(l.id)::integer, coalesce(sum(l.parts), 0)::integer
+    from bounds
+    cross join app_public.businesses b
+    left join app_public.sms_logs l
+      on l.business_id = b.id
+     and l.user_id = b.user_id
+     and l.status in ('sent', 'delivered')
+     and l.sent_at >= bounds.start
+     and l.sent_at < bounds.start + interval '1 month'
+    where b.user_id = sms_usage_of.user_id
+    group by b.id, b.name, b.created_at
+    order by b.created_at, b.id;
+$function$;
+alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;
+comment on function app_private.sms_usage_of(user_id uuid, month date) is 'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
+
+CREATE OR REPLACE FUNCTION app_private.stripe_customer_user(stripe_customer_id text)
+ RETURNS uuid
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select c.user_id from app_private.stripe_customers c where c.stripe_customer_id = stripe_customer_user.stripe_customer_id;
+$function$;
+alter function app_private.stripe_customer_user(stripe_customer_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_customer_user(stripe_customer_id text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.stripe_event_handled(type text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select type in (
+    'checkout.session.completed',
+    'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+    'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.finalized');
+$function$;
+alter function app_private.stripe_event_handled(type text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_event_handled(type text) from public;
+comment on function app_private.stripe_event_handled(type text) is 'The Stripe event types the stripe_event task acts on; the others are logged and ignored.';
+
+CREATE OR REPLACE FUNCTION app_private.stripe_id(value jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case jsonb_typeof(value) when 'string' then value #>> '{}' when 'object' then value ->> 'id' end;
+$function$;
+alter function app_private.stripe_id(value jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_id(value jsonb) from public;
+
+CREATE OR REPLACE FUNCTION app_private.stripe_time(value jsonb)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case when jsonb_typeof(value) = 'number' then to_timestamp((value #>> '{}')::double precision) end;
+$function$;
+alter function app_private.stripe_time(value jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_time(value jsonb) from public;
+
+CREATE OR REPLACE FUNCTION app_private.subscription_context(user_id uuid)
+ RETURNS TABLE(stripe_customer_id text, stripe_subscription_id text, cancel_at_period_end boolean)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  return query
+    select c.stripe_customer_id, s.stripe_subscription_id, coalesce(s.cancel_at_period_end, false)
+      from app_private.stripe_customers c
+      left join app_private.subscriptions s on s.user_id = c.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')
+     where c.user_id = subscription_context.user_id;
+  if not found then
+    perform app_hidden.raise_error('NO_SUBSCRIPTION');
+  end if;
+end;
+$function$;
+alter function app_private.subscription_context(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.subscription_context(user_id uuid) from public;
+grant execute on function app_private.subscription_context(user_id uuid) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.tg__set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2185,6 +3063,23 @@ $function$;
 alter function app_private.tg__set_updated_at() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg__set_updated_at() from public;
 comment on function app_private.tg__set_updated_at() is 'BEFORE UPDATE trigger: sets updated_at to now (strictly increasing, so optimistic checks work).';
+
+CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: a trigger (never called directly) on the merchant's own business row; SECURITY DEFINER to read the account's status, which a merchant may not.
+  if app_public.current_user_id() is not null then
+    perform app_private.assert_account_writable(new.user_id, new.language);
+  end if;
+  return new;
+end;
+$function$;
+alter function app_private.tg_businesses__account_writable() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_businesses__account_writable() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__create_queue()
  RETURNS trigger
@@ -2302,6 +3197,23 @@ $function$;
 alter function app_private.tg_queue_events__sms_reminder() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queue_events__sms_reminder() from public;
 
+CREATE OR REPLACE FUNCTION app_private.tg_queues__account_writable()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: a trigger (never called directly) on the merchant's own queue row; SECURITY DEFINER to read the account's status.
+  if app_public.current_user_id() is not null then
+    perform app_private.assert_account_writable(new.user_id, app_private.business_language(new.business_id));
+  end if;
+  return new;
+end;
+$function$;
+alter function app_private.tg_queues__account_writable() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_queues__account_writable() from public;
+
 CREATE OR REPLACE FUNCTION app_private.tg_queues__defaults()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2344,6 +3256,29 @@ $function$;
 alter function app_private.tg_queues__keep_business() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queues__keep_business() from public;
 
+CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if new.subscription_status is distinct from old.subscription_status then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (new.id, 'status_changed', app_private.current_actor(),
+            jsonb_build_object('from', old.subscription_status, 'to', new.subscription_status));
+  end if;
+  if new.subscription_plan_id is distinct from old.subscription_plan_id then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (new.id, 'plan_changed', app_private.current_actor(), jsonb_build_object(
+      'from', (select p.name from app_public.subscription_plans p where p.id = old.subscription_plan_id),
+      'to', (select p.name from app_public.subscription_plans p where p.id = new.subscription_plan_id)));
+  end if;
+  return null;
+end;
+$function$;
+alter function app_private.tg_users__account_events() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_users__account_events() from public;
+
 CREATE OR REPLACE FUNCTION app_private.tg_users__check_plan_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2354,7 +3289,7 @@ declare
   v_active_count integer;
 begin
   select p.* into v_plan from app_public.subscription_plans p where p.id = new.subscription_plan_id;
-  if v_plan.max_businesses = -1 then
+  if v_plan.max_businesses = -1 or app_private.current_actor() = 'stripe' then
     return new;
   end if;
   select count(*) into v_active_count from app_public.businesses b where b.user_id = new.id and b.is_active;
@@ -2366,6 +3301,28 @@ end;
 $function$;
 alter function app_private.tg_users__check_plan_change() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_users__check_plan_change() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_users__close_queues_when_suspended()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_queue app_public.queues;
+begin
+  for v_queue in
+    select q.* from app_public.queues q
+     where q.user_id = new.id and q.is_queue_active
+     order by q.id
+       for no key update
+  loop
+    perform app_private.close_locked_queue(v_queue, 'system', null);
+  end loop;
+  return null;
+end;
+$function$;
+alter function app_private.tg_users__close_queues_when_suspended() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_users__close_queues_when_suspended() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_users__normalize()
  RETURNS trigger
@@ -2408,6 +3365,17 @@ AS $function$
 $function$;
 alter function app_private.transition_detail(status text, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.transition_detail(status text, lang text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.usage_reported(identifier text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  update app_private.sms_usage_reports r set reported_at = now()
+   where r.identifier = usage_reported.identifier and r.reported_at is null;
+$function$;
+alter function app_private.usage_reported(identifier text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.usage_reported(identifier text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.wait_minutes(ahead integer, service_seconds numeric)
  RETURNS integer
@@ -2543,34 +3511,10 @@ CREATE OR REPLACE FUNCTION app_public.close_queue(queue_id uuid)
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-declare
-  v_queue app_public.queues := app_private.lock_merchant_queue(close_queue.queue_id);
-  v_user uuid := app_public.current_user_id();
-  v_waiting integer;
-  v_entry_id uuid;
 begin
   -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
-  if not v_queue.is_queue_active then
-    return v_queue;
-  end if;
-  -- Everyone still waiting is cancelled, one event each (each gets its SMS),
-  -- in join order. Called customers stay called: the desk serves or misses them.
-  v_waiting := app_private.waiting_count(v_queue.id);
-  for v_entry_id in
-    select e.id from app_public.queue_entries e
-     where e.queue_id = v_queue.id and e.status = 'waiting'
-     order by e.joined_seq
-       for update
-  loop
-    update app_public.queue_entries e set status = 'cancelled', cancelled_at = now() where e.id = v_entry_id;
-    v_waiting := v_waiting - 1;
-    perform app_private.log_queue_event(v_queue, v_entry_id, 'entry_cancelled', 'merchant', v_user, v_waiting);
-  end loop;
-  update app_public.queues q set is_queue_active = false, is_queue_paused = false
-   where q.id = v_queue.id
-  returning q.* into v_queue;
-  perform app_private.log_queue_event(v_queue, null, 'queue_closed', 'merchant', v_user, 0);
-  return v_queue;
+  return app_private.close_locked_queue(
+    app_private.lock_merchant_queue(close_queue.queue_id), 'merchant', app_public.current_user_id());
 end;
 $function$;
 alter function app_public.close_queue(queue_id uuid) owner to :DATABASE_OWNER;
@@ -2785,6 +3729,89 @@ revoke execute on function app_public.my_businesses(include_deleted boolean) fro
 grant execute on function app_public.my_businesses(include_deleted boolean) to waitify_merchant;
 comment on function app_public.my_businesses(include_deleted boolean) is E'@sortable\nThe signed-in merchant''s businesses; deleted ones only with includeDeleted.';
 
+CREATE OR REPLACE FUNCTION app_public.my_invoices()
+ RETURNS SETOF app_public.invoice_summary
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: a signed-in merchant; only their invoices (i.user_id = current_user_id()).
+  select i.number, i.status, i.currency, i.amount_due_cents, i.amount_paid_cents, i.period_start, i.period_end,
+         i.due_date, i.paid_at, i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_created
+    from app_private.invoices i
+   where i.user_id = app_public.current_user_id() and i.status <> 'draft'
+   order by i.stripe_created desc;
+$function$;
+alter function app_public.my_invoices() owner to :DATABASE_OWNER;
+revoke execute on function app_public.my_invoices() from public;
+grant execute on function app_public.my_invoices() to waitify_merchant;
+comment on function app_public.my_invoices() is 'Your invoices, newest first: number, period, amounts, status, and links to the hosted page and the PDF.';
+
+CREATE OR REPLACE FUNCTION app_public.my_payment_stats()
+ RETURNS app_public.payment_stats
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: a signed-in merchant; their own account (current_user_id()).
+  select (select coalesce(sum(i.amount_paid_cents), 0)::bigint from app_private.invoices i
+           where i.user_id = u.id and i.status = 'paid'),
+         (select count(*)::integer from app_private.payment_failures f where f.user_id = u.id),
+         coalesce(s.current_period_end, u.trial_ends_at),
+         case when s.user_id is null or s.stripe_status = 'canceled' or s.cancel_at_period_end then 0
+              else case when s.billing_interval = 'year' then 0 else p.price_cents end
+                   + (app_public.my_sms_quota()).overage_cost_cents end
+    from app_public.users u
+    join app_public.subscription_plans p on p.id = u.subscription_plan_id
+    left join app_private.subscriptions s on s.user_id = u.id
+   where u.id = app_public.current_user_id();
+$function$;
+alter function app_public.my_payment_stats() owner to :DATABASE_OWNER;
+revoke execute on function app_public.my_payment_stats() from public;
+grant execute on function app_public.my_payment_stats() to waitify_merchant;
+comment on function app_public.my_payment_stats() is 'Total paid, failed payment attempts, the next invoice date and its estimated amount (plan + SMS overage so far).';
+
+CREATE OR REPLACE FUNCTION app_public.my_sms_quota()
+ RETURNS app_public.sms_quota_usage
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: a signed-in merchant; their own account (current_user_id()).
+  with used as (
+    select coalesce(sum(u.parts), 0)::integer as parts
+      from app_private.sms_usage_of(app_public.current_user_id(), null) u
+  )
+  select date_trunc('month', now() at time zone 'UTC')::date, p.sms_quota_monthly, used.parts,
+         greatest(used.parts - p.sms_quota_monthly, 0),
+         greatest(used.parts - p.sms_quota_monthly, 0) * coalesce(app_private.config_value('sms_cost_cents')::integer, 3)
+    from used, app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
+   where u.id = app_public.current_user_id();
+$function$;
+alter function app_public.my_sms_quota() owner to :DATABASE_OWNER;
+revoke execute on function app_public.my_sms_quota() from public;
+grant execute on function app_public.my_sms_quota() to waitify_merchant;
+comment on function app_public.my_sms_quota() is 'This calendar month''s SMS parts (sent or delivered, one unit per part) against your plan''s quota, and the overage so far.';
+
+CREATE OR REPLACE FUNCTION app_public.my_subscription()
+ RETURNS app_public.subscription_summary
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: a signed-in merchant; the row is their own (u.id = current_user_id()).
+  select p.name, u.subscription_status, s.billing_interval, s.current_period_start, s.current_period_end,
+         coalesce(s.cancel_at_period_end, false), coalesce(s.trial_end, u.trial_ends_at), p.sms_quota_monthly
+    from app_public.users u
+    join app_public.subscription_plans p on p.id = u.subscription_plan_id
+    left join app_private.subscriptions s on s.user_id = u.id
+   where u.id = app_public.current_user_id();
+$function$;
+alter function app_public.my_subscription() owner to :DATABASE_OWNER;
+revoke execute on function app_public.my_subscription() from public;
+grant execute on function app_public.my_subscription() to waitify_merchant;
+comment on function app_public.my_subscription() is 'Your plan, account status, billing period, scheduled cancellation, trial end and monthly SMS quota.';
+
 CREATE OR REPLACE FUNCTION app_public.normalize_phone(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
  LANGUAGE plpgsql
@@ -2821,6 +3848,8 @@ begin
   if not app_private.business_accepts_customers(v_queue.business_id) then
     perform app_hidden.raise_error('BUSINESS_SUSPENDED', app_private.business_language(v_queue.business_id));
   end if;
+  -- Read-only after a failed payment: the queues already open keep running, no new one opens.
+  perform app_private.assert_account_writable(v_queue.user_id, app_private.business_language(v_queue.business_id));
   update app_public.queues q set is_queue_active = true, is_queue_paused = false
    where q.id = v_queue.id
   returning q.* into v_queue;
@@ -2832,7 +3861,7 @@ $function$;
 alter function app_public.open_queue(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_public.open_queue(queue_id uuid) from public;
 grant execute on function app_public.open_queue(queue_id uuid) to waitify_merchant;
-comment on function app_public.open_queue(queue_id uuid) is 'Opens one of your queues to new customers. BUSINESS_SUSPENDED (4004) while the business or account is suspended.';
+comment on function app_public.open_queue(queue_id uuid) is 'Opens one of your queues to new customers. BUSINESS_SUSPENDED (4004) while the business or account is suspended, ACCOUNT_READ_ONLY after a failed payment.';
 
 CREATE OR REPLACE FUNCTION app_public.pause_queue(queue_id uuid)
  RETURNS app_public.queues
@@ -3065,24 +4094,12 @@ comment on function app_public.resume_queue(queue_id uuid) is 'Resumes a paused 
 CREATE OR REPLACE FUNCTION app_public.sms_usage_by_business(month date DEFAULT NULL::date)
  RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
  LANGUAGE sql
- STABLE
+ STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  with bounds as (
-    select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
-  )
-  select b.id, b.name, count(l.id)::integer, coalesce(sum(l.parts), 0)::integer
-    from bounds
-    cross join app_public.businesses b
-    left join app_public.sms_logs l
-      on l.business_id = b.id
-     and l.user_id = b.user_id
-     and l.status in ('sent', 'delivered')
-     and l.sent_at >= bounds.start
-     and l.sent_at < bounds.start + interval '1 month'
-    where b.user_id = (select app_public.current_user_id())
-    group by b.id, b.name, b.created_at
-    order by b.created_at, b.id;
+  -- Caller: a signed-in merchant, for their own account only (current_user_id()).
+  select * from app_private.sms_usage_of(app_public.current_user_id(), month)
+   where app_public.current_user_id() is not null;
 $function$;
 alter function app_public.sms_usage_by_business(month date) owner to :DATABASE_OWNER;
 revoke execute on function app_public.sms_usage_by_business(month date) from public;

@@ -1,3 +1,10 @@
+--! Previous: sha1:e2650227c652d8d641bf1472f816b3de0e92699d
+--! Hash: sha1:4411df7087e49a0a7cdf0f60170009aed3b3c5cb
+
+--! split: 1-current.sql
+-- Enter migration here
+
+--! split: 2-email.sql
 -- Email (issue 12, item 6): the texts, the outbox and password reset tokens.
 -- All three live in app_private: addresses, bodies and token hashes are read
 -- only by the owner (the worker and SECURITY DEFINER functions of db/email/
