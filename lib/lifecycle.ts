@@ -9,6 +9,7 @@ import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
 import { createSmsSender } from "./sms/index.ts";
 import { publishSmsSettings } from "./sms/settings.ts";
+import { makeStripe } from "./stripe/client.ts";
 import { startWorker, workerOff, type WorkerHandle } from "./worker.ts";
 
 export type Role = "all" | "worker";
@@ -27,6 +28,14 @@ export async function start(config: Config, role: Role): Promise<Running> {
   if (role === "all" && config.NODE_ENV === "production" && !config.JWT_PRIVATE_KEY) {
     throw new ConfigError(
       "Invalid configuration: JWT_PRIVATE_KEY: is required in production (with JWT_PUBLIC_KEY): the RS256 key pair that signs merchant sessions",
+    );
+  }
+  // Billing configured without the webhook secret would take payments and
+  // never hear about them: the API refuses to start. The worker verifies no
+  // webhook and needs none.
+  if (role === "all" && config.STRIPE_SECRET_KEY && !config.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration: STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set (the signing secret of the /webhooks/stripe endpoint)",
     );
   }
   const database = await openDatabase(config);
@@ -68,6 +77,7 @@ export async function start(config: Config, role: Role): Promise<Running> {
         poolSize: config.DATABASE_POOL_SIZE,
         worker,
         smsProvider: config.SMS_PROVIDER,
+        stripe: makeStripe(config),
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

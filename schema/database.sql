@@ -148,6 +148,185 @@ alter table app_private.applied_definitions add constraint applied_definitions_f
 alter table app_private.applied_definitions add constraint applied_definitions_pkey PRIMARY KEY (singleton);
 alter table app_private.applied_definitions add constraint applied_definitions_singleton_check CHECK (singleton);
 
+create table app_private.billing_reminders (
+  user_id uuid not null,
+  kind text not null,
+  reference text not null,
+  sent_at timestamp with time zone default now() not null
+);
+alter table app_private.billing_reminders owner to :DATABASE_OWNER;
+alter table app_private.billing_reminders enable row level security;
+
+alter table app_private.billing_reminders add constraint billing_reminders_kind_check CHECK ((kind = ANY (ARRAY['trial_ending'::text, 'invoice_due'::text, 'unpaid_1d'::text, 'unpaid_7d'::text, 'suspended_30d'::text, 'payment_failed'::text])));
+alter table app_private.billing_reminders add constraint billing_reminders_pkey PRIMARY KEY (user_id, kind, reference);
+alter table app_private.billing_reminders add constraint billing_reminders_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 200)));
+alter table app_private.billing_reminders add constraint billing_reminders_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.invoices (
+  stripe_invoice_id text not null,
+  user_id uuid not null,
+  number text,
+  status text not null,
+  currency text default 'eur'::text not null,
+  amount_due_cents integer not null,
+  amount_paid_cents integer default 0 not null,
+  attempt_count integer default 0 not null,
+  period_start timestamp with time zone,
+  period_end timestamp with time zone,
+  due_date timestamp with time zone,
+  paid_at timestamp with time zone,
+  hosted_invoice_url text,
+  invoice_pdf_url text,
+  stripe_created timestamp with time zone not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.invoices owner to :DATABASE_OWNER;
+alter table app_private.invoices enable row level security;
+
+alter table app_private.invoices add constraint invoices_amount_due_cents_check CHECK ((amount_due_cents >= 0));
+alter table app_private.invoices add constraint invoices_amount_paid_cents_check CHECK ((amount_paid_cents >= 0));
+alter table app_private.invoices add constraint invoices_attempt_count_check CHECK ((attempt_count >= 0));
+alter table app_private.invoices add constraint invoices_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text));
+alter table app_private.invoices add constraint invoices_pkey PRIMARY KEY (stripe_invoice_id);
+alter table app_private.invoices add constraint invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'open'::text, 'paid'::text, 'uncollectible'::text, 'void'::text])));
+alter table app_private.invoices add constraint invoices_stripe_invoice_id_check CHECK ((stripe_invoice_id ~ '^in_'::text));
+alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
+CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
+
+create table app_private.payment_failures (
+  stripe_invoice_id text not null,
+  attempt integer not null,
+  user_id uuid not null,
+  failed_at timestamp with time zone default now() not null
+);
+alter table app_private.payment_failures owner to :DATABASE_OWNER;
+alter table app_private.payment_failures enable row level security;
+
+alter table app_private.payment_failures add constraint payment_failures_attempt_check CHECK ((attempt > 0));
+alter table app_private.payment_failures add constraint payment_failures_pkey PRIMARY KEY (stripe_invoice_id, attempt);
+alter table app_private.payment_failures add constraint payment_failures_stripe_invoice_id_fkey FOREIGN KEY (stripe_invoice_id) REFERENCES app_private.invoices(stripe_invoice_id);
+alter table app_private.payment_failures add constraint payment_failures_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX payment_failures_user_id_idx ON app_private.payment_failures USING btree (user_id);
+
+create table app_private.sms_usage_reports (
+  user_id uuid not null,
+  hour timestamp with time zone not null,
+  parts integer not null,
+  identifier text not null,
+  reported_at timestamp with time zone
+);
+alter table app_private.sms_usage_reports owner to :DATABASE_OWNER;
+alter table app_private.sms_usage_reports enable row level security;
+
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_hour_check CHECK ((date_trunc('hour'::text, hour) = hour));
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_identifier_key UNIQUE (identifier);
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_parts_check CHECK ((parts >= 0));
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_pkey PRIMARY KEY (user_id, hour);
+alter table app_private.sms_usage_reports add constraint sms_usage_reports_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.statement_invoices (
+  statement_id uuid not null,
+  stripe_invoice_id text not null
+);
+alter table app_private.statement_invoices owner to :DATABASE_OWNER;
+alter table app_private.statement_invoices enable row level security;
+
+alter table app_private.statement_invoices add constraint statement_invoices_pkey PRIMARY KEY (statement_id);
+alter table app_private.statement_invoices add constraint statement_invoices_statement_id_fkey FOREIGN KEY (statement_id) REFERENCES app_public.billing_statements(id);
+alter table app_private.statement_invoices add constraint statement_invoices_stripe_invoice_id_check CHECK ((stripe_invoice_id ~ '^in_'::text));
+
+create table app_private.stripe_customers (
+  user_id uuid not null,
+  stripe_customer_id text not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_customers owner to :DATABASE_OWNER;
+alter table app_private.stripe_customers enable row level security;
+
+alter table app_private.stripe_customers add constraint stripe_customers_pkey PRIMARY KEY (user_id);
+alter table app_private.stripe_customers add constraint stripe_customers_stripe_customer_id_check CHECK ((stripe_customer_id ~ '^cus_'::text));
+alter table app_private.stripe_customers add constraint stripe_customers_stripe_customer_id_key UNIQUE (stripe_customer_id);
+alter table app_private.stripe_customers add constraint stripe_customers_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+create table app_private.stripe_events (
+  id text not null,
+  type text not null,
+  stripe_created timestamp with time zone not null,
+  payload jsonb not null,
+  received_at timestamp with time zone default now() not null,
+  processed_at timestamp with time zone,
+  outcome text
+);
+alter table app_private.stripe_events owner to :DATABASE_OWNER;
+alter table app_private.stripe_events enable row level security;
+
+alter table app_private.stripe_events add constraint stripe_events_id_check CHECK ((id ~ '^evt_'::text));
+alter table app_private.stripe_events add constraint stripe_events_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'ignored'::text])));
+alter table app_private.stripe_events add constraint stripe_events_pkey PRIMARY KEY (id);
+alter table app_private.stripe_events add constraint stripe_events_type_check CHECK ((length(type) <= 100));
+
+CREATE INDEX stripe_events_unprocessed_idx ON app_private.stripe_events USING btree (received_at) WHERE (processed_at IS NULL);
+
+create table app_private.stripe_prices (
+  lookup_key text not null,
+  plan_id uuid not null,
+  kind text not null,
+  billing_interval text not null,
+  stripe_product_id text not null,
+  stripe_price_id text not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_prices owner to :DATABASE_OWNER;
+alter table app_private.stripe_prices enable row level security;
+
+alter table app_private.stripe_prices add constraint stripe_prices_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.stripe_prices add constraint stripe_prices_kind_check CHECK ((kind = ANY (ARRAY['licensed'::text, 'overage'::text])));
+alter table app_private.stripe_prices add constraint stripe_prices_lookup_key_check CHECK ((lookup_key ~ '^waitify_[a-z0-9_]{1,90}$'::text));
+alter table app_private.stripe_prices add constraint stripe_prices_pkey PRIMARY KEY (lookup_key);
+alter table app_private.stripe_prices add constraint stripe_prices_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.stripe_prices add constraint stripe_prices_plan_id_kind_billing_interval_key UNIQUE (plan_id, kind, billing_interval);
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_price_id_check CHECK ((stripe_price_id ~ '^price_'::text));
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_price_id_key UNIQUE (stripe_price_id);
+alter table app_private.stripe_prices add constraint stripe_prices_stripe_product_id_check CHECK ((stripe_product_id ~ '^prod_'::text));
+
+create table app_private.stripe_settings (
+  key text not null,
+  value text not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.stripe_settings owner to :DATABASE_OWNER;
+alter table app_private.stripe_settings enable row level security;
+
+alter table app_private.stripe_settings add constraint stripe_settings_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+alter table app_private.stripe_settings add constraint stripe_settings_pkey PRIMARY KEY (key);
+
+create table app_private.subscriptions (
+  user_id uuid not null,
+  stripe_subscription_id text not null,
+  stripe_status text not null,
+  plan_id uuid,
+  billing_interval text,
+  current_period_start timestamp with time zone,
+  current_period_end timestamp with time zone,
+  cancel_at_period_end boolean default false not null,
+  trial_end timestamp with time zone,
+  canceled_at timestamp with time zone,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_private.subscriptions owner to :DATABASE_OWNER;
+alter table app_private.subscriptions enable row level security;
+
+alter table app_private.subscriptions add constraint subscriptions_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.subscriptions add constraint subscriptions_pkey PRIMARY KEY (user_id);
+alter table app_private.subscriptions add constraint subscriptions_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.subscriptions add constraint subscriptions_stripe_status_check CHECK ((stripe_status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text])));
+alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_'::text));
+alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_key UNIQUE (stripe_subscription_id);
+alter table app_private.subscriptions add constraint subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
 create table app_private.user_secrets (
   user_id uuid not null,
   password_hash text,
@@ -162,6 +341,80 @@ alter table app_private.user_secrets add constraint user_secrets_pkey PRIMARY KE
 alter table app_private.user_secrets add constraint user_secrets_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.user_secrets FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
+create table app_public.account_events (
+  id bigint generated always as identity not null,
+  user_id uuid not null,
+  event_type text not null,
+  actor text not null,
+  detail jsonb default '{}'::jsonb not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.account_events owner to :DATABASE_OWNER;
+alter table app_public.account_events enable row level security;
+grant select on table app_public.account_events to waitify_admin;
+grant select on table app_public.account_events to waitify_merchant;
+comment on table app_public.account_events is E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
+comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
+comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
+
+alter table app_public.account_events add constraint account_events_actor_check CHECK ((actor = ANY (ARRAY['stripe'::text, 'system'::text, 'merchant'::text, 'admin'::text])));
+alter table app_public.account_events add constraint account_events_detail_check CHECK ((jsonb_typeof(detail) = 'object'::text));
+alter table app_public.account_events add constraint account_events_event_type_check CHECK ((event_type = ANY (ARRAY['status_changed'::text, 'subscription_activated'::text, 'subscription_cancel_scheduled'::text, 'subscription_resumed'::text, 'subscription_cancelled'::text, 'plan_changed'::text, 'payment_succeeded'::text, 'payment_failed'::text, 'reminder_sent'::text])));
+alter table app_public.account_events add constraint account_events_pkey PRIMARY KEY (id);
+alter table app_public.account_events add constraint account_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX account_events_user_id_idx ON app_public.account_events USING btree (user_id, id DESC);
+
+create policy select_all on app_public.account_events as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+create table app_public.billing_statements (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  period_start date not null,
+  plan_id uuid not null,
+  plan_price_cents integer not null,
+  active_businesses integer not null,
+  sms_included integer not null,
+  sms_used integer not null,
+  sms_overage integer not null,
+  overage_cost_cents integer not null,
+  usage_by_business jsonb default '[]'::jsonb not null,
+  total_cents integer not null,
+  status text default 'pending'::text not null,
+  due_date date,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_public.billing_statements owner to :DATABASE_OWNER;
+alter table app_public.billing_statements enable row level security;
+grant select on table app_public.billing_statements to waitify_admin;
+grant select on table app_public.billing_statements to waitify_merchant;
+comment on table app_public.billing_statements is E'@behavior -insert -update -delete\nA month''s bill: the plan''s price plus SMS parts beyond the monthly quota (sent or delivered, one unit per part).';
+comment on column app_public.billing_statements.period_start is 'The first day of the calendar month (UTC) billed.';
+comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
+
+alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
+alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
+alter table app_public.billing_statements add constraint billing_statements_overage_cost_cents_check CHECK ((overage_cost_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_period_start_check CHECK ((EXTRACT(day FROM period_start) = (1)::numeric));
+alter table app_public.billing_statements add constraint billing_statements_pkey PRIMARY KEY (id);
+alter table app_public.billing_statements add constraint billing_statements_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_public.billing_statements add constraint billing_statements_plan_price_cents_check CHECK ((plan_price_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_included_check CHECK ((sms_included >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_overage_check CHECK ((sms_overage >= 0));
+alter table app_public.billing_statements add constraint billing_statements_sms_used_check CHECK ((sms_used >= 0));
+alter table app_public.billing_statements add constraint billing_statements_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'invoiced'::text, 'paid'::text, 'failed'::text, 'void'::text])));
+alter table app_public.billing_statements add constraint billing_statements_total_cents_check CHECK ((total_cents >= 0));
+alter table app_public.billing_statements add constraint billing_statements_usage_by_business_check CHECK ((jsonb_typeof(usage_by_business) = 'array'::text));
+alter table app_public.billing_statements add constraint billing_statements_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+alter table app_public.billing_statements add constraint billing_statements_user_id_period_start_key UNIQUE (user_id, period_start);
+
+create policy select_all on app_public.billing_statements as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.billing_statements as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.billing_statements FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 
 create table app_public.businesses (
   id uuid default gen_random_uuid() not null,
@@ -1368,6 +1621,69 @@ $function$;
 alter function app_private.queue_service_seconds(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.queue_service_seconds(queue_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_previous app_private.stripe_prices;
+begin
+  select * into v_previous from app_private.stripe_prices p where p.lookup_key = record_stripe_price.lookup_key;
+  if found
+     and v_previous.plan_id = record_stripe_price.plan_id
+     and v_previous.kind = record_stripe_price.kind
+     and v_previous.billing_interval = record_stripe_price.billing_interval
+     and v_previous.stripe_product_id = record_stripe_price.stripe_product_id
+     and v_previous.stripe_price_id = record_stripe_price.stripe_price_id then
+    return 'unchanged';
+  end if;
+
+  delete from app_private.stripe_prices p
+   where p.plan_id = record_stripe_price.plan_id
+     and p.kind = record_stripe_price.kind
+     and p.billing_interval = record_stripe_price.billing_interval
+     and p.lookup_key <> record_stripe_price.lookup_key;
+
+  insert into app_private.stripe_prices as p (lookup_key, plan_id, kind, billing_interval, stripe_product_id, stripe_price_id)
+  values (record_stripe_price.lookup_key, record_stripe_price.plan_id, record_stripe_price.kind,
+          record_stripe_price.billing_interval, record_stripe_price.stripe_product_id, record_stripe_price.stripe_price_id)
+  on conflict on constraint stripe_prices_pkey do update set
+    plan_id = excluded.plan_id,
+    kind = excluded.kind,
+    billing_interval = excluded.billing_interval,
+    stripe_product_id = excluded.stripe_product_id,
+    stripe_price_id = excluded.stripe_price_id,
+    updated_at = now();
+  return case when v_previous.lookup_key is null then 'created' else 'updated' end;
+end;
+$function$;
+alter function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) from public;
+comment on function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) is 'Stores the Stripe product and price of a plan''s lookup key; returns created, updated or unchanged.';
+
+CREATE OR REPLACE FUNCTION app_private.record_stripe_setting(key text, value text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_previous text;
+begin
+  select s.value into v_previous from app_private.stripe_settings s where s.key = record_stripe_setting.key;
+  if v_previous is not distinct from record_stripe_setting.value then
+    return 'unchanged';
+  end if;
+  insert into app_private.stripe_settings as s (key, value)
+  values (record_stripe_setting.key, record_stripe_setting.value)
+  on conflict on constraint stripe_settings_pkey do update set value = excluded.value, updated_at = now();
+  return case when v_previous is null then 'created' else 'updated' end;
+end;
+$function$;
+alter function app_private.record_stripe_setting(key text, value text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_setting(key text, value text) from public;
+comment on function app_private.record_stripe_setting(key text, value text) is 'Stores a Stripe setting (e.g. sms_meter_id); returns created, updated or unchanged.';
+
 CREATE OR REPLACE FUNCTION app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text)
  RETURNS text
  LANGUAGE plpgsql
@@ -1538,6 +1854,24 @@ end;
 $function$;
 alter function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_mark_sent(sms_log_id uuid, provider_message_id text, parts integer, provider_response jsonb) from public;
+
+CREATE OR REPLACE FUNCTION app_private.stripe_catalog_plans()
+ RETURNS TABLE(plan_id uuid, name text, price_cents integer, sms_quota_monthly integer, yearly_price_months integer, sms_unit_cents integer)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select p.id, p.name, p.price_cents, p.sms_quota_monthly,
+         -- The seeded values are the fallbacks, as send_sms does for the unit cost.
+         coalesce(app_private.config_value('yearly_price_months')::integer, 10),
+         coalesce(app_private.config_value('sms_cost_cents')::integer, 3)
+    from app_public.subscription_plans p
+   where p.is_active
+   order by p.price_cents, p.name;
+$function$;
+alter function app_private.stripe_catalog_plans() owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_catalog_plans() from public;
+comment on function app_private.stripe_catalog_plans() is 'Active plans with the yearly multiplier and the SMS unit price: the input of npm run stripe:sync.';
 
 CREATE OR REPLACE FUNCTION app_private.tg__set_updated_at()
  RETURNS trigger

@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { startHttp, type HttpHandle } from "../../lib/http/app.ts";
 import { startWorker, workerOff, type WorkerHandle } from "../../lib/worker.ts";
 import type { GoogleSettings } from "../../lib/auth/google.ts";
+import type Stripe from "stripe";
 import type { SmsSender } from "../../lib/sms/sender.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   google?: GoogleSettings;
   /** The worker's SMS sender (the log sender when absent); /health reports its provider. */
   sms?: SmsSender;
+  /** The API's Stripe client (e.g. makeStripe(fake.config)); absent = billing not configured. */
+  stripe?: Stripe;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -49,6 +52,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     jwt: testJwt,
     google: options.google,
     smsProvider: options.sms?.provider,
+    stripe: options.stripe,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {
