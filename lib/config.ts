@@ -94,7 +94,44 @@ const variables = z.object({
     .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: "must be an http(s) URL without query or fragment" })
     .transform((value) => value.replace(/\/+$/, ""))
     .optional(),
+  // Billing (lib/stripe). Without a secret key billing is not configured:
+  // the API says BILLING_NOT_CONFIGURED and /health reports "not_configured".
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: "must be a Stripe secret or restricted key (sk_… or rk_…)" })
+    .optional(),
+  // Verifies /webhooks/stripe deliveries; required by the API when the key is set (lib/lifecycle.ts).
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_]+$/, { message: "must be a webhook signing secret (whsec_…)" })
+    .optional(),
+  // Another base for Stripe's API (tests: a local fake); unset means https://api.stripe.com.
+  STRIPE_API_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+\/?$/, { message: "must be an http(s) URL without path, query or fragment" })
+    .transform((value) => value.replace(/\/+$/, ""))
+    .optional(),
+  // Price ids that override the lookup-key search of `npm run stripe:sync`:
+  // "waitify_basic_monthly=price_…,waitify_basic_yearly=price_…". Each is
+  // retrieved and checked against the plan before it is recorded.
+  STRIPE_PRICES: z
+    .string()
+    .regex(/^\s*waitify_[a-z0-9_]{1,90}\s*=\s*price_[A-Za-z0-9_]+\s*(,\s*waitify_[a-z0-9_]{1,90}\s*=\s*price_[A-Za-z0-9_]+\s*)*,?\s*$/, {
+      message: 'must be a comma-separated list of lookup_key=price_id ("waitify_basic_monthly=price_…,…")',
+    })
+    .transform((value) => parsePriceList(value))
+    .optional(),
 });
+
+/** "a=price_1, b=price_2" → { a: "price_1", b: "price_2" } (already validated). */
+function parsePriceList(value: string): Record<string, string> {
+  const entries = value
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => pair.split("=").map((part) => part.trim()) as [string, string]);
+  return Object.fromEntries(entries);
+}
 
 /** Every variable Waitify reads (README's table and docker-compose are checked against it). */
 export const configVariables = Object.keys(variables.shape);
@@ -131,6 +168,17 @@ const schema = variables.superRefine((env, ctx) => {
       path: ["SMTP_URL"],
       message: "is required when EMAIL_PROVIDER=smtp (smtp://user:pass@host:587 or smtps://…)",
     });
+  }
+  // Half a Stripe configuration is a mistake, not "billing off": say so.
+  if (!env.STRIPE_SECRET_KEY) {
+    const without = (["STRIPE_WEBHOOK_SECRET", "STRIPE_API_URL", "STRIPE_PRICES"] as const).filter((name) => env[name] !== undefined);
+    if (without.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message: `is required when ${without.join(", ")} ${without.length > 1 ? "are" : "is"} set`,
+      });
+    }
   }
   if (env.AUTH_DATABASE_URL && !env.DATABASE_URL) {
     ctx.addIssue({

@@ -49,6 +49,19 @@ export const errorCodes: Record<string, ClientCode> = {
   "22023": { code: "VALIDATION", keepMessage: false, message: "A value is not valid." },
 };
 
+/**
+ * Codes raised by TypeScript rather than SQL (work outside the database, such
+ * as calls to Stripe). They are thrown as GraphQLErrors that already carry
+ * their `extensions`, which maskError lets through; listed here so that every
+ * code a client can see is in this one file.
+ */
+export const applicationErrorCodes = {
+  /** Stripe refused or did not answer (lib/stripe/errors.ts); same code as SQL's WT502. */
+  STRIPE_FAILURE: { code: "STRIPE_FAILURE", number: 5002 },
+  /** This deployment has no STRIPE_SECRET_KEY: nothing can be bought or managed. */
+  BILLING_NOT_CONFIGURED: { code: "BILLING_NOT_CONFIGURED" },
+} as const satisfies Record<string, { code: string; number?: number }>;
+
 interface DatabaseErrorLike {
   code?: unknown;
   constraint?: unknown;

@@ -10,6 +10,7 @@ import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
 import { createSmsSender } from "./sms/index.ts";
 import { publishSmsSettings } from "./sms/settings.ts";
+import { makeStripe } from "./stripe/client.ts";
 import { startWorker, workerOff, type WorkerHandle } from "./worker.ts";
 
 export type Role = "all" | "worker";
@@ -30,6 +31,14 @@ export async function start(config: Config, role: Role): Promise<Running> {
       "Invalid configuration: JWT_PRIVATE_KEY: is required in production (with JWT_PUBLIC_KEY): the RS256 key pair that signs merchant sessions",
     );
   }
+  // Billing configured without the webhook secret would take payments and
+  // never hear about them: the API refuses to start. The worker verifies no
+  // webhook and needs none.
+  if (role === "all" && config.STRIPE_SECRET_KEY && !config.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration: STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set (the signing secret of the /webhooks/stripe endpoint)",
+    );
+  }
   const database = await openDatabase(config);
   const stops: Array<() => Promise<void>> = [database.stop];
   const stopAll = async () => {
@@ -39,6 +48,9 @@ export async function start(config: Config, role: Role): Promise<Running> {
     if (config.MIGRATE_ON_START) await migrateDatabase(database);
     await publishSmsSettings(database.ownerUrl, config);
 
+    // One Stripe client per process (absent without STRIPE_SECRET_KEY): the API's
+    // billing operations and health probe, the worker's stripe_event and usage reports.
+    const stripe = makeStripe(config);
     const runWorker = role === "worker" || config.WORKER === "on";
     if (runWorker && config.NODE_ENV === "production" && config.EMAIL_PROVIDER === "log") {
       // Not an error (a deployment may not need email yet), but nobody gets a reset link.
@@ -50,6 +62,7 @@ export async function start(config: Config, role: Role): Promise<Running> {
           concurrency: config.WORKER_CONCURRENCY,
           sms: createSmsSender(config),
           email: createEmailSender(config),
+          stripe,
           recoveryIntervalMs: config.WORKER_RECOVERY_INTERVAL_MS,
         })
       : workerOff;
@@ -74,6 +87,8 @@ export async function start(config: Config, role: Role): Promise<Running> {
         poolSize: config.DATABASE_POOL_SIZE,
         worker,
         smsProvider: config.SMS_PROVIDER,
+        stripe,
+        stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

@@ -2596,6 +2596,69 @@ revoke execute on function app_private.record_stripe_event(event jsonb) from pub
 grant execute on function app_private.record_stripe_event(event jsonb) to :DATABASE_AUTHENTICATOR;
 comment on function app_private.record_stripe_event(event jsonb) is 'Stores a verified Stripe event once and enqueues its stripe_event job; false for a redelivery.';
 
+CREATE OR REPLACE FUNCTION app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_previous app_private.stripe_prices;
+begin
+  select * into v_previous from app_private.stripe_prices p where p.lookup_key = record_stripe_price.lookup_key;
+  if found
+     and v_previous.plan_id = record_stripe_price.plan_id
+     and v_previous.kind = record_stripe_price.kind
+     and v_previous.billing_interval = record_stripe_price.billing_interval
+     and v_previous.stripe_product_id = record_stripe_price.stripe_product_id
+     and v_previous.stripe_price_id = record_stripe_price.stripe_price_id then
+    return 'unchanged';
+  end if;
+
+  delete from app_private.stripe_prices p
+   where p.plan_id = record_stripe_price.plan_id
+     and p.kind = record_stripe_price.kind
+     and p.billing_interval = record_stripe_price.billing_interval
+     and p.lookup_key <> record_stripe_price.lookup_key;
+
+  insert into app_private.stripe_prices as p (lookup_key, plan_id, kind, billing_interval, stripe_product_id, stripe_price_id)
+  values (record_stripe_price.lookup_key, record_stripe_price.plan_id, record_stripe_price.kind,
+          record_stripe_price.billing_interval, record_stripe_price.stripe_product_id, record_stripe_price.stripe_price_id)
+  on conflict on constraint stripe_prices_pkey do update set
+    plan_id = excluded.plan_id,
+    kind = excluded.kind,
+    billing_interval = excluded.billing_interval,
+    stripe_product_id = excluded.stripe_product_id,
+    stripe_price_id = excluded.stripe_price_id,
+    updated_at = now();
+  return case when v_previous.lookup_key is null then 'created' else 'updated' end;
+end;
+$function$;
+alter function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) from public;
+comment on function app_private.record_stripe_price(lookup_key text, plan_id uuid, kind text, billing_interval text, stripe_product_id text, stripe_price_id text) is 'Stores the Stripe product and price of a plan''s lookup key; returns created, updated or unchanged.';
+
+CREATE OR REPLACE FUNCTION app_private.record_stripe_setting(key text, value text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_previous text;
+begin
+  select s.value into v_previous from app_private.stripe_settings s where s.key = record_stripe_setting.key;
+  if v_previous is not distinct from record_stripe_setting.value then
+    return 'unchanged';
+  end if;
+  insert into app_private.stripe_settings as s (key, value)
+  values (record_stripe_setting.key, record_stripe_setting.value)
+  on conflict on constraint stripe_settings_pkey do update set value = excluded.value, updated_at = now();
+  return case when v_previous is null then 'created' else 'updated' end;
+end;
+$function$;
+alter function app_private.record_stripe_setting(key text, value text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_stripe_setting(key text, value text) from public;
+comment on function app_private.record_stripe_setting(key text, value text) is 'Stores a Stripe setting (e.g. sms_meter_id); returns created, updated or unchanged.';
+
 CREATE OR REPLACE FUNCTION app_private.refresh_account_status(user_id uuid, at timestamp with time zone DEFAULT now())
  RETURNS app_public.subscription_status
  LANGUAGE plpgsql
@@ -2978,6 +3041,24 @@ $function$;
 alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;
 comment on function app_private.sms_usage_of(user_id uuid, month date) is 'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
+
+CREATE OR REPLACE FUNCTION app_private.stripe_catalog_plans()
+ RETURNS TABLE(plan_id uuid, name text, price_cents integer, sms_quota_monthly integer, yearly_price_months integer, sms_unit_cents integer)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select p.id, p.name, p.price_cents, p.sms_quota_monthly,
+         -- The seeded values are the fallbacks, as send_sms does for the unit cost.
+         coalesce(app_private.config_value('yearly_price_months')::integer, 10),
+         coalesce(app_private.config_value('sms_cost_cents')::integer, 3)
+    from app_public.subscription_plans p
+   where p.is_active
+   order by p.price_cents, p.name;
+$function$;
+alter function app_private.stripe_catalog_plans() owner to :DATABASE_OWNER;
+revoke execute on function app_private.stripe_catalog_plans() from public;
+comment on function app_private.stripe_catalog_plans() is 'Active plans with the yearly multiplier and the SMS unit price: the input of npm run stripe:sync.';
 
 CREATE OR REPLACE FUNCTION app_private.stripe_customer_user(stripe_customer_id text)
  RETURNS uuid

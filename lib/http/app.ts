@@ -7,11 +7,13 @@ import pg from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
 import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../db/roles.ts";
+import type Stripe from "stripe";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
 import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
+import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
@@ -30,6 +32,8 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   smsProvider?: "sns" | "log";
   /** STRIPE_WEBHOOK_SECRET: POST /webhooks/stripe answers 503 without it. */
   stripeWebhookSecret?: string;
+  /** The Stripe client (lib/stripe/client.ts makeStripe); absent = billing not configured. */
+  stripe?: Stripe;
 }
 
 export interface HttpHandle {
@@ -59,7 +63,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   anonymousPool.on("connect", (client) => {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
   });
-  app.use(healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log" }));
+  app.use(
+    healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log", stripe: stripeHealthProbe(options.stripe) }),
+  );
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
   // Stripe's events: raw body, signature checked, logged and queued in one transaction.

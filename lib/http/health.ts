@@ -1,9 +1,11 @@
 // Health routes for load balancers and people: /health/live says the process
 // answers, /health/ready that it can serve (database reachable), /health the
-// details. Later issues add Stripe and SNS to the report.
+// details. Stripe is reported (cached, lib/stripe/health.ts) but never makes
+// the API unhealthy: a payment provider outage must not take queues offline.
 import type { Router } from "express";
 import express from "express";
 import type pg from "pg";
+import type { StripeHealth } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
 
 export interface HealthSources {
@@ -11,6 +13,8 @@ export interface HealthSources {
   worker: WorkerHandle;
   /** Which SMS sender this deployment uses (SMS_PROVIDER). */
   smsProvider: "sns" | "log";
+  /** Stripe's reachability (lib/stripe/health.ts stripeHealthProbe); absent = billing not configured. */
+  stripe?: () => Promise<StripeHealth>;
 }
 
 async function databaseHealth(pool: pg.Pool): Promise<{ status: "up" | "down"; latencyMs?: number }> {
@@ -34,7 +38,10 @@ export function healthRouter(sources: HealthSources): Router {
     res.status(database.status === "up" ? 200 : 503).json({ status: database.status === "up" ? "ok" : "unavailable" });
   });
   router.get("/health", async (_req, res) => {
-    const database = await databaseHealth(sources.pool);
+    const [database, stripe] = await Promise.all([
+      databaseHealth(sources.pool),
+      sources.stripe ? sources.stripe() : Promise.resolve<StripeHealth>("not_configured"),
+    ]);
     const worker = sources.worker.state();
     const workerOk = worker === "running" || worker === "off";
     const ok = database.status === "up" && workerOk;
@@ -43,6 +50,7 @@ export function healthRouter(sources: HealthSources): Router {
       database,
       worker: { status: worker },
       sms: { provider: sources.smsProvider },
+      stripe,
     });
   });
   return router;

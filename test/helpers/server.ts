@@ -5,6 +5,7 @@ import { startHttp, type HttpHandle } from "../../lib/http/app.ts";
 import { startWorker, workerOff, type WorkerHandle } from "../../lib/worker.ts";
 import type { GoogleSettings } from "../../lib/auth/google.ts";
 import type { EmailSender } from "../../lib/email/sender.ts";
+import type Stripe from "stripe";
 import type { SmsSender } from "../../lib/sms/sender.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
@@ -37,6 +38,8 @@ export interface TestServerOptions {
   stripeWebhookSecret?: string;
   /** The worker's email sender (the log sender when absent). */
   email?: EmailSender;
+  /** The API's Stripe client (e.g. makeStripe(fake.config)); absent = billing not configured. */
+  stripe?: Stripe;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -55,6 +58,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     google: options.google,
     smsProvider: options.sms?.provider,
     stripeWebhookSecret: options.stripeWebhookSecret,
+    stripe: options.stripe,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {

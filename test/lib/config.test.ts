@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../lib/config.ts";
+import { start } from "../../lib/lifecycle.ts";
 
 const root = path.join(import.meta.dirname, "..", "..");
 
@@ -34,6 +35,45 @@ describe("loadConfig", () => {
     } catch (error) {
       expect((error as Error).message).not.toContain("s3cret");
     }
+  });
+});
+
+describe("Stripe variables", () => {
+  const key = "sk_test_51abcDEF";
+
+  it("leaves billing off without a key, and takes a key, a webhook secret and an API base", () => {
+    expect(loadConfig({}).STRIPE_SECRET_KEY).toBeUndefined();
+    const config = loadConfig({ STRIPE_SECRET_KEY: key, STRIPE_WEBHOOK_SECRET: "whsec_abc", STRIPE_API_URL: "http://127.0.0.1:12111/" });
+    expect(config).toMatchObject({ STRIPE_SECRET_KEY: key, STRIPE_WEBHOOK_SECRET: "whsec_abc", STRIPE_API_URL: "http://127.0.0.1:12111" });
+  });
+
+  it("reads STRIPE_PRICES as lookup_key=price_id pairs", () => {
+    const config = loadConfig({ STRIPE_SECRET_KEY: key, STRIPE_PRICES: "waitify_basic_monthly=price_1A, waitify_basic_sms_overage=price_2B" });
+    expect(config.STRIPE_PRICES).toEqual({ waitify_basic_monthly: "price_1A", waitify_basic_sms_overage: "price_2B" });
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: key, STRIPE_PRICES: "basic=price_1" })).toThrowError(/STRIPE_PRICES: must be a comma-separated list/);
+  });
+
+  it("refuses malformed values without echoing them", () => {
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "pk_test_publishable" })).toThrowError(/STRIPE_SECRET_KEY: must be a Stripe secret or restricted key/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: key, STRIPE_API_URL: "http://127.0.0.1:12111/v1" })).toThrowError(/STRIPE_API_URL/);
+    try {
+      loadConfig({ STRIPE_SECRET_KEY: "sk_live_s3cr3t!", STRIPE_WEBHOOK_SECRET: "whsec_t0p-secret" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toMatch(/STRIPE_SECRET_KEY.*STRIPE_WEBHOOK_SECRET/);
+      expect((error as Error).message).not.toMatch(/s3cr3t|t0p-secret/);
+    }
+  });
+
+  it("calls half a configuration a mistake: the other Stripe variables need the key", () => {
+    expect(() => loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_abc", STRIPE_API_URL: "http://127.0.0.1:1" })).toThrowError(
+      "Invalid configuration: STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET, STRIPE_API_URL are set",
+    );
+  });
+
+  it("the API refuses to start with a key but no webhook secret, before touching the database", async () => {
+    const config = loadConfig({ STRIPE_SECRET_KEY: key, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", AUTH_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
+    await expect(start(config, "all")).rejects.toThrowError(/STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set/);
   });
 });
 
