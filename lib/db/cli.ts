@@ -73,7 +73,6 @@ async function main(): Promise<void> {
  */
 async function watchSources(database: Database, sourceDir: string): Promise<void> {
   await migrateDatabase(database, { current: true, force: true, sourceDir });
-  log.info("watching migrations/current/ and db/ (Ctrl-C to stop)", { scope: "watch" });
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   const rerun = (changed: string) => {
@@ -96,6 +95,9 @@ async function watchSources(database: Database, sourceDir: string): Promise<void
       if (file && file.endsWith(".sql")) rerun(path.join(path.basename(folder), file));
     }),
   );
+  // Said once the watchers exist (Node sets up the subfolders' watches as it
+  // walks them, so a save in the first instant may still be missed).
+  log.info("watching migrations/current/ and db/ (Ctrl-C to stop)", { scope: "watch" });
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   for (const watcher of watchers) watcher.close();
   await running;

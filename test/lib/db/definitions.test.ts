@@ -135,10 +135,16 @@ describe("npm run db:watch", () => {
     try {
       await waitFor(() => output.includes("watching"), 30_000, () => output);
       const file = path.join(dir, "core", "session.sql");
-      writeFileSync(file, `${readFileSync(file, "utf8")}\ncomment on function app_public.current_user_id() is 'Saved while watching.';\n`);
+      const saved = `${readFileSync(file, "utf8")}\ncomment on function app_public.current_user_id() is 'Saved while watching.';\n`;
+      // Saved again every second until applied, as an editor would: Node's
+      // recursive watch may still be walking the subfolders at the first save.
+      let saves = 0;
       await waitFor(
-        async () => (await functionComment("app_public.current_user_id()")) === "Saved while watching.",
-        15_000,
+        async () => {
+          if (saves++ % 10 === 0) writeFileSync(file, saved);
+          return (await functionComment("app_public.current_user_id()")) === "Saved while watching.";
+        },
+        30_000,
         () => output,
       );
     } finally {
@@ -146,7 +152,7 @@ describe("npm run db:watch", () => {
       await new Promise((resolve) => child.once("exit", resolve));
       await apply(db(), { force: true });
     }
-  });
+  }, 60_000);
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, context: () => string): Promise<void> {
