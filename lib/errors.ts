@@ -35,6 +35,11 @@ export const errorCodes: Record<string, ClientCode> = {
   WTROA: { code: "ACCOUNT_READ_ONLY", keepMessage: true },
   WTSUS: { code: "ACCOUNT_SUSPENDED", keepMessage: true },
   WTBNC: { code: "BILLING_NOT_CONFIGURED", keepMessage: true },
+  // Billing refusals a client acts on differently (change plan instead,
+  // subscribe first, retype the code): each has its own code.
+  WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
+  WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
+  WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },

@@ -89,6 +89,7 @@ export async function start(config: Config, role: Role): Promise<Running> {
         smsProvider: config.SMS_PROVIDER,
         stripe,
         stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+        publicUrl: config.PUBLIC_URL,
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

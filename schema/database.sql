@@ -121,6 +121,19 @@ create type app_public.invoice_summary as (
   created_at timestamp with time zone
 );
 alter type app_public.invoice_summary owner to :DATABASE_OWNER;
+comment on type app_public.invoice_summary is 'One of your Stripe invoices.';
+comment on column app_public.invoice_summary.number is 'The invoice number printed on it.';
+comment on column app_public.invoice_summary.status is 'open (to be paid), paid, uncollectible or void.';
+comment on column app_public.invoice_summary.currency is 'ISO currency code (eur).';
+comment on column app_public.invoice_summary.amount_due_cents is 'Amount of the invoice, in cents.';
+comment on column app_public.invoice_summary.amount_paid_cents is 'Amount paid so far, in cents.';
+comment on column app_public.invoice_summary.period_start is 'Start of the period the invoice covers.';
+comment on column app_public.invoice_summary.period_end is 'End of the period the invoice covers.';
+comment on column app_public.invoice_summary.due_date is 'When payment is due (or the next automatic attempt).';
+comment on column app_public.invoice_summary.paid_at is 'When it was paid; null while unpaid.';
+comment on column app_public.invoice_summary.hosted_invoice_url is 'Stripe''s page where the invoice can be read and paid.';
+comment on column app_public.invoice_summary.invoice_pdf_url is 'The invoice as a PDF.';
+comment on column app_public.invoice_summary.created_at is 'When Stripe created the invoice.';
 
 create type app_public.jwt_token as (
   role text,
@@ -137,6 +150,11 @@ create type app_public.payment_stats as (
   estimated_next_amount_cents integer
 );
 alter type app_public.payment_stats owner to :DATABASE_OWNER;
+comment on type app_public.payment_stats is 'Your payments at a glance.';
+comment on column app_public.payment_stats.total_paid_cents is 'Everything paid so far, in cents.';
+comment on column app_public.payment_stats.failed_payments is 'Failed payment attempts, all invoices together.';
+comment on column app_public.payment_stats.next_invoice_at is 'When the next invoice comes (end of the current period, or of the trial).';
+comment on column app_public.payment_stats.estimated_next_amount_cents is 'Estimate of the next invoice: a monthly plan''s price (none for a yearly plan) plus this month''s SMS overage so far; 0 when a cancellation is scheduled.';
 
 create type app_public.queue_public_status as (
   business_name text,
@@ -163,6 +181,12 @@ create type app_public.sms_quota_usage as (
   overage_cost_cents integer
 );
 alter type app_public.sms_quota_usage owner to :DATABASE_OWNER;
+comment on type app_public.sms_quota_usage is 'This calendar month''s SMS against your plan''s quota.';
+comment on column app_public.sms_quota_usage.period_start is 'The first day of the calendar month (UTC).';
+comment on column app_public.sms_quota_usage.sms_quota is 'SMS parts included each month by your plan.';
+comment on column app_public.sms_quota_usage.parts_used is 'SMS parts sent or delivered this month (a long message counts several parts).';
+comment on column app_public.sms_quota_usage.parts_over_quota is 'Parts beyond the quota, billed as overage.';
+comment on column app_public.sms_quota_usage.overage_cost_cents is 'What the overage costs so far, in cents.';
 
 create type app_public.subscription_summary as (
   plan_name text,
@@ -175,6 +199,15 @@ create type app_public.subscription_summary as (
   sms_quota integer
 );
 alter type app_public.subscription_summary owner to :DATABASE_OWNER;
+comment on type app_public.subscription_summary is 'Your plan and subscription, as mySubscription and the billing mutations (cancelSubscription, resumeSubscription, changePlan) return them.';
+comment on column app_public.subscription_summary.plan_name is 'The plan: basic, pro or enterprise.';
+comment on column app_public.subscription_summary.status is 'The account''s billing state: trial, active, past_due, read_only, suspended or cancelled.';
+comment on column app_public.subscription_summary.billing_interval is 'month or year; null before the first subscription.';
+comment on column app_public.subscription_summary.current_period_start is 'Start of the plan''s current billing period (periods start on the 1st of a month, UTC, after the first one).';
+comment on column app_public.subscription_summary.current_period_end is 'End of the plan''s current billing period: the next renewal, or the end of the subscription when a cancellation is scheduled.';
+comment on column app_public.subscription_summary.cancel_at_period_end is 'True when a cancellation is scheduled: the subscription ends at currentPeriodEnd (resumeSubscription undoes it).';
+comment on column app_public.subscription_summary.trial_ends_at is 'End of the free trial (the trial of Stripe''s subscription, else the sign-up trial).';
+comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
 
 -- Tables
 
@@ -479,6 +512,7 @@ alter table app_public.account_events enable row level security;
 grant select on table app_public.account_events to waitify_admin;
 grant select on table app_public.account_events to waitify_merchant;
 comment on table app_public.account_events is E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
+comment on column app_public.account_events.event_type is 'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed or reminder_sent.';
 comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
 comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
 
@@ -518,6 +552,8 @@ grant select on table app_public.billing_statements to waitify_merchant;
 comment on table app_public.billing_statements is E'@behavior -insert -update -delete\nA month''s bill: the plan''s price plus SMS parts beyond the monthly quota (sent or delivered, one unit per part).';
 comment on column app_public.billing_statements.period_start is 'The first day of the calendar month (UTC) billed.';
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
+comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
+comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
 
 alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
 alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
@@ -1060,16 +1096,16 @@ AS $function$
     ('PLAN_NOT_FOUND', 'WTNFD',
      'Forfait introuvable.',
      'Plan not found.'),
-    ('ALREADY_SUBSCRIBED', 'WTDUP',
+    ('ALREADY_SUBSCRIBED', 'WTSUB',
      'Vous avez déjà un abonnement : changez de forfait plutôt que d''en souscrire un second.',
      'You already have a subscription: change your plan instead of subscribing again.'),
-    ('NO_SUBSCRIPTION', 'WTNFD',
+    ('NO_SUBSCRIPTION', 'WTNSB',
      'Aucun abonnement pour ce compte : souscrivez d''abord.',
      'This account has no subscription: subscribe first.'),
     ('BILLING_NOT_CONFIGURED', 'WTBNC',
      'La facturation n''est pas configurée sur ce serveur.',
      'Billing is not configured on this server.'),
-    ('PROMOTION_CODE_INVALID', 'WTVAL',
+    ('PROMOTION_CODE_INVALID', 'WTPRM',
      'Code promotionnel invalide ou expiré.',
      'Invalid or expired promotion code.'),
     ('INTERNAL_ONLY', 'WTFRB',
@@ -1310,7 +1346,9 @@ begin
   if event_type <> 'plan_changed' then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (apply_own_subscription.user_id, event_type, 'merchant',
-            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}')));
+            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}'),
+                               -- When the subscription ends (yearly plans are cancelled with cancel_at).
+                               'cancelAt', app_private.stripe_time(subscription -> 'cancel_at')));
   end if;
 end;
 $function$;
@@ -1409,12 +1447,13 @@ begin
   if v_user is null then
     return null;
   end if;
-  select p.* into v_price
+  select i.value into v_item
     from jsonb_array_elements(subscription #> '{items,data}') i
     join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
    where p.kind = 'licensed'
    limit 1;
-  v_item := subscription #> '{items,data,0}';
+  select p.* into v_price from app_private.stripe_prices p where p.stripe_price_id = app_private.stripe_id(v_item -> 'price');
+  v_item := coalesce(v_item, subscription #> '{items,data,0}');
   insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
       current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
   values (v_user, subscription ->> 'id', subscription ->> 'status', v_price.plan_id, v_price.billing_interval,
@@ -1422,7 +1461,8 @@ begin
                app_private.stripe_time(v_item -> 'current_period_start')),
       coalesce(app_private.stripe_time(subscription -> 'current_period_end'),
                app_private.stripe_time(v_item -> 'current_period_end')),
-      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false),
+      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false)
+        or (app_private.stripe_time(subscription -> 'cancel_at') is not null and subscription ->> 'status' <> 'canceled'),
       app_private.stripe_time(subscription -> 'trial_end'),
       app_private.stripe_time(subscription -> 'canceled_at'),
       coalesce(v_created, now()))
@@ -2504,6 +2544,31 @@ alter function app_private.plan_change_price(user_id uuid, plan text, billing_in
 revoke execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) from public;
 grant execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
 
+CREATE OR REPLACE FUNCTION app_private.plan_overage_price(plan text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_price text;
+begin
+  -- Caller: the server's own connection only (assert_server_connection); the price ids are no secret from it.
+  perform app_private.assert_server_connection();
+  select sp.stripe_price_id into v_price
+    from app_private.stripe_prices sp
+    join app_public.subscription_plans p on p.id = sp.plan_id
+   where p.name = plan_overage_price.plan and p.is_active and sp.kind = 'overage' and sp.billing_interval = 'month';
+  if v_price is null then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+  return v_price;
+end;
+$function$;
+alter function app_private.plan_overage_price(plan text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.plan_overage_price(plan text) from public;
+grant execute on function app_private.plan_overage_price(plan text) to :DATABASE_AUTHENTICATOR;
+
 CREATE OR REPLACE FUNCTION app_private.queue_service_seconds(queue_id uuid)
  RETURNS numeric
  LANGUAGE plpgsql
@@ -2537,6 +2602,25 @@ end;
 $function$;
 alter function app_private.queue_service_seconds(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.queue_service_seconds(queue_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.raise_billing_error(code text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: the server's own connection only (assert_server_connection).
+  perform app_private.assert_server_connection();
+  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'NO_SUBSCRIPTION') then
+    perform app_hidden.raise_error('INTERNAL_ONLY');
+  end if;
+  perform app_hidden.raise_error(raise_billing_error.code);
+end;
+$function$;
+alter function app_private.raise_billing_error(code text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.raise_billing_error(code text) from public;
+grant execute on function app_private.raise_billing_error(code text) to :DATABASE_AUTHENTICATOR;
 
 CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void

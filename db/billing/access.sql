@@ -11,6 +11,8 @@ drop policy if exists select_all on app_public.account_events;
 create policy select_all on app_public.account_events for select to waitify_admin using (true);
 comment on table app_public.account_events is
   E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
+comment on column app_public.account_events.event_type is
+  'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed or reminder_sent.';
 comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
 comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
 
@@ -23,6 +25,8 @@ create policy select_all on app_public.billing_statements for select to waitify_
 comment on table app_public.billing_statements is
   E'@behavior -insert -update -delete\nA month''s bill: the plan''s price plus SMS parts beyond the monthly quota (sent or delivered, one unit per part).';
 comment on column app_public.billing_statements.period_start is 'The first day of the calendar month (UTC) billed.';
+comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
+comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
 
 drop trigger if exists _100_timestamps on app_public.billing_statements;

@@ -138,6 +138,52 @@ $$;
 revoke all on function app_private.plan_change_price(uuid, text, text) from public;
 grant execute on function app_private.plan_change_price(uuid, text, text) to :DATABASE_AUTHENTICATOR;
 
+-- The plan's SMS overage price, which a change of plan moves the metered item
+-- to (every plan has its own graduated price: its quota is the free tier).
+-- One price per plan whatever the interval (lib/stripe/catalog.ts).
+create or replace function app_private.plan_overage_price(plan text) returns text
+  language plpgsql stable security definer
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_price text;
+begin
+  -- Caller: the server's own connection only (assert_server_connection); the price ids are no secret from it.
+  perform app_private.assert_server_connection();
+  select sp.stripe_price_id into v_price
+    from app_private.stripe_prices sp
+    join app_public.subscription_plans p on p.id = sp.plan_id
+   where p.name = plan_overage_price.plan and p.is_active and sp.kind = 'overage' and sp.billing_interval = 'month';
+  if v_price is null then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+  return v_price;
+end;
+$$;
+revoke all on function app_private.plan_overage_price(text) from public;
+grant execute on function app_private.plan_overage_price(text) to :DATABASE_AUTHENTICATOR;
+
+-- Refusals the server decides from what Stripe or the mirrors answered (a
+-- promotion code Stripe does not know or no longer honours; no live
+-- subscription to cancel, resume or change), raised here so that their code
+-- and message come from the one catalogue like every other rule's. Only these
+-- codes: the server connection cannot raise arbitrary ones through it.
+create or replace function app_private.raise_billing_error(code text) returns void
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public, pg_temp
+as $$
+begin
+  -- Caller: the server's own connection only (assert_server_connection).
+  perform app_private.assert_server_connection();
+  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'NO_SUBSCRIPTION') then
+    perform app_hidden.raise_error('INTERNAL_ONLY');
+  end if;
+  perform app_hidden.raise_error(raise_billing_error.code);
+end;
+$$;
+revoke all on function app_private.raise_billing_error(text) from public;
+grant execute on function app_private.raise_billing_error(text) to :DATABASE_AUTHENTICATOR;
+
 -- After the merchant changed their subscription at Stripe (cancel, resume,
 -- change of plan): the object Stripe returned is applied now, so the answer
 -- shows it; the webhook that follows applies it again, harmlessly. The
@@ -159,7 +205,9 @@ begin
   if event_type <> 'plan_changed' then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (apply_own_subscription.user_id, event_type, 'merchant',
-            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}')));
+            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}'),
+                               -- When the subscription ends (yearly plans are cancelled with cancel_at).
+                               'cancelAt', app_private.stripe_time(subscription -> 'cancel_at')));
   end if;
 end;
 $$;

@@ -73,3 +73,44 @@ $$;
 comment on function app_public.my_payment_stats() is
   'Total paid, failed payment attempts, the next invoice date and its estimated amount (plan + SMS overage so far).';
 grant execute on function app_public.my_payment_stats() to waitify_merchant;
+
+-- The descriptions of the types these functions return (GraphQL: SubscriptionSummary,
+-- InvoiceSummary, PaymentStat, SmsQuotaUsage). The types are history (migration 000007);
+-- their comments are definitions and live here.
+comment on type app_public.subscription_summary is
+  'Your plan and subscription, as mySubscription and the billing mutations (cancelSubscription, resumeSubscription, changePlan) return them.';
+comment on column app_public.subscription_summary.plan_name is 'The plan: basic, pro or enterprise.';
+comment on column app_public.subscription_summary.status is 'The account''s billing state: trial, active, past_due, read_only, suspended or cancelled.';
+comment on column app_public.subscription_summary.billing_interval is 'month or year; null before the first subscription.';
+comment on column app_public.subscription_summary.current_period_start is 'Start of the plan''s current billing period (periods start on the 1st of a month, UTC, after the first one).';
+comment on column app_public.subscription_summary.current_period_end is 'End of the plan''s current billing period: the next renewal, or the end of the subscription when a cancellation is scheduled.';
+comment on column app_public.subscription_summary.cancel_at_period_end is 'True when a cancellation is scheduled: the subscription ends at currentPeriodEnd (resumeSubscription undoes it).';
+comment on column app_public.subscription_summary.trial_ends_at is 'End of the free trial (the trial of Stripe''s subscription, else the sign-up trial).';
+comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
+
+comment on type app_public.invoice_summary is 'One of your Stripe invoices.';
+comment on column app_public.invoice_summary.number is 'The invoice number printed on it.';
+comment on column app_public.invoice_summary.status is 'open (to be paid), paid, uncollectible or void.';
+comment on column app_public.invoice_summary.currency is 'ISO currency code (eur).';
+comment on column app_public.invoice_summary.amount_due_cents is 'Amount of the invoice, in cents.';
+comment on column app_public.invoice_summary.amount_paid_cents is 'Amount paid so far, in cents.';
+comment on column app_public.invoice_summary.period_start is 'Start of the period the invoice covers.';
+comment on column app_public.invoice_summary.period_end is 'End of the period the invoice covers.';
+comment on column app_public.invoice_summary.due_date is 'When payment is due (or the next automatic attempt).';
+comment on column app_public.invoice_summary.paid_at is 'When it was paid; null while unpaid.';
+comment on column app_public.invoice_summary.hosted_invoice_url is 'Stripe''s page where the invoice can be read and paid.';
+comment on column app_public.invoice_summary.invoice_pdf_url is 'The invoice as a PDF.';
+comment on column app_public.invoice_summary.created_at is 'When Stripe created the invoice.';
+
+comment on type app_public.payment_stats is 'Your payments at a glance.';
+comment on column app_public.payment_stats.total_paid_cents is 'Everything paid so far, in cents.';
+comment on column app_public.payment_stats.failed_payments is 'Failed payment attempts, all invoices together.';
+comment on column app_public.payment_stats.next_invoice_at is 'When the next invoice comes (end of the current period, or of the trial).';
+comment on column app_public.payment_stats.estimated_next_amount_cents is 'Estimate of the next invoice: a monthly plan''s price (none for a yearly plan) plus this month''s SMS overage so far; 0 when a cancellation is scheduled.';
+
+comment on type app_public.sms_quota_usage is 'This calendar month''s SMS against your plan''s quota.';
+comment on column app_public.sms_quota_usage.period_start is 'The first day of the calendar month (UTC).';
+comment on column app_public.sms_quota_usage.sms_quota is 'SMS parts included each month by your plan.';
+comment on column app_public.sms_quota_usage.parts_used is 'SMS parts sent or delivered this month (a long message counts several parts).';
+comment on column app_public.sms_quota_usage.parts_over_quota is 'Parts beyond the quota, billed as overage.';
+comment on column app_public.sms_quota_usage.overage_cost_cents is 'What the overage costs so far, in cents.';

@@ -118,8 +118,13 @@ $$;
 -- A subscription as Stripe returned it. Its licensed price names the plan and
 -- the interval (app_private.stripe_prices, written by stripe:sync). The
 -- period is on the subscription in older API versions and on its items in
--- newer ones: both are read. Returns the account, or null for a customer we
--- do not know (the event is then ignored).
+-- newer ones: both are read, the licensed item's first (a yearly plan's
+-- monthly overage item has a shorter period). A scheduled cancellation is
+-- either cancel_at_period_end or a cancel_at date: a yearly plan is cancelled
+-- with cancel_at = max_period_end (lib/stripe/catalog.ts), which Stripe
+-- reports with cancel_at_period_end false; both count as "cancels at the end
+-- of the period" here. Returns the account, or null for a customer we do not
+-- know (the event is then ignored).
 create or replace function app_private.apply_stripe_subscription(subscription jsonb) returns uuid
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
@@ -133,12 +138,13 @@ begin
   if v_user is null then
     return null;
   end if;
-  select p.* into v_price
+  select i.value into v_item
     from jsonb_array_elements(subscription #> '{items,data}') i
     join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
    where p.kind = 'licensed'
    limit 1;
-  v_item := subscription #> '{items,data,0}';
+  select p.* into v_price from app_private.stripe_prices p where p.stripe_price_id = app_private.stripe_id(v_item -> 'price');
+  v_item := coalesce(v_item, subscription #> '{items,data,0}');
   insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
       current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
   values (v_user, subscription ->> 'id', subscription ->> 'status', v_price.plan_id, v_price.billing_interval,
@@ -146,7 +152,8 @@ begin
                app_private.stripe_time(v_item -> 'current_period_start')),
       coalesce(app_private.stripe_time(subscription -> 'current_period_end'),
                app_private.stripe_time(v_item -> 'current_period_end')),
-      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false),
+      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false)
+        or (app_private.stripe_time(subscription -> 'cancel_at') is not null and subscription ->> 'status' <> 'canceled'),
       app_private.stripe_time(subscription -> 'trial_end'),
       app_private.stripe_time(subscription -> 'canceled_at'),
       coalesce(v_created, now()))

@@ -10,6 +10,7 @@ import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../
 import type Stripe from "stripe";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
 import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
+import { makeBillingPlugin } from "../billing/plugin.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
@@ -34,7 +35,12 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   stripeWebhookSecret?: string;
   /** The Stripe client (lib/stripe/client.ts makeStripe); absent = billing not configured. */
   stripe?: Stripe;
+  /** PUBLIC_URL (no trailing slash): where Stripe's checkout and portal send the merchant back. */
+  publicUrl?: string;
 }
+
+/** PUBLIC_URL's default, as in lib/config.ts and system_configs.public_url. */
+const DEFAULT_PUBLIC_URL = "http://localhost:3000";
 
 export interface HttpHandle {
   server: Server;
@@ -78,8 +84,11 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const google = options.google
     ? makeGoogleSignInPlugin({ google: options.google, jwt: options.jwt, pool })
     : undefined;
+  // The merchant's billing mutations (checkout, portal, cancel, resume, change
+  // of plan): their SQL runs on the authenticator's pool, like Google sign-in's.
+  const billing = makeBillingPlugin({ db: pool, stripe: options.stripe, publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL });
   for (const role of [ANONYMOUS_ROLE, MERCHANT_ROLE, ADMIN_ROLE] as const) {
-    const plugins = google && role !== ADMIN_ROLE ? [google] : [];
+    const plugins = [...(google && role !== ADMIN_ROLE ? [google] : []), ...(role === MERCHANT_ROLE ? [billing] : [])];
     const rolePool = role === ANONYMOUS_ROLE ? anonymousPool : pool;
     const pgl = postgraphile(makePreset({ ...options, pool: rolePool, role, plugins }));
     instances.push(pgl);

@@ -38,13 +38,15 @@ export interface TestServerOptions {
   stripeWebhookSecret?: string;
   /** The worker's email sender (the log sender when absent). */
   email?: EmailSender;
-  /** The API's Stripe client (e.g. makeStripe(fake.config)); absent = billing not configured. */
+  /** The API's and the worker's Stripe client (e.g. makeStripe(fake.config)); absent = billing not configured. */
   stripe?: Stripe;
+  /** PUBLIC_URL for the billing return URLs (default http://localhost:3000). */
+  publicUrl?: string;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const worker = options.worker
-    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms, email: options.email })
+    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms, email: options.email, stripe: options.stripe })
     : workerOff;
   const http = await startHttp({
     host: "127.0.0.1",
@@ -59,6 +61,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     smsProvider: options.sms?.provider,
     stripeWebhookSecret: options.stripeWebhookSecret,
     stripe: options.stripe,
+    publicUrl: options.publicUrl,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {

@@ -45,7 +45,7 @@ describe("checkout and subscription rules", () => {
       JSON.stringify(subscription({ customer, status: "active", plan: "pro" })),
     ]);
     expect(await codeOf(server.query("select * from app_private.checkout_context($1, 'pro', 'month')", [shop.userId]))).toBe(
-      "WTDUP",
+      "WTSUB",
     );
   });
 
@@ -95,6 +95,55 @@ describe("checkout and subscription rules", () => {
     ]);
     expect(feed.rows).toContainEqual({ event_type: "subscription_cancel_scheduled", actor: "merchant" });
     const none = await createBusiness(db(), { plan: "basic" });
-    expect(await codeOf(server.query("select * from app_private.subscription_context($1)", [none.userId]))).toBe("WTNFD");
+    expect(await codeOf(server.query("select * from app_private.subscription_context($1)", [none.userId]))).toBe("WTNSB");
+  });
+
+  it("a yearly plan cancelled with cancel_at counts as cancelling at period end, with the plan item's period", async () => {
+    const prices = await seedStripePrices(db());
+    const shop = await createBusiness(db(), { plan: "pro" });
+    const customer = await linkCustomer(db(), shop.userId);
+    const yearEnd = Date.UTC(2027, 11, 1) / 1000;
+    const monthEnd = Date.UTC(2027, 0, 1) / 1000;
+    const base = subscription({ customer, status: "active", plan: "pro", interval: "yearly" });
+    const item = (price: string, end: number) => ({ id: `si_${end}`, object: "subscription_item", price: { id: price }, current_period_start: Date.UTC(2026, 11, 1) / 1000, current_period_end: end });
+    // The overage item first: the period read is still the plan's.
+    const items = { object: "list", data: [item(prices.waitify_pro_sms_overage!, monthEnd), item(prices.waitify_pro_yearly!, yearEnd)] };
+    await server.query("select app_private.apply_own_subscription($1, $2, 'subscription_cancel_scheduled')", [
+      shop.userId,
+      JSON.stringify({ ...base, items, cancel_at_period_end: false, cancel_at: yearEnd }),
+    ]);
+    const { rows } = await db().root.query(
+      "select billing_interval, cancel_at_period_end, current_period_end from app_private.subscriptions where user_id = $1",
+      [shop.userId],
+    );
+    expect(rows[0]).toEqual({ billing_interval: "year", cancel_at_period_end: true, current_period_end: new Date(yearEnd * 1000) });
+    const feed = await db().root.query("select detail from app_public.account_events where user_id = $1 and event_type = 'subscription_cancel_scheduled'", [
+      shop.userId,
+    ]);
+    expect(feed.rows[0].detail.cancelAt).toBe(new Date(yearEnd * 1000).toISOString().replace(".000Z", "+00:00"));
+    // Resumed: no cancel_at any more.
+    await server.query("select app_private.apply_own_subscription($1, $2, 'subscription_resumed')", [
+      shop.userId,
+      JSON.stringify({ ...base, items, cancel_at_period_end: false, cancel_at: null }),
+    ]);
+    const after = await db().root.query("select cancel_at_period_end from app_private.subscriptions where user_id = $1", [shop.userId]);
+    expect(after.rows[0].cancel_at_period_end).toBe(false);
+  });
+
+  it("gives a plan's overage price, and raises only the refusals the server decides from Stripe's answers", async () => {
+    const prices = await seedStripePrices(db());
+    const price = await server.query("select app_private.plan_overage_price('enterprise') as price");
+    expect(price.rows[0].price).toBe(prices.waitify_enterprise_sms_overage);
+    expect(await codeOf(server.query("select app_private.plan_overage_price('gold')"))).toBe("WTBNC");
+    const promo = await failure(server.query("select app_private.raise_billing_error('PROMOTION_CODE_INVALID')"));
+    expect(promo).toEqual({ code: "WTPRM", message: "Code promotionnel invalide ou expiré." });
+    expect(await codeOf(server.query("select app_private.raise_billing_error('NO_SUBSCRIPTION')"))).toBe("WTNSB");
+    // Not a way to raise any code at all.
+    expect(await codeOf(server.query("select app_private.raise_billing_error('QUEUE_FULL')"))).toBe("WTFRB");
+    // Nor callable as a request role.
+    await server.query("begin");
+    await server.query("set local role waitify_merchant");
+    expect(await codeOf(server.query("select app_private.raise_billing_error('NO_SUBSCRIPTION')"))).toBe("42501");
+    await server.query("rollback");
   });
 });

@@ -18,6 +18,40 @@ export function addInterval(seconds: number, interval: Interval, count = 1): num
   return Math.floor(date.getTime() / 1000);
 }
 
+export interface AnchorConfig {
+  day_of_month: number;
+  hour?: number;
+  minute?: number;
+  second?: number;
+  month?: number;
+}
+
+/**
+ * The next time after `now` that matches billing_cycle_anchor_config, in UTC
+ * as Stripe reads it; a day the month does not have is its last day.
+ */
+export function nextAnchor(now: number, config: AnchorConfig): number {
+  const at = (year: number, month: number) => {
+    const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    return Math.floor(Date.UTC(year, month, Math.min(config.day_of_month, last), config.hour ?? 0, config.minute ?? 0, config.second ?? 0) / 1000);
+  };
+  const today = new Date(now * 1000);
+  for (let step = 0; step <= 24; step++) {
+    const month = today.getUTCMonth() + step;
+    const year = today.getUTCFullYear() + Math.floor(month / 12);
+    if (config.month !== undefined && (month % 12) + 1 !== config.month) continue;
+    const candidate = at(year, month % 12);
+    if (candidate > now) return candidate;
+  }
+  throw new Error("nextAnchor: no anchor within two years");
+}
+
+/** What `amount` for a full period costs from `from` to `to`, the period ending at `to` (Stripe's proration by time). */
+export function prorate(amount: number, from: number, to: number, interval: Interval, count = 1): number {
+  const fullStart = addInterval(to, interval, -count);
+  return Math.round((amount * Math.max(0, to - from)) / (to - fullStart));
+}
+
 interface Recurring {
   interval: Interval;
   interval_count: number;

@@ -6,7 +6,7 @@ import Stripe from "stripe";
 import { invalidRequest } from "./errors.ts";
 import { render } from "./list.ts";
 import { newId, type Store, type StripeObject } from "./store.ts";
-import { addInterval, itemsOf, priceAmount, recurringOf, renewalLines } from "./billing.ts";
+import { addInterval, itemsOf, nextAnchor, priceAmount, prorate, recurringOf, renewalLines, type AnchorConfig } from "./billing.ts";
 import { buildInvoice, pendingItemLines, type LineInput } from "./invoice-objects.ts";
 import { createCustomer } from "./resources/customers.ts";
 import { markFailed, markPaid } from "./resources/invoices.ts";
@@ -54,6 +54,19 @@ function trialEndOf(store: Store, data: Record<string, unknown> | undefined, sta
   return end ?? (days ? store.now() + days * 86_400 : status === "trialing" ? store.now() + 14 * 86_400 : undefined);
 }
 
+/**
+ * Where the first period ends when the session anchored the billing cycle
+ * (billing_cycle_anchor, or billing_cycle_anchor_config's next occurrence
+ * now, when the customer pays). A trial takes precedence here.
+ */
+function anchorOf(store: Store, data: Record<string, unknown> | undefined): { at: number; config?: Record<string, number> } | undefined {
+  if (data?.billing_cycle_anchor) return { at: Number(data.billing_cycle_anchor) };
+  const raw = data?.billing_cycle_anchor_config as Record<string, string> | undefined;
+  if (!raw) return undefined;
+  const config = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, Number(value)]));
+  return { at: nextAnchor(store.now(), config as unknown as AnchorConfig), config };
+}
+
 export function completeCheckout(store: Store, sessionId: string, options: CompleteCheckoutOptions = {}): CheckoutCompletion {
   const session = store.get("checkout.session", sessionId);
   if (session.status !== "open") throw invalidRequest(`Checkout session ${sessionId} is ${session.status}, not open.`);
@@ -65,6 +78,9 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
   const data = input.subscriptionData;
   const trialEnd = trialEndOf(store, data, options.status);
   const billingMode = (data?.billing_mode as { type?: "classic" | "flexible" } | undefined)?.type;
+  const anchor = trialEnd ? undefined : anchorOf(store, data);
+  // Until the anchor the customer pays the share of the period left, unless told not to.
+  const prorated = anchor !== undefined && data?.proration_behavior !== "none";
   const subscription = createSubscription(store, {
     customer: customer.id,
     items: input.lineItems.map((item) => ({ price: (item.price as StripeObject).id, quantity: item.quantity as number | undefined })),
@@ -73,6 +89,8 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
     billingMode,
     status: options.paymentFails ? "incomplete" : "active",
     discounts: input.discounts ?? [],
+    billingCycleAnchor: anchor?.at,
+    billingCycleAnchorConfig: anchor?.config,
   });
   // The first invoice: licensed items in advance (zero during a trial); usage comes later.
   const lines: LineInput[] = itemsOf(subscription)
@@ -80,8 +98,17 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
     .map((item) => {
       const price = item.price as StripeObject;
       const quantity = Number(item.quantity ?? 1);
+      const full = priceAmount(store, price, quantity);
+      const recurring = recurringOf(price)!;
+      const amount = trialEnd
+        ? 0
+        : anchor
+          ? prorated
+            ? prorate(full, store.now(), anchor.at, recurring.interval, recurring.interval_count)
+            : 0
+          : full;
       return {
-        amount: trialEnd ? 0 : priceAmount(store, price, quantity),
+        amount,
         description: `${trialEnd ? "Trial period for " : `${quantity} × `}${price.nickname ?? price.id}`,
         period: { start: Number(item.current_period_start), end: Number(item.current_period_end) },
         quantity,

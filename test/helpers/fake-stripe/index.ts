@@ -6,7 +6,9 @@
 // Stripe's own fixtures (stripe/openapi fixtures3.json) at the API version
 // the SDK pins. One concern per file: forms.ts (request encoding), server.ts
 // (HTTP, auth, idempotency, failures), router.ts, list.ts (lists, expand),
-// params.ts, store.ts (state, clock), resources/ (one file per API area),
+// params.ts, store.ts (state, clock), resources/ (one file per API area:
+// catalog, meters, customers, checkout and portal, subscriptions, invoices,
+// coupons and promotion codes),
 // billing.ts (periods, amounts, usage), invoice-objects.ts, controls.ts
 // (test controls).
 import type { Server } from "node:http";
@@ -31,6 +33,7 @@ import { checkoutRoutes } from "./resources/checkout.ts";
 import { customerRoutes } from "./resources/customers.ts";
 import { invoiceRoutes } from "./resources/invoices.ts";
 import { meterRoutes } from "./resources/meters.ts";
+import { promotionRoutes } from "./resources/promotions.ts";
 import { subscriptionRoutes } from "./resources/subscriptions.ts";
 
 export type { InjectedFailure } from "./server.ts";
@@ -95,7 +98,7 @@ export async function startFakeStripe(options: { apiKey?: string; port?: number 
   const state: ServerState = {
     store,
     apiKey,
-    routes: [...catalogRoutes, ...meterRoutes, ...customerRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes],
+    routes: [...catalogRoutes, ...meterRoutes, ...customerRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...promotionRoutes],
     failures: [],
   };
   const { server, url } = await listen(state, options.port);

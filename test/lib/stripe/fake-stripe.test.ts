@@ -169,13 +169,15 @@ describe("catalog rules", () => {
 describe("checkout", () => {
   it("keeps what the session was created with and answers a URL", async () => {
     const customer = await stripe.customers.create({ email: "checkout@example.com" });
+    const coupon = await stripe.coupons.create({ amount_off: 500, currency: "eur", duration: "once" });
+    const promotion = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: "CHECKOUT5" });
     const session = await stripe.checkout.sessions.create({
       mode: "subscription",
       customer: customer.id,
       client_reference_id: "user-42",
       line_items: [{ price: catalog.monthly.id, quantity: 1 }, { price: catalog.overage.id }],
       subscription_data: { trial_period_days: 14, metadata: { plan: "basic" } },
-      discounts: [{ promotion_code: "promo_123" }],
+      discounts: [{ promotion_code: promotion.id }],
       success_url: "https://waitify.test/ok",
       cancel_url: "https://waitify.test/cancel",
     });
@@ -184,7 +186,7 @@ describe("checkout", () => {
     expect(session.url).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
     const recorded = fake.checkoutSession(session.id);
     expect(recorded.subscriptionData).toEqual({ trial_period_days: "14", metadata: { plan: "basic" } });
-    expect(recorded.discounts).toEqual([{ promotion_code: "promo_123" }]);
+    expect(recorded.discounts).toEqual([{ promotion_code: promotion.id }]);
     const items = await stripe.checkout.sessions.listLineItems(session.id);
     expect(items.data.map((item) => [item.price?.id, item.quantity])).toEqual([
       [catalog.monthly.id, 1],
@@ -231,6 +233,64 @@ describe("checkout", () => {
     const { completion } = await subscribed({ trial: true });
     expect(completion.subscription).toMatchObject({ status: "trialing", trial_end: expect.any(Number) });
     expect(completion.invoice).toMatchObject({ status: "paid", amount_due: 0 });
+  });
+
+  it("anchored on the 1st (billing_cycle_anchor_config), the first period ends at the next 1st and is prorated", async () => {
+    const customer = await stripe.customers.create({ email: "anchor@example.com" });
+    fake.setTime(Date.UTC(2027, 2, 16, 12) / 1000);
+    try {
+      const base = {
+        mode: "subscription" as const,
+        customer: customer.id,
+        line_items: [{ price: catalog.monthly.id, quantity: 1 }, { price: catalog.overage.id }],
+        success_url: "https://waitify.test/billing/success",
+      };
+      const session = await stripe.checkout.sessions.create({
+        ...base,
+        subscription_data: { billing_mode: { type: "flexible" }, billing_cycle_anchor_config: { day_of_month: 1, hour: 0, minute: 0, second: 0 } },
+      });
+      const { subscription, invoice } = fake.completeCheckout(session.id);
+      const april = Date.UTC(2027, 3, 1) / 1000;
+      expect(subscription.billing_cycle_anchor).toBe(april);
+      const items = (subscription.items as { data: Array<{ current_period_end: number }> }).data;
+      expect(items.map((item) => item.current_period_end)).toEqual([april, april]);
+      // 15.5 of March's 31 days of a 19 € month.
+      expect(invoice.amount_due).toBe(Math.round((1900 * 15.5) / 31));
+      const past = await caught(stripe.checkout.sessions.create({ ...base, subscription_data: { billing_cycle_anchor: Date.UTC(2027, 0, 1) / 1000 } }));
+      expect(past).toMatchObject({ statusCode: 400, param: "subscription_data[billing_cycle_anchor]" });
+      const bad = await caught(stripe.checkout.sessions.create({ ...base, subscription_data: { billing_cycle_anchor_config: { day_of_month: 32 } } }));
+      expect(bad).toMatchObject({ statusCode: 400, param: "subscription_data[billing_cycle_anchor_config][day_of_month]" });
+    } finally {
+      fake.setTime(Math.floor(Date.now() / 1000));
+    }
+  });
+
+  it("promotion codes: listed by code in any case, inactive once switched off or expired, refused at checkout when inactive or another customer's", async () => {
+    const coupon = await stripe.coupons.create({ percent_off: 10, duration: "once" });
+    const mine = await stripe.customers.create({});
+    const theirs = await stripe.customers.create({});
+    const open = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: "Printemps" });
+    expect(open).toMatchObject({ object: "promotion_code", active: true, code: "Printemps", promotion: { type: "coupon", coupon: coupon.id } });
+    const found = await stripe.promotionCodes.list({ code: "PRINTEMPS", active: true, limit: 1 });
+    expect(found.data.map((code) => code.id)).toEqual([open.id]);
+    const soon = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: "ETE", expires_at: Math.floor(Date.now() / 1000) + 60 });
+    const reserved = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: "PERSO", customer: theirs.id });
+    fake.advance(120);
+    try {
+      expect((await stripe.promotionCodes.list({ code: "ete", active: true })).data).toEqual([]);
+      expect((await stripe.promotionCodes.retrieve(soon.id)).active).toBe(false);
+    } finally {
+      fake.advance(-120);
+    }
+    await stripe.promotionCodes.update(open.id, { active: false });
+    expect((await stripe.promotionCodes.list({ code: "printemps", active: true })).data).toEqual([]);
+    const base = { mode: "subscription" as const, customer: mine.id, line_items: [{ price: catalog.monthly.id, quantity: 1 }], success_url: "https://waitify.test/ok" };
+    for (const code of [open, reserved]) {
+      const refused = await caught(stripe.checkout.sessions.create({ ...base, discounts: [{ promotion_code: code.id }] }));
+      expect(refused).toMatchObject({ statusCode: 400, param: "discounts[0][promotion_code]" });
+    }
+    const unknown = await caught(stripe.checkout.sessions.create({ ...base, discounts: [{ promotion_code: "promo_nope" }] }));
+    expect(unknown).toMatchObject({ statusCode: 400, code: "resource_missing" });
   });
 
   it("the billing portal answers a URL for a customer", async () => {

@@ -9,6 +9,7 @@ import { arr, bool, int, metadata, obj, oneOf, required, str } from "../params.t
 import { route, type Route } from "../router.ts";
 import { newId, type Store, type StripeObject } from "../store.ts";
 import { isMetered, priceAmount, recurringOf } from "../billing.ts";
+import { checkDiscounts } from "./promotions.ts";
 
 function lineItems(store: Store, params: Params, mode: string): StripeObject[] {
   const entries = arr(params.line_items, "line_items");
@@ -44,6 +45,29 @@ function lineItems(store: Store, params: Params, mode: string): StripeObject[] {
   });
 }
 
+/**
+ * A billing cycle anchor is either a future timestamp or a day of the month
+ * (billing_cycle_anchor_config, UTC), never both; the config's fields are
+ * range-checked as Stripe does.
+ */
+function checkAnchor(store: Store, data: Params | undefined): void {
+  const anchor = int(data?.billing_cycle_anchor, "subscription_data[billing_cycle_anchor]");
+  const config = obj(data?.billing_cycle_anchor_config, "subscription_data[billing_cycle_anchor_config]");
+  if (anchor !== undefined && config) {
+    throw invalidRequest("You may only specify one of these parameters: billing_cycle_anchor, billing_cycle_anchor_config.", "subscription_data[billing_cycle_anchor_config]");
+  }
+  if (anchor !== undefined && anchor <= store.now()) {
+    throw invalidRequest("billing_cycle_anchor must be in the future.", "subscription_data[billing_cycle_anchor]");
+  }
+  if (!config) return;
+  const ranges: Record<string, [number, number]> = { day_of_month: [1, 31], hour: [0, 23], minute: [0, 59], second: [0, 59], month: [1, 12] };
+  for (const [field, [min, max]] of Object.entries(ranges)) {
+    const param = `subscription_data[billing_cycle_anchor_config][${field}]`;
+    const value = field === "day_of_month" ? required(int(config[field], param), param) : int(config[field], param);
+    if (value !== undefined && (value < min || value > max)) throw invalidRequest(`Invalid ${field}: must be between ${min} and ${max}.`, param);
+  }
+}
+
 function createSession(store: Store, params: Params): StripeObject {
   const mode = required(oneOf(params.mode, ["payment", "setup", "subscription"] as const, "mode"), "mode");
   const uiMode = oneOf(params.ui_mode, ["hosted", "embedded", "custom"] as const, "ui_mode") ?? "hosted";
@@ -58,8 +82,10 @@ function createSession(store: Store, params: Params): StripeObject {
   if (allowPromotionCodes && discounts.length > 0) {
     throw invalidRequest("You may only specify one of these parameters: allow_promotion_codes, discounts.", "discounts");
   }
+  checkDiscounts(store, discounts, customer);
   const items = lineItems(store, params, mode);
   const subscriptionData = obj(params.subscription_data, "subscription_data");
+  checkAnchor(store, subscriptionData);
   if (subscriptionData && mode !== "subscription") throw invalidRequest("subscription_data can only be used in subscription mode.", "subscription_data");
   const billingMode = oneOf(obj(subscriptionData?.billing_mode, "subscription_data[billing_mode]")?.type, ["classic", "flexible"] as const, "subscription_data[billing_mode][type]");
   const intervals = new Set(items.map((item) => recurringOf(item.price as StripeObject)?.interval ?? "one_time"));

@@ -20,6 +20,9 @@ export interface SubscriptionInput {
   billingMode?: "classic" | "flexible";
   status?: "active" | "trialing" | "incomplete" | "past_due" | "unpaid";
   discounts?: unknown[];
+  /** The first period ends here (a billing cycle anchor); later ones are whole intervals from it. */
+  billingCycleAnchor?: number;
+  billingCycleAnchorConfig?: Record<string, number>;
 }
 
 export function createSubscription(store: Store, input: SubscriptionInput): StripeObject {
@@ -27,7 +30,7 @@ export function createSubscription(store: Store, input: SubscriptionInput): Stri
   if (input.items.length === 0) throw invalidRequest("Missing required param: items.", "items", "parameter_missing");
   const id = newId("sub_", 24);
   const now = store.now();
-  const items = input.items.map((item) => subscriptionItem(store, id, item, now, input.trialEnd));
+  const items = input.items.map((item) => subscriptionItem(store, id, item, now, input.trialEnd ?? input.billingCycleAnchor));
   const billingMode = input.billingMode ?? "flexible";
   checkIntervals(items, billingMode);
   const status = input.trialEnd ? "trialing" : (input.status ?? "active");
@@ -37,8 +40,8 @@ export function createSubscription(store: Store, input: SubscriptionInput): Stri
     application: null,
     application_fee_percent: null,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null },
-    billing_cycle_anchor: input.trialEnd ?? now,
-    billing_cycle_anchor_config: null,
+    billing_cycle_anchor: input.trialEnd ?? input.billingCycleAnchor ?? now,
+    billing_cycle_anchor_config: input.billingCycleAnchorConfig ?? null,
     billing_mode: { type: billingMode, ...(billingMode === "flexible" ? { flexible: { proration_discounts: "included" } } : {}), updated_at: now },
     billing_thresholds: null,
     cancel_at: null,
