@@ -38,13 +38,22 @@ export interface TestServerOptions {
   stripeWebhookSecret?: string;
   /** The worker's email sender (the log sender when absent). */
   email?: EmailSender;
-  /** The API's Stripe client (e.g. makeStripe(fake.config)); absent = billing not configured. */
+  /** The Stripe client (e.g. makeStripe(fake.config)) of the API and of the worker; absent = billing not configured. */
   stripe?: Stripe;
+  /** Run the crontab's recurring jobs in the worker (default true; off when a test adds them itself). */
+  schedule?: boolean;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const worker = options.worker
-    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms, email: options.email })
+    ? await startWorker({
+        connectionString: database.ownerUrl,
+        concurrency: 4,
+        sms: options.sms,
+        email: options.email,
+        stripe: options.stripe,
+        schedule: options.schedule,
+      })
     : workerOff;
   const http = await startHttp({
     host: "127.0.0.1",
