@@ -45,6 +45,12 @@ export async function startWorker(options: {
   email?: EmailSender;
   /** Milliseconds between two passes that unlock dead workers' jobs (default 30 s). */
   recoveryIntervalMs?: number;
+  /**
+   * Run the crontab's recurring jobs (default true). Tests that add the
+   * scheduled jobs themselves, for the times they choose, turn it off so that
+   * the wall clock cannot add one in the middle of their assertions.
+   */
+  schedule?: boolean;
 }): Promise<WorkerHandle> {
   let state: WorkerState = "starting";
   const liveness = new WorkerLiveness(options.connectionString);
@@ -80,7 +86,7 @@ export async function startWorker(options: {
         email: options.email ?? new LogEmailSender(),
         stripe: options.stripe,
       }),
-      parsedCronItems: parseCrontab(readFileSync(crontabFile, "utf8")),
+      parsedCronItems: options.schedule === false ? [] : parseCrontab(readFileSync(crontabFile, "utf8")),
       logger: workerLogger,
       preset: { plugins: [livenessPlugin] },
     });

@@ -1346,8 +1346,10 @@ begin
   if event_type <> 'plan_changed' then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (apply_own_subscription.user_id, event_type, 'merchant',
-            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}'),
-                               -- When the subscription ends (yearly plans are cancelled with cancel_at).
+            -- The plan's period as mirrored (its licensed item's; the first item may be the monthly overage),
+            -- and when the subscription ends (yearly plans are cancelled with cancel_at).
+            jsonb_build_object('currentPeriodEnd', (select s.current_period_end from app_private.subscriptions s
+                                                     where s.user_id = apply_own_subscription.user_id),
                                'cancelAt', app_private.stripe_time(subscription -> 'cancel_at')));
   end if;
 end;
@@ -1362,70 +1364,11 @@ CREATE OR REPLACE FUNCTION app_private.apply_stripe_invoice(invoice jsonb)
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(invoice -> 'customer'));
-  v_id text := invoice ->> 'id';
-  v_was_paid boolean;
-  v_attempt integer;
-  v_attempts integer := coalesce((invoice ->> 'attempt_count')::integer, 0);
-  v_number text := invoice ->> 'number';
+  v_user uuid := app_private.mirror_stripe_invoice(invoice);
 begin
-  if v_user is null then
-    return null;
+  if v_user is not null then
+    perform app_private.refresh_account_status(v_user);
   end if;
-  select i.status = 'paid' into v_was_paid from app_private.invoices i where i.stripe_invoice_id = v_id;
-  insert into app_private.invoices as i (stripe_invoice_id, user_id, number, status, currency, amount_due_cents,
-      amount_paid_cents, attempt_count, period_start, period_end, due_date, paid_at, hosted_invoice_url,
-      invoice_pdf_url, stripe_created)
-  values (v_id, v_user, v_number, invoice ->> 'status', coalesce(invoice ->> 'currency', 'eur'),
-      coalesce((invoice ->> 'amount_due')::integer, 0), coalesce((invoice ->> 'amount_paid')::integer, 0), v_attempts,
-      app_private.stripe_time(invoice -> 'period_start'), app_private.stripe_time(invoice -> 'period_end'),
-      coalesce(app_private.stripe_time(invoice -> 'due_date'), app_private.stripe_time(invoice -> 'next_payment_attempt')),
-      app_private.stripe_time(invoice #> '{status_transitions,paid_at}'),
-      invoice ->> 'hosted_invoice_url', invoice ->> 'invoice_pdf',
-      coalesce(app_private.stripe_time(invoice -> 'created'), now()))
-  on conflict (stripe_invoice_id) do update set
-    number = excluded.number,
-    status = excluded.status,
-    amount_due_cents = excluded.amount_due_cents,
-    amount_paid_cents = excluded.amount_paid_cents,
-    attempt_count = greatest(i.attempt_count, excluded.attempt_count),
-    period_start = excluded.period_start,
-    period_end = excluded.period_end,
-    due_date = coalesce(i.due_date, excluded.due_date),
-    paid_at = excluded.paid_at,
-    hosted_invoice_url = excluded.hosted_invoice_url,
-    invoice_pdf_url = excluded.invoice_pdf_url,
-    updated_at = now();
-
-  -- Each failed attempt once, whatever the number of deliveries: the ladder
-  -- (past_due, read_only, suspended) and one reminder per step.
-  if invoice ->> 'status' in ('open', 'uncollectible') then
-    for v_attempt in
-      insert into app_private.payment_failures (stripe_invoice_id, attempt, user_id)
-      select v_id, n, v_user from generate_series(1, v_attempts) n
-      on conflict do nothing
-      returning attempt
-    loop
-      insert into app_public.account_events (user_id, event_type, actor, detail)
-      values (v_user, 'payment_failed', app_private.current_actor(),
-              jsonb_build_object('invoice', v_number, 'attempt', v_attempt,
-                                 'amountDueCents', (invoice ->> 'amount_due')::integer));
-      perform app_private.send_billing_reminder(v_user, 'payment_failed', v_id || ':' || v_attempt,
-        jsonb_build_object('invoice', v_number, 'attempt', v_attempt, 'hostedInvoiceUrl', invoice ->> 'hosted_invoice_url',
-                           'amountDueCents', (invoice ->> 'amount_due')::integer));
-    end loop;
-  end if;
-  if invoice ->> 'status' = 'paid' and not coalesce(v_was_paid, false) then
-    insert into app_public.account_events (user_id, event_type, actor, detail)
-    values (v_user, 'payment_succeeded', app_private.current_actor(),
-            jsonb_build_object('invoice', v_number, 'amountPaidCents', (invoice ->> 'amount_paid')::integer));
-    perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
-      'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
-      'link', coalesce(invoice ->> 'hosted_invoice_url',
-        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
-      'paid:' || v_id);
-  end if;
-  perform app_private.refresh_account_status(v_user);
   return v_user;
 end;
 $function$;
@@ -1433,62 +1376,51 @@ alter function app_private.apply_stripe_invoice(invoice jsonb) owner to :DATABAS
 revoke execute on function app_private.apply_stripe_invoice(invoice jsonb) from public;
 comment on function app_private.apply_stripe_invoice(invoice jsonb) is 'Mirrors an invoice fetched from Stripe, counts each failed attempt once and recomputes the account''s status.';
 
+CREATE OR REPLACE FUNCTION app_private.apply_stripe_objects(objects jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_object jsonb;
+  v_user uuid;
+  v_users uuid[] := '{}';
+begin
+  for v_object in
+    select o.value from jsonb_array_elements(objects) with ordinality as o (value, position) order by o.position
+  loop
+    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice') then
+      raise exception 'app_private.apply_stripe_objects: cannot mirror a Stripe % object', coalesce(v_object ->> 'object', 'untyped');
+    end if;
+    v_user := case v_object ->> 'object'
+      when 'subscription' then app_private.mirror_stripe_subscription(v_object)
+      else app_private.mirror_stripe_invoice(v_object)
+    end;
+    if v_user is not null and not v_user = any (v_users) then
+      v_users := v_users || v_user;
+    end if;
+  end loop;
+  foreach v_user in array v_users loop
+    perform app_private.refresh_account_status(v_user);
+  end loop;
+  return v_users[1];
+end;
+$function$;
+alter function app_private.apply_stripe_objects(objects jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.apply_stripe_objects(objects jsonb) from public;
+comment on function app_private.apply_stripe_objects(objects jsonb) is 'Mirrors Stripe subscriptions and invoices (a JSON array), then recomputes the status of their account once.';
+
 CREATE OR REPLACE FUNCTION app_private.apply_stripe_subscription(subscription jsonb)
  RETURNS uuid
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(subscription -> 'customer'));
-  v_item jsonb;
-  v_price app_private.stripe_prices;
-  v_created timestamptz := app_private.stripe_time(subscription -> 'created');
+  v_user uuid := app_private.mirror_stripe_subscription(subscription);
 begin
-  if v_user is null then
-    return null;
+  if v_user is not null then
+    perform app_private.refresh_account_status(v_user);
   end if;
-  select i.value into v_item
-    from jsonb_array_elements(subscription #> '{items,data}') i
-    join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
-   where p.kind = 'licensed'
-   limit 1;
-  select p.* into v_price from app_private.stripe_prices p where p.stripe_price_id = app_private.stripe_id(v_item -> 'price');
-  v_item := coalesce(v_item, subscription #> '{items,data,0}');
-  insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
-      current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
-  values (v_user, subscription ->> 'id', subscription ->> 'status', v_price.plan_id, v_price.billing_interval,
-      coalesce(app_private.stripe_time(subscription -> 'current_period_start'),
-               app_private.stripe_time(v_item -> 'current_period_start')),
-      coalesce(app_private.stripe_time(subscription -> 'current_period_end'),
-               app_private.stripe_time(v_item -> 'current_period_end')),
-      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false)
-        or (app_private.stripe_time(subscription -> 'cancel_at') is not null and subscription ->> 'status' <> 'canceled'),
-      app_private.stripe_time(subscription -> 'trial_end'),
-      app_private.stripe_time(subscription -> 'canceled_at'),
-      coalesce(v_created, now()))
-  on conflict (user_id) do update set
-    stripe_subscription_id = excluded.stripe_subscription_id,
-    stripe_status = excluded.stripe_status,
-    plan_id = coalesce(excluded.plan_id, s.plan_id),
-    billing_interval = coalesce(excluded.billing_interval, s.billing_interval),
-    current_period_start = excluded.current_period_start,
-    current_period_end = excluded.current_period_end,
-    cancel_at_period_end = excluded.cancel_at_period_end,
-    trial_end = excluded.trial_end,
-    canceled_at = excluded.canceled_at,
-    stripe_created = excluded.stripe_created,
-    updated_at = now()
-  -- The same subscription, or a newer one of the customer (subscribing again
-  -- after a cancellation): an older subscription never replaces a newer one.
-  where s.stripe_subscription_id = excluded.stripe_subscription_id or s.stripe_created <= excluded.stripe_created;
-
-  -- What they pay for is their plan (a change made in the billing portal too).
-  if v_price.plan_id is not null and subscription ->> 'id' = (
-       select s.stripe_subscription_id from app_private.subscriptions s where s.user_id = v_user) then
-    update app_public.users u set subscription_plan_id = v_price.plan_id
-     where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
-  end if;
-  perform app_private.refresh_account_status(v_user);
   return v_user;
 end;
 $function$;
@@ -1942,6 +1874,7 @@ begin
       from app_private.sms_usage_reports r
       join app_private.stripe_customers c on c.user_id = r.user_id
      where r.reported_at is null and r.parts > 0
+       and r.hour >= due_usage_reports.at - interval '34 days'
      order by r.hour, r.user_id;
 end;
 $function$;
@@ -2511,6 +2444,156 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
+CREATE OR REPLACE FUNCTION app_private.mirror_stripe_invoice(invoice jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(invoice -> 'customer'));
+  v_id text := invoice ->> 'id';
+  v_was_paid boolean;
+  v_attempt integer;
+  v_attempts integer := coalesce((invoice ->> 'attempt_count')::integer, 0);
+  v_number text := invoice ->> 'number';
+begin
+  if v_user is null then
+    return null;
+  end if;
+  -- The account row first (see mirror_stripe_subscription).
+  perform 1 from app_public.users u where u.id = v_user for update;
+  select i.status = 'paid' into v_was_paid from app_private.invoices i where i.stripe_invoice_id = v_id;
+  insert into app_private.invoices as i (stripe_invoice_id, user_id, number, status, currency, amount_due_cents,
+      amount_paid_cents, attempt_count, period_start, period_end, due_date, paid_at, hosted_invoice_url,
+      invoice_pdf_url, stripe_created)
+  values (v_id, v_user, v_number, invoice ->> 'status', coalesce(invoice ->> 'currency', 'eur'),
+      coalesce((invoice ->> 'amount_due')::integer, 0), coalesce((invoice ->> 'amount_paid')::integer, 0), v_attempts,
+      app_private.stripe_time(invoice -> 'period_start'), app_private.stripe_time(invoice -> 'period_end'),
+      coalesce(app_private.stripe_time(invoice -> 'due_date'), app_private.stripe_time(invoice -> 'next_payment_attempt')),
+      app_private.stripe_time(invoice #> '{status_transitions,paid_at}'),
+      invoice ->> 'hosted_invoice_url', invoice ->> 'invoice_pdf',
+      coalesce(app_private.stripe_time(invoice -> 'created'), now()))
+  on conflict (stripe_invoice_id) do update set
+    number = excluded.number,
+    status = excluded.status,
+    amount_due_cents = excluded.amount_due_cents,
+    amount_paid_cents = excluded.amount_paid_cents,
+    attempt_count = greatest(i.attempt_count, excluded.attempt_count),
+    period_start = excluded.period_start,
+    period_end = excluded.period_end,
+    due_date = coalesce(i.due_date, excluded.due_date),
+    paid_at = excluded.paid_at,
+    hosted_invoice_url = excluded.hosted_invoice_url,
+    invoice_pdf_url = excluded.invoice_pdf_url,
+    updated_at = now();
+
+  -- Each failed attempt once, whatever the number of deliveries: the ladder
+  -- (past_due, read_only, suspended) and one reminder per step.
+  if invoice ->> 'status' in ('open', 'uncollectible') then
+    for v_attempt in
+      insert into app_private.payment_failures (stripe_invoice_id, attempt, user_id)
+      select v_id, n, v_user from generate_series(1, v_attempts) n
+      on conflict do nothing
+      returning attempt
+    loop
+      insert into app_public.account_events (user_id, event_type, actor, detail)
+      values (v_user, 'payment_failed', app_private.current_actor(),
+              jsonb_build_object('invoice', v_number, 'attempt', v_attempt,
+                                 'amountDueCents', (invoice ->> 'amount_due')::integer));
+      perform app_private.send_billing_reminder(v_user, 'payment_failed', v_id || ':' || v_attempt,
+        jsonb_build_object('invoice', v_number, 'attempt', v_attempt, 'hostedInvoiceUrl', invoice ->> 'hosted_invoice_url',
+                           'amountDueCents', (invoice ->> 'amount_due')::integer));
+    end loop;
+  end if;
+  if invoice ->> 'status' = 'paid' and not coalesce(v_was_paid, false) then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values (v_user, 'payment_succeeded', app_private.current_actor(),
+            jsonb_build_object('invoice', v_number, 'amountPaidCents', (invoice ->> 'amount_paid')::integer));
+    perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
+      'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
+      'link', coalesce(invoice ->> 'hosted_invoice_url',
+        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
+      'paid:' || v_id);
+  end if;
+  return v_user;
+end;
+$function$;
+alter function app_private.mirror_stripe_invoice(invoice jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mirror_stripe_invoice(invoice jsonb) from public;
+comment on function app_private.mirror_stripe_invoice(invoice jsonb) is 'Mirrors an invoice fetched from Stripe and counts each failed attempt once; the status is not recomputed.';
+
+CREATE OR REPLACE FUNCTION app_private.mirror_stripe_subscription(subscription jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(subscription -> 'customer'));
+  v_item jsonb;
+  v_price app_private.stripe_prices;
+  v_created timestamptz := app_private.stripe_time(subscription -> 'created');
+begin
+  if v_user is null then
+    return null;
+  end if;
+  -- The account row first, as refresh_account_status takes it: every billing
+  -- write of an account (a webhook's objects, the merchant's own change of
+  -- subscription) waits for the one in progress, instead of each holding a
+  -- row the other needs (the webhook's invoice rows lock the account in key
+  -- share, the merchant's change holds the subscription row: a deadlock).
+  perform 1 from app_public.users u where u.id = v_user for update;
+  select i.value into v_item
+    from jsonb_array_elements(subscription #> '{items,data}') i
+    join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
+   where p.kind = 'licensed'
+   limit 1;
+  select p.* into v_price from app_private.stripe_prices p
+   where p.stripe_price_id = app_private.stripe_id(v_item -> 'price') and p.kind = 'licensed';
+  v_item := coalesce(v_item, subscription #> '{items,data,0}');
+  insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
+      current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
+  values (v_user, subscription ->> 'id', subscription ->> 'status', v_price.plan_id, v_price.billing_interval,
+      coalesce(app_private.stripe_time(subscription -> 'current_period_start'),
+               app_private.stripe_time(v_item -> 'current_period_start')),
+      coalesce(app_private.stripe_time(subscription -> 'current_period_end'),
+               app_private.stripe_time(v_item -> 'current_period_end')),
+      coalesce((subscription ->> 'cancel_at_period_end')::boolean, false)
+        or (app_private.stripe_time(subscription -> 'cancel_at') is not null and subscription ->> 'status' <> 'canceled'),
+      app_private.stripe_time(subscription -> 'trial_end'),
+      app_private.stripe_time(subscription -> 'canceled_at'),
+      coalesce(v_created, now()))
+  on conflict (user_id) do update set
+    stripe_subscription_id = excluded.stripe_subscription_id,
+    stripe_status = excluded.stripe_status,
+    plan_id = coalesce(excluded.plan_id, s.plan_id),
+    billing_interval = coalesce(excluded.billing_interval, s.billing_interval),
+    current_period_start = excluded.current_period_start,
+    current_period_end = excluded.current_period_end,
+    cancel_at_period_end = excluded.cancel_at_period_end,
+    trial_end = excluded.trial_end,
+    canceled_at = excluded.canceled_at,
+    stripe_created = excluded.stripe_created,
+    updated_at = now()
+  -- The same subscription, or a newer one of the customer (subscribing again
+  -- after a cancellation): an older subscription never replaces a newer one.
+  where s.stripe_subscription_id = excluded.stripe_subscription_id or s.stripe_created <= excluded.stripe_created;
+
+  -- What they pay for is their plan (a change made in the billing portal too),
+  -- once the subscription has started: an incomplete one (its first payment
+  -- failed) may expire unpaid 23 hours later, and must not leave its plan.
+  if v_price.plan_id is not null
+     and subscription ->> 'status' not in ('incomplete', 'incomplete_expired')
+     and subscription ->> 'id' = (select s.stripe_subscription_id from app_private.subscriptions s where s.user_id = v_user) then
+    update app_public.users u set subscription_plan_id = v_price.plan_id
+     where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
+  end if;
+  return v_user;
+end;
+$function$;
+alter function app_private.mirror_stripe_subscription(subscription jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mirror_stripe_subscription(subscription jsonb) from public;
+comment on function app_private.mirror_stripe_subscription(subscription jsonb) is 'Mirrors a subscription fetched from Stripe and moves the account to its plan; the status is not recomputed.';
+
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
  LANGUAGE plpgsql
@@ -2761,8 +2844,15 @@ begin
     -- Never subscribed: the trial (or whatever an operator set) stands.
     return v_current;
   end if;
-  if v_subscription.stripe_status in ('canceled', 'incomplete_expired') then
+  if v_subscription.stripe_status = 'canceled' then
     v_target := 'cancelled';
+  elsif v_subscription.stripe_status in ('incomplete', 'incomplete_expired') then
+    -- Never started: its first payment has not gone through (incomplete) and,
+    -- 23 hours later, never will (incomplete_expired; Stripe voids the
+    -- invoice). The account keeps the state it had, its trial usually: that
+    -- failed first payment is not a step of the dunning ladder, and an
+    -- expired attempt to subscribe does not cancel anything.
+    v_target := v_current;
   else
     v_target := case app_private.dunning_level(refresh_account_status.user_id, refresh_account_status.at)
       when 3 then 'suspended'
@@ -2773,7 +2863,7 @@ begin
         when 'trialing' then 'trial'
         when 'past_due' then 'past_due'
         when 'unpaid' then 'past_due'
-        else v_current  -- incomplete (checkout not finished), paused: unchanged
+        else v_current  -- paused: unchanged
       end
     end::app_public.subscription_status;
   end if;
@@ -3164,7 +3254,10 @@ AS $function$
   select type in (
     'checkout.session.completed',
     'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
-    'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.finalized');
+    'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.finalized',
+    -- An invoice voided (by support, or with an expired first subscription) or
+    -- given up on no longer changes, or no longer counts in, the dunning.
+    'invoice.voided', 'invoice.marked_uncollectible');
 $function$;
 alter function app_private.stripe_event_handled(type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.stripe_event_handled(type text) from public;
@@ -3530,6 +3623,22 @@ AS $function$
 $function$;
 alter function app_private.transition_detail(status text, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.transition_detail(status text, lang text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.unpaid_stripe_invoices(stripe_customer_id text)
+ RETURNS SETOF text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select i.stripe_invoice_id
+    from app_private.stripe_customers c
+    join app_private.invoices i on i.user_id = c.user_id
+   where c.stripe_customer_id = unpaid_stripe_invoices.stripe_customer_id and i.status in ('open', 'uncollectible')
+   order by i.stripe_created;
+$function$;
+alter function app_private.unpaid_stripe_invoices(stripe_customer_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.unpaid_stripe_invoices(stripe_customer_id text) from public;
+comment on function app_private.unpaid_stripe_invoices(stripe_customer_id text) is 'Ids of the invoices of a Stripe customer that the mirror holds as open or uncollectible.';
 
 CREATE OR REPLACE FUNCTION app_private.usage_reported(identifier text)
  RETURNS void

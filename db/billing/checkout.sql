@@ -205,8 +205,10 @@ begin
   if event_type <> 'plan_changed' then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (apply_own_subscription.user_id, event_type, 'merchant',
-            jsonb_build_object('currentPeriodEnd', app_private.stripe_time(subscription #> '{items,data,0,current_period_end}'),
-                               -- When the subscription ends (yearly plans are cancelled with cancel_at).
+            -- The plan's period as mirrored (its licensed item's; the first item may be the monthly overage),
+            -- and when the subscription ends (yearly plans are cancelled with cancel_at).
+            jsonb_build_object('currentPeriodEnd', (select s.current_period_end from app_private.subscriptions s
+                                                     where s.user_id = apply_own_subscription.user_id),
                                'cancelAt', app_private.stripe_time(subscription -> 'cancel_at')));
   end if;
 end;

@@ -4,11 +4,12 @@
 --
 -- Stripe delivers events late, out of order and more than once. So an event
 -- is only a signal: the stripe_event task (tasks/stripe_event.ts) fetches the
--- object again from Stripe and hands its current state to the apply_*
--- functions below, and one account's jobs run one at a time (graphile-worker
--- queue per Stripe customer). The status is then recomputed from the mirrors
--- alone (refresh_account_status), so the final state does not depend on the
--- order in which the events came.
+-- object again from Stripe, with the customer's current subscription and open
+-- invoices, and hands their current state to apply_stripe_objects below; one
+-- account's jobs run one at a time (graphile-worker queue per Stripe
+-- customer). The status is then recomputed once from the mirrors alone
+-- (refresh_account_status), so neither the final state nor the steps the
+-- account's feed shows depend on the order in which the events came.
 
 -- Seconds since the epoch (Stripe's timestamps) as a timestamptz; null stays null.
 create or replace function app_private.stripe_time(value jsonb) returns timestamptz
@@ -39,7 +40,10 @@ as $$
   select type in (
     'checkout.session.completed',
     'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
-    'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.finalized');
+    'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.finalized',
+    -- An invoice voided (by support, or with an expired first subscription) or
+    -- given up on no longer changes, or no longer counts in, the dunning.
+    'invoice.voided', 'invoice.marked_uncollectible');
 $$;
 comment on function app_private.stripe_event_handled(text) is
   'The Stripe event types the stripe_event task acts on; the others are logged and ignored.';
@@ -115,17 +119,19 @@ as $$
   select c.user_id from app_private.stripe_customers c where c.stripe_customer_id = stripe_customer_user.stripe_customer_id;
 $$;
 
--- A subscription as Stripe returned it. Its licensed price names the plan and
--- the interval (app_private.stripe_prices, written by stripe:sync). The
--- period is on the subscription in older API versions and on its items in
--- newer ones: both are read, the licensed item's first (a yearly plan's
--- monthly overage item has a shorter period). A scheduled cancellation is
--- either cancel_at_period_end or a cancel_at date: a yearly plan is cancelled
--- with cancel_at = max_period_end (lib/stripe/catalog.ts), which Stripe
--- reports with cancel_at_period_end false; both count as "cancels at the end
--- of the period" here. Returns the account, or null for a customer we do not
--- know (the event is then ignored).
-create or replace function app_private.apply_stripe_subscription(subscription jsonb) returns uuid
+-- A subscription as Stripe returned it, mirrored without recomputing the
+-- status (apply_stripe_subscription and apply_stripe_objects do). Its
+-- licensed item names the plan and the interval (app_private.stripe_prices,
+-- written by stripe:sync) and gives the period: the metered overage item
+-- renews every month even on a yearly plan, and Stripe does not promise the
+-- order of the items, so the first item is only the fallback. The period is
+-- on the subscription in older API versions and on its items in newer ones:
+-- both are read. A scheduled cancellation is either cancel_at_period_end or
+-- a cancel_at date: a yearly plan is cancelled with cancel_at =
+-- max_period_end (lib/stripe/catalog.ts), which Stripe reports with
+-- cancel_at_period_end false; both count as "cancels at the end of the
+-- period" here. Returns the account, or null for a customer we do not know.
+create or replace function app_private.mirror_stripe_subscription(subscription jsonb) returns uuid
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
 as $$
@@ -138,12 +144,19 @@ begin
   if v_user is null then
     return null;
   end if;
+  -- The account row first, as refresh_account_status takes it: every billing
+  -- write of an account (a webhook's objects, the merchant's own change of
+  -- subscription) waits for the one in progress, instead of each holding a
+  -- row the other needs (the webhook's invoice rows lock the account in key
+  -- share, the merchant's change holds the subscription row: a deadlock).
+  perform 1 from app_public.users u where u.id = v_user for update;
   select i.value into v_item
     from jsonb_array_elements(subscription #> '{items,data}') i
     join app_private.stripe_prices p on p.stripe_price_id = app_private.stripe_id(i.value -> 'price')
    where p.kind = 'licensed'
    limit 1;
-  select p.* into v_price from app_private.stripe_prices p where p.stripe_price_id = app_private.stripe_id(v_item -> 'price');
+  select p.* into v_price from app_private.stripe_prices p
+   where p.stripe_price_id = app_private.stripe_id(v_item -> 'price') and p.kind = 'licensed';
   v_item := coalesce(v_item, subscription #> '{items,data,0}');
   insert into app_private.subscriptions as s (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
       current_period_start, current_period_end, cancel_at_period_end, trial_end, canceled_at, stripe_created)
@@ -173,22 +186,25 @@ begin
   -- after a cancellation): an older subscription never replaces a newer one.
   where s.stripe_subscription_id = excluded.stripe_subscription_id or s.stripe_created <= excluded.stripe_created;
 
-  -- What they pay for is their plan (a change made in the billing portal too).
-  if v_price.plan_id is not null and subscription ->> 'id' = (
-       select s.stripe_subscription_id from app_private.subscriptions s where s.user_id = v_user) then
+  -- What they pay for is their plan (a change made in the billing portal too),
+  -- once the subscription has started: an incomplete one (its first payment
+  -- failed) may expire unpaid 23 hours later, and must not leave its plan.
+  if v_price.plan_id is not null
+     and subscription ->> 'status' not in ('incomplete', 'incomplete_expired')
+     and subscription ->> 'id' = (select s.stripe_subscription_id from app_private.subscriptions s where s.user_id = v_user) then
     update app_public.users u set subscription_plan_id = v_price.plan_id
      where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
   end if;
-  perform app_private.refresh_account_status(v_user);
   return v_user;
 end;
 $$;
-comment on function app_private.apply_stripe_subscription(jsonb) is
-  'Mirrors a subscription fetched from Stripe, moves the account to its plan and recomputes its status.';
+comment on function app_private.mirror_stripe_subscription(jsonb) is
+  'Mirrors a subscription fetched from Stripe and moves the account to its plan; the status is not recomputed.';
 
--- An invoice as Stripe returned it. A failed attempt is counted once (the
--- dunning ladder), a payment once (the feed); then the status is recomputed.
-create or replace function app_private.apply_stripe_invoice(invoice jsonb) returns uuid
+-- An invoice as Stripe returned it, mirrored without recomputing the status.
+-- A failed attempt is counted once (the dunning ladder, with its reminder), a
+-- payment once (the feed, with its receipt).
+create or replace function app_private.mirror_stripe_invoice(invoice jsonb) returns uuid
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
 as $$
@@ -203,6 +219,8 @@ begin
   if v_user is null then
     return null;
   end if;
+  -- The account row first (see mirror_stripe_subscription).
+  perform 1 from app_public.users u where u.id = v_user for update;
   select i.status = 'paid' into v_was_paid from app_private.invoices i where i.stripe_invoice_id = v_id;
   insert into app_private.invoices as i (stripe_invoice_id, user_id, number, status, currency, amount_due_cents,
       amount_paid_cents, attempt_count, period_start, period_end, due_date, paid_at, hosted_invoice_url,
@@ -256,12 +274,103 @@ begin
         coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
       'paid:' || v_id);
   end if;
-  perform app_private.refresh_account_status(v_user);
+  return v_user;
+end;
+$$;
+comment on function app_private.mirror_stripe_invoice(jsonb) is
+  'Mirrors an invoice fetched from Stripe and counts each failed attempt once; the status is not recomputed.';
+
+-- One object, mirrored and the account's status recomputed at once: the
+-- merchant's own change of subscription (apply_own_subscription) and tests.
+create or replace function app_private.apply_stripe_subscription(subscription jsonb) returns uuid
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_user uuid := app_private.mirror_stripe_subscription(subscription);
+begin
+  if v_user is not null then
+    perform app_private.refresh_account_status(v_user);
+  end if;
+  return v_user;
+end;
+$$;
+comment on function app_private.apply_stripe_subscription(jsonb) is
+  'Mirrors a subscription fetched from Stripe, moves the account to its plan and recomputes its status.';
+
+create or replace function app_private.apply_stripe_invoice(invoice jsonb) returns uuid
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_user uuid := app_private.mirror_stripe_invoice(invoice);
+begin
+  if v_user is not null then
+    perform app_private.refresh_account_status(v_user);
+  end if;
   return v_user;
 end;
 $$;
 comment on function app_private.apply_stripe_invoice(jsonb) is
   'Mirrors an invoice fetched from Stripe, counts each failed attempt once and recomputes the account''s status.';
+
+-- What the stripe_event task fetched for one event: the object the event
+-- names and the customer's current subscription and open invoices. All are
+-- mirrored first and the status is recomputed once, from all of them, so the
+-- account moves straight to the state Stripe is in. Recomputing after each
+-- object would pass through states that only a partial view implies (the
+-- subscription's past_due before the invoice that makes it read_only), and
+-- the feed would show more or fewer steps depending on the order in which
+-- Stripe's events arrived. Returns the account (the first one, should the
+-- objects name several), or null when no object is of a customer we know.
+create or replace function app_private.apply_stripe_objects(objects jsonb) returns uuid
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_object jsonb;
+  v_user uuid;
+  v_users uuid[] := '{}';
+begin
+  for v_object in
+    select o.value from jsonb_array_elements(objects) with ordinality as o (value, position) order by o.position
+  loop
+    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice') then
+      raise exception 'app_private.apply_stripe_objects: cannot mirror a Stripe % object', coalesce(v_object ->> 'object', 'untyped');
+    end if;
+    v_user := case v_object ->> 'object'
+      when 'subscription' then app_private.mirror_stripe_subscription(v_object)
+      else app_private.mirror_stripe_invoice(v_object)
+    end;
+    if v_user is not null and not v_user = any (v_users) then
+      v_users := v_users || v_user;
+    end if;
+  end loop;
+  foreach v_user in array v_users loop
+    perform app_private.refresh_account_status(v_user);
+  end loop;
+  return v_users[1];
+end;
+$$;
+comment on function app_private.apply_stripe_objects(jsonb) is
+  'Mirrors Stripe subscriptions and invoices (a JSON array), then recomputes the status of their account once.';
+
+-- The invoices of a customer that the mirror still counts as unpaid. The
+-- stripe_event task fetches again those Stripe no longer lists as open (paid,
+-- voided or given up since), so that one lost or unhandled event cannot leave
+-- a stale invoice pushing the account down the dunning ladder forever.
+create or replace function app_private.unpaid_stripe_invoices(stripe_customer_id text) returns setof text
+  language sql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select i.stripe_invoice_id
+    from app_private.stripe_customers c
+    join app_private.invoices i on i.user_id = c.user_id
+   where c.stripe_customer_id = unpaid_stripe_invoices.stripe_customer_id and i.status in ('open', 'uncollectible')
+   order by i.stripe_created;
+$$;
+comment on function app_private.unpaid_stripe_invoices(text) is
+  'Ids of the invoices of a Stripe customer that the mirror holds as open or uncollectible.';
 
 -- ---------------------------------------------------------------------------
 -- The status, from the mirrors alone.
@@ -302,8 +411,15 @@ begin
     -- Never subscribed: the trial (or whatever an operator set) stands.
     return v_current;
   end if;
-  if v_subscription.stripe_status in ('canceled', 'incomplete_expired') then
+  if v_subscription.stripe_status = 'canceled' then
     v_target := 'cancelled';
+  elsif v_subscription.stripe_status in ('incomplete', 'incomplete_expired') then
+    -- Never started: its first payment has not gone through (incomplete) and,
+    -- 23 hours later, never will (incomplete_expired; Stripe voids the
+    -- invoice). The account keeps the state it had, its trial usually: that
+    -- failed first payment is not a step of the dunning ladder, and an
+    -- expired attempt to subscribe does not cancel anything.
+    v_target := v_current;
   else
     v_target := case app_private.dunning_level(refresh_account_status.user_id, refresh_account_status.at)
       when 3 then 'suspended'
@@ -314,7 +430,7 @@ begin
         when 'trialing' then 'trial'
         when 'past_due' then 'past_due'
         when 'unpaid' then 'past_due'
-        else v_current  -- incomplete (checkout not finished), paused: unchanged
+        else v_current  -- paused: unchanged
       end
     end::app_public.subscription_status;
   end if;

@@ -9,9 +9,16 @@
 -- whose send committed just after the hour turned is in it. A message
 -- recorded later still (a worker down across the hour) is caught by the
 -- month's reconciliation: the statement's parts minus what was reported.
+--
+-- Stripe refuses a meter event more than 35 days old, for good: such a report
+-- (a worker that ran without a Stripe key for weeks) stays recorded and
+-- unreported, left to that reconciliation, and is no longer returned, so it
+-- cannot stop every later report behind it. 34 days leaves room for a run
+-- that is late or backfilled by the crontab.
 
 -- Records the reports due up to `at` (one per account and finished hour with
--- parts) and returns every report not yet acknowledged by Stripe, oldest first.
+-- parts) and returns every report not yet acknowledged by Stripe that Stripe
+-- still accepts, oldest first.
 create or replace function app_private.due_usage_reports(at timestamptz default now(), lag interval default '5 minutes')
   returns table (user_id uuid, hour timestamptz, parts integer, identifier text, stripe_customer_id text)
   language plpgsql volatile
@@ -34,6 +41,7 @@ begin
       from app_private.sms_usage_reports r
       join app_private.stripe_customers c on c.user_id = r.user_id
      where r.reported_at is null and r.parts > 0
+       and r.hour >= due_usage_reports.at - interval '34 days'
      order by r.hour, r.user_id;
 end;
 $$;

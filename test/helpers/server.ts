@@ -42,11 +42,20 @@ export interface TestServerOptions {
   stripe?: Stripe;
   /** PUBLIC_URL for the billing return URLs (default http://localhost:3000). */
   publicUrl?: string;
+  /** Run the crontab's recurring jobs in the worker (default true; off when a test adds them itself). */
+  schedule?: boolean;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const worker = options.worker
-    ? await startWorker({ connectionString: database.ownerUrl, concurrency: 4, sms: options.sms, email: options.email, stripe: options.stripe })
+    ? await startWorker({
+        connectionString: database.ownerUrl,
+        concurrency: 4,
+        sms: options.sms,
+        email: options.email,
+        stripe: options.stripe,
+        schedule: options.schedule,
+      })
     : workerOff;
   const http = await startHttp({
     host: "127.0.0.1",

@@ -94,6 +94,12 @@ describe("checkout and subscription rules", () => {
       shop.userId,
     ]);
     expect(feed.rows).toContainEqual({ event_type: "subscription_cancel_scheduled", actor: "merchant" });
+    // The period ends with the plan's (licensed) item, as mirrored.
+    const noted = await db().root.query(
+      "select detail ->> 'currentPeriodEnd' as ends from app_public.account_events where user_id = $1 and event_type = 'subscription_cancel_scheduled'",
+      [shop.userId],
+    );
+    expect(new Date(noted.rows[0].ends).toISOString()).toBe("2027-01-01T00:00:00.000Z");
     const none = await createBusiness(db(), { plan: "basic" });
     expect(await codeOf(server.query("select * from app_private.subscription_context($1)", [none.userId]))).toBe("WTNSB");
   });

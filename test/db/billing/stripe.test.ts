@@ -146,6 +146,55 @@ describe("the account's states from Stripe's objects", () => {
     expect([...finals]).toEqual(["read_only"]);
   });
 
+  it("apply_stripe_objects mirrors everything first and moves the account once, whatever the order of the objects", async () => {
+    for (const order of [[0, 1, 2], [2, 1, 0], [1, 2, 0]]) {
+      const business = await createBusiness(db(), { plan: "basic" });
+      const customer = await linkCustomer(db(), business.userId);
+      const objects = [
+        subscription({ customer, status: "past_due", plan: "pro" }),
+        invoice({ customer, status: "paid" }),
+        invoice({ customer, status: "open", attemptCount: 2 }),
+      ];
+      const { rows } = await db().root.query("select app_private.apply_stripe_objects($1) as user_id", [
+        JSON.stringify(order.map((index) => objects[index])),
+      ]);
+      expect(rows[0].user_id).toBe(business.userId);
+      const steps = (await feed(business.userId)).filter((event) => event.event_type === "status_changed");
+      // Not trial → past_due (the subscription alone) → read_only (its invoice): straight to where Stripe is.
+      expect(steps.map((event) => [event.detail.from, event.detail.to])).toEqual([["trial", "read_only"]]);
+    }
+    const stranger = await db().root.query("select app_private.apply_stripe_objects($1) as user_id", [
+      JSON.stringify([invoice({ customer: "cus_nobody_we_know", status: "open", attemptCount: 3 })]),
+    ]);
+    expect(stranger.rows[0].user_id).toBeNull();
+    expect((await failure(db().root.query("select app_private.apply_stripe_objects('[{\"object\": \"charge\"}]')"))).message).toMatch(
+      /cannot mirror a Stripe charge object/,
+    );
+  });
+
+  it("a subscription that never started (incomplete, then expired) changes neither the status nor the plan", async () => {
+    const business = await createBusiness(db(), { plan: "basic" });
+    const customer = await linkCustomer(db(), business.userId);
+    const attempt = subscription({ customer, status: "incomplete", plan: "pro" });
+    const first = invoice({ customer, status: "open", attemptCount: 1, amountDue: 4900 });
+    await apply("subscription", attempt);
+    await apply("invoice", first);
+    expect(await status(business.userId)).toBe("trial");
+    const unpaid = await db().root.query("select app_private.unpaid_stripe_invoices($1) as id", [customer]);
+    expect(unpaid.rows).toEqual([{ id: first.id }]);
+    await apply("subscription", { ...attempt, status: "incomplete_expired" });
+    await apply("invoice", { ...first, status: "void" });
+    expect(await status(business.userId)).toBe("trial");
+    const plan = await db().root.query(
+      "select p.name from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id where u.id = $1",
+      [business.userId],
+    );
+    expect(plan.rows[0].name).toBe("basic");
+    expect((await db().root.query("select app_private.unpaid_stripe_invoices($1)", [customer])).rowCount).toBe(0);
+    const queue = await db().root.query("select is_queue_active from app_public.queues where id = $1", [business.queueId]);
+    expect(queue.rows[0].is_queue_active).toBe(true);
+  });
+
   it("unpaid past its due date: past_due after a day, suspended after 30 days, whichever rule is stricter", async () => {
     const business = await createBusiness(db(), { plan: "basic" });
     const customer = await linkCustomer(db(), business.userId);
@@ -160,6 +209,49 @@ describe("the account's states from Stripe's objects", () => {
     const older = invoice({ customer, status: "open", attemptCount: 1, dueDate: new Date(Date.now() - 31 * day) });
     await apply("invoice", older);
     expect(await status(business.userId)).toBe("suspended");
+  });
+});
+
+describe("concurrency", () => {
+  it("a webhook's objects and the merchant's own change of subscription wait for each other instead of deadlocking", async () => {
+    const business = await createBusiness(db(), { plan: "basic" });
+    const customer = await linkCustomer(db(), business.userId);
+    const sub = subscription({ customer, status: "active", plan: "pro" });
+    await apply("subscription", sub);
+    const webhook = await db().root.connect();
+    const merchant = await db().root.connect();
+    try {
+      // The stripe_event task, half-way: an invoice mirrored, the subscription still to come.
+      await webhook.query("begin");
+      await webhook.query("select app_private.mirror_stripe_invoice($1)", [
+        JSON.stringify(invoice({ customer, status: "open", attemptCount: 1 })),
+      ]);
+      // Meanwhile the merchant schedules the cancellation (apply_own_subscription applies Stripe's answer).
+      const pid = (await merchant.query("select pg_backend_pid() as pid")).rows[0].pid as number;
+      await merchant.query("begin");
+      const cancelling = merchant.query("select app_private.apply_stripe_subscription($1)", [
+        JSON.stringify({ ...sub, cancel_at_period_end: true }),
+      ]);
+      cancelling.catch(() => {});
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const waiting = await db().root.query("select wait_event_type from pg_stat_activity where pid = $1", [pid]);
+        if (waiting.rows[0]?.wait_event_type === "Lock") break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await webhook.query("select app_private.mirror_stripe_subscription($1)", [JSON.stringify(sub)]);
+      await webhook.query("select app_private.refresh_account_status($1)", [business.userId]);
+      await webhook.query("commit");
+      expect(await codeOf(cancelling)).toBe("ok");
+      await merchant.query("commit");
+    } finally {
+      await webhook.query("rollback").catch(() => {});
+      await merchant.query("rollback").catch(() => {});
+      webhook.release();
+      merchant.release();
+    }
+    const mirror = await db().root.query("select cancel_at_period_end from app_private.subscriptions where user_id = $1", [business.userId]);
+    expect(mirror.rows).toEqual([{ cancel_at_period_end: true }]);
+    expect(await status(business.userId)).toBe("past_due");
   });
 });
 

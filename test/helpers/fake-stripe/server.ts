@@ -23,6 +23,8 @@ export interface InjectedFailure {
   shouldRetry?: boolean;
   /** Only requests whose path (and method, when given) match fail; others pass and do not use up the count. */
   path?: string | RegExp;
+  /** Let this many matching requests through first (a failure midway through a batch). */
+  skip?: number;
   method?: Method;
   /**
    * Fail after doing the work: the request is executed (and its answer kept
@@ -87,6 +89,10 @@ function takeFailure(state: ServerState, method: Method, path: string): Injected
       (candidate.path === undefined || (typeof candidate.path === "string" ? candidate.path === path : candidate.path.test(path))),
   );
   if (!failure) return undefined;
+  if (failure.skip) {
+    failure.skip -= 1;
+    return undefined;
+  }
   failure.remaining -= 1;
   state.failures = state.failures.filter((candidate) => candidate.remaining > 0);
   return failure;
