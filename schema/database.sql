@@ -1578,18 +1578,13 @@ CREATE OR REPLACE FUNCTION app_private.checkout_context(user_id uuid, plan text,
 AS $function$
 declare
   v_plan app_public.subscription_plans;
-  v_active integer;
 begin
   -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
   perform app_private.assert_server_connection();
-  select p.* into v_plan from app_public.subscription_plans p where p.name = checkout_context.plan and p.is_active;
-  if v_plan.id is null or checkout_context.billing_interval not in ('month', 'year') then
+  if checkout_context.billing_interval not in ('month', 'year') then
     perform app_hidden.raise_error('PLAN_NOT_FOUND');
   end if;
-  select count(*) into v_active from app_public.businesses b where b.user_id = checkout_context.user_id and b.is_active;
-  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
-  end if;
+  v_plan := app_private.plan_for_account(checkout_context.user_id, checkout_context.plan);
   if exists (select 1 from app_private.subscriptions s
               where s.user_id = checkout_context.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')) then
     perform app_hidden.raise_error('ALREADY_SUBSCRIBED');
@@ -2602,19 +2597,11 @@ CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text
 AS $function$
 declare
   v_plan app_public.subscription_plans;
-  v_active integer;
   v_price text;
 begin
   -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
   perform app_private.assert_server_connection();
-  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_change_price.plan and p.is_active;
-  if v_plan.id is null then
-    perform app_hidden.raise_error('PLAN_NOT_FOUND');
-  end if;
-  select count(*) into v_active from app_public.businesses b where b.user_id = plan_change_price.user_id and b.is_active;
-  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
-  end if;
+  v_plan := app_private.plan_for_account(plan_change_price.user_id, plan_change_price.plan);
   select sp.stripe_price_id into v_price from app_private.stripe_prices sp
    where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = plan_change_price.billing_interval;
   if v_price is null then
@@ -2626,6 +2613,30 @@ $function$;
 alter function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) from public;
 grant execute on function app_private.plan_change_price(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.plan_for_account(user_id uuid, plan text)
+ RETURNS app_public.subscription_plans
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+begin
+  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_for_account.plan and p.is_active;
+  if v_plan.id is null then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = plan_for_account.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  return v_plan;
+end;
+$function$;
+alter function app_private.plan_for_account(user_id uuid, plan text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.plan_for_account(user_id uuid, plan text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.plan_overage_price(plan text)
  RETURNS text
@@ -2962,6 +2973,21 @@ begin
   for v_user in select distinct i.user_id from app_private.invoices i where i.status in ('open', 'uncollectible') order by 1
   loop
     perform app_private.refresh_account_status(v_user, at);
+  end loop;
+
+  -- A trial that ended without a subscription that pays: read-only (the
+  -- merchant reads everything, keeps running the queues already open and
+  -- subscribes). Only once billing is set up here (stripe:sync recorded the
+  -- prices): a server without billing has no way to pay, and its trials never end.
+  for v_user in
+    select u.id from app_public.users u
+     where u.subscription_status = 'trial' and u.trial_ends_at < at
+       and exists (select 1 from app_private.stripe_prices)
+       and not exists (select 1 from app_private.subscriptions s
+                        where s.user_id = u.id and s.stripe_status in ('active', 'trialing', 'past_due', 'unpaid'))
+     order by u.id
+  loop
+    perform app_private.set_account_status(v_user, 'read_only');
   end loop;
 
   for v_row in

@@ -19,6 +19,29 @@ begin
 end;
 $$;
 
+-- The plan an account asks for, refused when unknown (PLAN_NOT_FOUND) or too
+-- small for its active businesses (PLAN_LIMIT_DOWNGRADE): the one check of a
+-- checkout and of a change of plan.
+create or replace function app_private.plan_for_account(user_id uuid, plan text) returns app_public.subscription_plans
+  language plpgsql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_plan app_public.subscription_plans;
+  v_active integer;
+begin
+  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_for_account.plan and p.is_active;
+  if v_plan.id is null then
+    perform app_hidden.raise_error('PLAN_NOT_FOUND');
+  end if;
+  select count(*) into v_active from app_public.businesses b where b.user_id = plan_for_account.user_id and b.is_active;
+  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
+    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
+  end if;
+  return v_plan;
+end;
+$$;
+
 -- What a checkout for `plan` and `billing_interval` needs: the account's email
 -- and Stripe customer (null the first time), and the prices. Refuses a plan
 -- that does not fit the account's active businesses (PLAN_LIMIT_DOWNGRADE), a
@@ -32,18 +55,13 @@ create or replace function app_private.checkout_context(user_id uuid, plan text,
 as $$
 declare
   v_plan app_public.subscription_plans;
-  v_active integer;
 begin
   -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
   perform app_private.assert_server_connection();
-  select p.* into v_plan from app_public.subscription_plans p where p.name = checkout_context.plan and p.is_active;
-  if v_plan.id is null or checkout_context.billing_interval not in ('month', 'year') then
+  if checkout_context.billing_interval not in ('month', 'year') then
     perform app_hidden.raise_error('PLAN_NOT_FOUND');
   end if;
-  select count(*) into v_active from app_public.businesses b where b.user_id = checkout_context.user_id and b.is_active;
-  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
-  end if;
+  v_plan := app_private.plan_for_account(checkout_context.user_id, checkout_context.plan);
   if exists (select 1 from app_private.subscriptions s
               where s.user_id = checkout_context.user_id and s.stripe_status not in ('canceled', 'incomplete_expired')) then
     perform app_hidden.raise_error('ALREADY_SUBSCRIBED');
@@ -114,19 +132,11 @@ create or replace function app_private.plan_change_price(user_id uuid, plan text
 as $$
 declare
   v_plan app_public.subscription_plans;
-  v_active integer;
   v_price text;
 begin
   -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
   perform app_private.assert_server_connection();
-  select p.* into v_plan from app_public.subscription_plans p where p.name = plan_change_price.plan and p.is_active;
-  if v_plan.id is null then
-    perform app_hidden.raise_error('PLAN_NOT_FOUND');
-  end if;
-  select count(*) into v_active from app_public.businesses b where b.user_id = plan_change_price.user_id and b.is_active;
-  if v_plan.max_businesses <> -1 and v_active > v_plan.max_businesses then
-    perform app_hidden.raise_error('PLAN_LIMIT_DOWNGRADE', null, v_plan.name, v_plan.max_businesses::text, v_active::text);
-  end if;
+  v_plan := app_private.plan_for_account(plan_change_price.user_id, plan_change_price.plan);
   select sp.stripe_price_id into v_price from app_private.stripe_prices sp
    where sp.plan_id = v_plan.id and sp.kind = 'licensed' and sp.billing_interval = plan_change_price.billing_interval;
   if v_price is null then

@@ -65,8 +65,8 @@ comment on function app_private.send_billing_reminder(uuid, text, text, jsonb) i
   'Sends a billing reminder once per (account, kind, reference): feed event (and email). False if already sent.';
 
 -- The daily pass (tasks/billing_daily.ts, crontab): statuses that move with
--- time alone (an invoice a day or 30 days past due), then the reminders due
--- at `at`. Returns the number of reminders sent.
+-- time alone (an invoice a day or 30 days past due, a trial that ended), then
+-- the reminders due at `at`. Returns the number of reminders sent.
 create or replace function app_private.run_billing_day(at timestamptz default now()) returns integer
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
@@ -79,6 +79,21 @@ begin
   for v_user in select distinct i.user_id from app_private.invoices i where i.status in ('open', 'uncollectible') order by 1
   loop
     perform app_private.refresh_account_status(v_user, at);
+  end loop;
+
+  -- A trial that ended without a subscription that pays: read-only (the
+  -- merchant reads everything, keeps running the queues already open and
+  -- subscribes). Only once billing is set up here (stripe:sync recorded the
+  -- prices): a server without billing has no way to pay, and its trials never end.
+  for v_user in
+    select u.id from app_public.users u
+     where u.subscription_status = 'trial' and u.trial_ends_at < at
+       and exists (select 1 from app_private.stripe_prices)
+       and not exists (select 1 from app_private.subscriptions s
+                        where s.user_id = u.id and s.stripe_status in ('active', 'trialing', 'past_due', 'unpaid'))
+     order by u.id
+  loop
+    perform app_private.set_account_status(v_user, 'read_only');
   end loop;
 
   for v_row in

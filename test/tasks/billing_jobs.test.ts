@@ -80,6 +80,40 @@ describe("billing crontab jobs", () => {
     expect(emails.rows.map((row) => row.template)).toEqual(["account_suspended", "invoice_unpaid_1d", "invoice_unpaid_7d"]);
   });
 
+  it("billing_daily ends a trial without a paying subscription (read-only), once billing is set up", async () => {
+    const expired = await createBusiness(db(), { plan: "basic" });
+    const subscribed = await createBusiness(db(), { plan: "basic" });
+    for (const shop of [expired, subscribed]) {
+      await db().root.query(
+        "update app_public.users set subscription_status = 'trial', trial_ends_at = now() - interval '1 day' where id = $1",
+        [shop.userId],
+      );
+    }
+    const customer = await linkCustomer(db(), subscribed.userId);
+    await db().root.query("select app_private.mirror_stripe_subscription($1)", [
+      JSON.stringify(subscription({ customer, status: "trialing", plan: "basic" })),
+    ]);
+    await runCronJob("billing_daily", new Date().toISOString());
+    const statuses = await db().root.query<{ id: string; subscription_status: string }>(
+      "select id, subscription_status from app_public.users where id = any($1)",
+      [[expired.userId, subscribed.userId]],
+    );
+    const statusOf = (id: string) => statuses.rows.find((row) => row.id === id)!.subscription_status;
+    expect(statusOf(expired.userId)).toBe("read_only");
+    expect(statusOf(subscribed.userId)).toBe("trial");
+    // Without billing set up (no prices), nothing ends: the embedded default runs as it always did.
+    await db().root.query("delete from app_private.stripe_prices");
+    const another = await createBusiness(db(), { plan: "basic" });
+    await db().root.query(
+      "update app_public.users set subscription_status = 'trial', trial_ends_at = now() - interval '1 day' where id = $1",
+      [another.userId],
+    );
+    await runCronJob("billing_daily", new Date().toISOString());
+    const unchanged = await db().root.query("select subscription_status from app_public.users where id = $1", [another.userId]);
+    expect(unchanged.rows[0].subscription_status).toBe("trial");
+    await seedStripePrices(db());
+  });
+
   it("monthly_statements on the 1st writes the month just ended, once", async () => {
     const shop = await createBusiness(db(), { plan: "basic" });
     const customer = await linkCustomer(db(), shop.userId);
