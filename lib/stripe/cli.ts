@@ -1,12 +1,15 @@
 // Stripe commands for operators:
 //   sync   find or create the billing catalog at Stripe (meter, products,
 //          prices of every active plan) and record the ids in the database.
-//          Idempotent: run it at every deployment, after `npm run db:migrate`.
+//          Idempotent: run it at every deployment.
 // It connects as `npm run db:migrate` does: DATABASE_URL's owner, or the
-// embedded PostgreSQL.
+// embedded PostgreSQL; with MIGRATE_ON_START (the default) it brings the
+// database to the head first, as `npm start` would, so that it also works as
+// the first command on a new machine.
 import pg from "pg";
 import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
+import { migrateDatabase } from "../db/migrate.ts";
 import { log } from "../logger.ts";
 import { makeStripe } from "./client.ts";
 import { redactStripeSecrets } from "./redact.ts";
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
   if (!stripe) throw new ConfigError("Invalid configuration: STRIPE_SECRET_KEY: is required for stripe:sync");
   const database = await openDatabase(config);
   try {
+    if (config.MIGRATE_ON_START) await migrateDatabase(database);
     const client = new pg.Client({ connectionString: database.ownerUrl });
     await client.connect();
     try {
