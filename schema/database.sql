@@ -2483,8 +2483,9 @@ begin
     updated_at = now();
 
   -- Each failed attempt once, whatever the number of deliveries: the ladder
-  -- (past_due, read_only, suspended) and one reminder per step.
-  if invoice ->> 'status' in ('open', 'uncollectible') then
+  -- (past_due, read_only, suspended) and one reminder per step. An invoice
+  -- that owes nothing is no debt (dunning_level ignores it too): no reminder.
+  if invoice ->> 'status' in ('open', 'uncollectible') and coalesce((invoice ->> 'amount_due')::integer, 0) > 0 then
     for v_attempt in
       insert into app_private.payment_failures (stripe_invoice_id, attempt, user_id)
       select v_id, n, v_user from generate_series(1, v_attempts) n
