@@ -5,10 +5,10 @@
 -- Stripe delivers events late, out of order and more than once. So an event
 -- is only a signal: the stripe_event task (tasks/stripe_event.ts) fetches the
 -- object again from Stripe and hands its current state to the apply_*
--- functions below, and one account's jobs run one at a time (graphile-worker
--- queue per Stripe customer). The status is then recomputed from the mirrors
--- alone (refresh_account_status), so the final state does not depend on the
--- order in which the events came.
+-- functions below, and one account's jobs run one at a time (a customer's
+-- events share a graphile-worker queue). The status is then recomputed from
+-- the mirrors alone (refresh_account_status), so the final state does not
+-- depend on the order in which the events came.
 
 -- Seconds since the epoch (Stripe's timestamps) as a timestamptz; null stays null.
 create or replace function app_private.stripe_time(value jsonb) returns timestamptz
@@ -69,11 +69,16 @@ begin
   on conflict (id) do nothing
   returning true into v_inserted;
   if v_inserted and app_private.stripe_event_handled(v_type) then
-    -- One queue per customer: an account's events are handled one at a time.
+    -- A customer's events always share a queue, so an account's events are
+    -- handled one at a time. 64 queues, each for the customers whose id hashes
+    -- to it, not one per customer: every job fetch (of any task, SMS too)
+    -- locks every idle named queue, so per-customer queues would make each
+    -- fetch slower with every customer ever billed (bench/README.md,
+    -- "Billing webhooks").
     perform graphile_worker.add_job(
       'stripe_event',
       json_build_object('event_id', v_id),
-      queue_name := 'stripe:' || coalesce(v_customer, 'none'),
+      queue_name := 'stripe:' || (hashtextextended(coalesce(v_customer, ''), 0) & 63),
       max_attempts := 25,
       job_key := 'stripe_event:' || v_id
     );
