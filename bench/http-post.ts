@@ -8,6 +8,16 @@ export function postJson(
   agent: http.Agent,
   headers: Record<string, string> = {},
 ): Promise<string> {
+  return post(url, body, agent, headers).then((response) => response.body);
+}
+
+/** The same POST, answering the HTTP status with the body. */
+export function post(
+  url: string,
+  body: string,
+  agent: http.Agent,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -22,7 +32,7 @@ export function postJson(
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
         response.on("error", reject);
       },
     );

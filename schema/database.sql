@@ -2758,11 +2758,16 @@ begin
   on conflict (id) do nothing
   returning true into v_inserted;
   if v_inserted and app_private.stripe_event_handled(v_type) then
-    -- One queue per customer: an account's events are handled one at a time.
+    -- A customer's events always share a queue, so an account's events are
+    -- handled one at a time. 64 queues, each for the customers whose id hashes
+    -- to it, not one per customer: every job fetch (of any task, SMS too)
+    -- locks every idle named queue, so per-customer queues would make each
+    -- fetch slower with every customer ever billed (bench/README.md,
+    -- "Billing webhooks").
     perform graphile_worker.add_job(
       'stripe_event',
       json_build_object('event_id', v_id),
-      queue_name := 'stripe:' || coalesce(v_customer, 'none'),
+      queue_name := 'stripe:' || (hashtextextended(coalesce(v_customer, ''), 0) & 63),
       max_attempts := 25,
       job_key := 'stripe_event:' || v_id
     );

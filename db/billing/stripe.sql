@@ -6,8 +6,8 @@
 -- is only a signal: the stripe_event task (tasks/stripe_event.ts) fetches the
 -- object again from Stripe, with the customer's current subscription and open
 -- invoices, and hands their current state to apply_stripe_objects below; one
--- account's jobs run one at a time (graphile-worker queue per Stripe
--- customer). The status is then recomputed once from the mirrors alone
+-- account's jobs run one at a time (a customer's events share a
+-- graphile-worker queue). The status is then recomputed once from the mirrors alone
 -- (refresh_account_status), so neither the final state nor the steps the
 -- account's feed shows depend on the order in which the events came.
 
@@ -73,11 +73,16 @@ begin
   on conflict (id) do nothing
   returning true into v_inserted;
   if v_inserted and app_private.stripe_event_handled(v_type) then
-    -- One queue per customer: an account's events are handled one at a time.
+    -- A customer's events always share a queue, so an account's events are
+    -- handled one at a time. 64 queues, each for the customers whose id hashes
+    -- to it, not one per customer: every job fetch (of any task, SMS too)
+    -- locks every idle named queue, so per-customer queues would make each
+    -- fetch slower with every customer ever billed (bench/README.md,
+    -- "Billing webhooks").
     perform graphile_worker.add_job(
       'stripe_event',
       json_build_object('event_id', v_id),
-      queue_name := 'stripe:' || coalesce(v_customer, 'none'),
+      queue_name := 'stripe:' || (hashtextextended(coalesce(v_customer, ''), 0) & 63),
       max_attempts := 25,
       job_key := 'stripe_event:' || v_id
     );
