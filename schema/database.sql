@@ -1653,6 +1653,9 @@ CREATE OR REPLACE FUNCTION app_private.compute_statement(user_id uuid, month dat
 AS $function$
 declare
   v_start date := date_trunc('month', month)::date;
+  v_month_start timestamptz := date_trunc('month', month)::timestamp at time zone 'UTC';
+  v_month_end timestamptz := (date_trunc('month', month) + interval '1 month')::timestamp at time zone 'UTC';
+  v_from timestamptz;
   v_plan app_public.subscription_plans;
   v_subscription app_private.subscriptions;
   v_plan_price integer;
@@ -1664,17 +1667,23 @@ begin
   select p.* into v_plan from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
    where u.id = compute_statement.user_id;
   select s.* into v_subscription from app_private.subscriptions s where s.user_id = compute_statement.user_id;
+  -- The month subscribed: from the subscription's start when it began within
+  -- the month (periods are anchored on the 1st, so Stripe bills that first,
+  -- shorter period prorated by the second, and meters its SMS from then on;
+  -- the quota, a tier of the price, stays whole), else the whole month.
+  v_from := greatest(v_month_start, coalesce(v_subscription.stripe_created, v_month_start));
   v_plan_price := case
     when v_subscription.billing_interval = 'year' then
       case when date_trunc('month', v_subscription.current_period_start at time zone 'UTC')::date = v_start
         then v_plan.price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) else 0 end
-    else v_plan.price_cents
+    else round(v_plan.price_cents * extract(epoch from (v_month_end - v_from))
+                                  / extract(epoch from (v_month_end - v_month_start)))::integer
   end;
   select coalesce(jsonb_agg(jsonb_build_object('businessId', u.business_id, 'name', u.business_name, 'parts', u.parts)
                     order by u.business_name), '[]'),
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
-    from app_private.sms_usage_of(compute_statement.user_id, v_start) u;
+    from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
   insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
       sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
   values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
@@ -3222,6 +3231,28 @@ $function$;
 alter function app_private.sms_meter_event_name() owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_meter_event_name() from public;
 
+CREATE OR REPLACE FUNCTION app_private.sms_usage_between(user_id uuid, "from" timestamp with time zone, until timestamp with time zone)
+ RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select b.id, b.name, count(l.id)::integer, coalesce(sum(l.parts), 0)::integer
+    from app_public.businesses b
+    left join app_public.sms_logs l
+      on l.business_id = b.id
+     and l.user_id = b.user_id
+     and l.status in ('sent', 'delivered')
+     and l.sent_at >= sms_usage_between."from"
+     and l.sent_at < sms_usage_between.until
+    where b.user_id = sms_usage_between.user_id
+    group by b.id, b.name, b.created_at
+    order by b.created_at, b.id;
+$function$;
+alter function app_private.sms_usage_between(user_id uuid, "from" timestamp with time zone, until timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_usage_between(user_id uuid, "from" timestamp with time zone, until timestamp with time zone) from public;
+comment on function app_private.sms_usage_between(user_id uuid, "from" timestamp with time zone, until timestamp with time zone) is 'SMS messages and parts (sent or delivered) per business of an account, sent in [from, until).';
+
 CREATE OR REPLACE FUNCTION app_private.sms_usage_of(user_id uuid, month date)
  RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
  LANGUAGE sql
@@ -3231,18 +3262,7 @@ AS $function$
   with bounds as (
     select date_trunc('month', coalesce(month, (now() at time zone 'UTC')::date))::timestamp at time zone 'UTC' as start
   )
-  select b.id, b.name, count(l.id)::integer, coalesce(sum(l.parts), 0)::integer
-    from bounds
-    cross join app_public.businesses b
-    left join app_public.sms_logs l
-      on l.business_id = b.id
-     and l.user_id = b.user_id
-     and l.status in ('sent', 'delivered')
-     and l.sent_at >= bounds.start
-     and l.sent_at < bounds.start + interval '1 month'
-    where b.user_id = sms_usage_of.user_id
-    group by b.id, b.name, b.created_at
-    order by b.created_at, b.id;
+  select u.* from bounds, app_private.sms_usage_between(sms_usage_of.user_id, bounds.start, bounds.start + interval '1 month') u;
 $function$;
 alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;

@@ -1,8 +1,9 @@
 -- Monthly statements: what an account owes for a calendar month (UTC), from
 -- our own ledger, the source of truth that Stripe's invoice must match:
 --
---   plan price (monthly plans every month; a yearly plan in the month its
---   year starts, at yearly_price_months × the monthly price)
+--   plan price (monthly plans every month, prorated by the second in the
+--   month the subscription began; a yearly plan in the month its year
+--   starts, at yearly_price_months × the monthly price)
 -- + SMS parts beyond the plan's monthly quota × sms_cost_cents
 --   (parts sent or delivered, app_private.sms_usage_of)
 --
@@ -17,6 +18,9 @@ create or replace function app_private.compute_statement(user_id uuid, month dat
 as $$
 declare
   v_start date := date_trunc('month', month)::date;
+  v_month_start timestamptz := date_trunc('month', month)::timestamp at time zone 'UTC';
+  v_month_end timestamptz := (date_trunc('month', month) + interval '1 month')::timestamp at time zone 'UTC';
+  v_from timestamptz;
   v_plan app_public.subscription_plans;
   v_subscription app_private.subscriptions;
   v_plan_price integer;
@@ -28,17 +32,23 @@ begin
   select p.* into v_plan from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
    where u.id = compute_statement.user_id;
   select s.* into v_subscription from app_private.subscriptions s where s.user_id = compute_statement.user_id;
+  -- The month subscribed: from the subscription's start when it began within
+  -- the month (periods are anchored on the 1st, so Stripe bills that first,
+  -- shorter period prorated by the second, and meters its SMS from then on;
+  -- the quota, a tier of the price, stays whole), else the whole month.
+  v_from := greatest(v_month_start, coalesce(v_subscription.stripe_created, v_month_start));
   v_plan_price := case
     when v_subscription.billing_interval = 'year' then
       case when date_trunc('month', v_subscription.current_period_start at time zone 'UTC')::date = v_start
         then v_plan.price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) else 0 end
-    else v_plan.price_cents
+    else round(v_plan.price_cents * extract(epoch from (v_month_end - v_from))
+                                  / extract(epoch from (v_month_end - v_month_start)))::integer
   end;
   select coalesce(jsonb_agg(jsonb_build_object('businessId', u.business_id, 'name', u.business_name, 'parts', u.parts)
                     order by u.business_name), '[]'),
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
-    from app_private.sms_usage_of(compute_statement.user_id, v_start) u;
+    from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
   insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
       sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
   values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,

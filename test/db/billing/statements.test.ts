@@ -90,6 +90,23 @@ describe("monthly statements", () => {
     expect(await merchantQuery(db(), stranger.userId, "select * from app_public.billing_statements")).toEqual([]);
   });
 
+  it("the month a subscription began: plan prorated by the second, SMS counted from its start, quota whole", async () => {
+    const shop = await createBusiness(db(), { plan: "basic" });
+    const customer = await linkCustomer(db(), shop.userId);
+    await db().root.query(
+      "select set_config('waitify.actor', 'stripe', false), app_private.apply_stripe_subscription($1), set_config('waitify.actor', '', false)",
+      [JSON.stringify(subscription({ customer, status: "active", plan: "basic", created: new Date(Date.UTC(2026, 10, 16)) }))],
+    );
+    // During the trial (not billed), then after subscribing on the 16th.
+    await smsSent(shop.businessId, shop.userId, [500], { sentAt: "2026-11-10T10:00:00Z" });
+    await smsSent(shop.businessId, shop.userId, [1200], { sentAt: "2026-11-20T10:00:00Z" });
+    const { rows } = await db().root.query("select (app_private.compute_statement($1, '2026-11-01')).*", [shop.userId]);
+    // 15 of November's 30 days: 19 € × 15/30; 1,200 parts against the whole 1,000 quota.
+    expect(rows[0]).toMatchObject({ plan_price_cents: 950, sms_included: 1000, sms_used: 1200, sms_overage: 200, total_cents: 1550 });
+    const december = await db().root.query("select (app_private.compute_statement($1, '2026-12-01')).*", [shop.userId]);
+    expect(december.rows[0]).toMatchObject({ plan_price_cents: 1900, sms_used: 0 });
+  });
+
   it("a yearly plan is charged in the month its year starts (10 months' price), its overage every month", async () => {
     const shop = await createBusiness(db(), { plan: "pro" });
     await subscribe(shop.userId, "pro", "yearly");
