@@ -1488,7 +1488,7 @@ AS $function$
         app_private.config_value('dunning_suspend_after_days')::integer, 30)))::date,
       'trial_end_date', (detail ->> 'trialEndsAt')::timestamptz::date,
       'link', coalesce(detail ->> 'hostedInvoiceUrl',
-        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')));
+        app_private.public_url() || '/billing')));
 $function$;
 alter function app_private.billing_email(kind text, detail jsonb, OUT template text, OUT vars jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.billing_email(kind text, detail jsonb, OUT template text, OUT vars jsonb) from public;
@@ -2033,7 +2033,7 @@ begin
     from app_private.render_email(enqueue_email.template, v_language,
       jsonb_build_object(
         'first_name', v_account.first_name,
-        'app_url', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+        'app_url', app_private.public_url()
       ) || coalesce(enqueue_email.vars, '{}')) r;
   -- A concurrent call with the same key: the unique constraint decides.
   insert into app_private.email_logs (user_id, to_address, template, language, subject, body, dedupe_key)
@@ -2267,10 +2267,7 @@ declare
   v_user_id uuid;
 begin
   -- Caller: only the server's own connection (no SET ROLE to a request role).
-  if coalesce(current_setting('role', true), 'none') <> 'none'
-     or app_public.current_user_id() is not null then
-    perform app_hidden.raise_error('FORBIDDEN');
-  end if;
+  perform app_private.assert_server_connection();
   if coalesce(google_id, '') = '' then
     perform app_hidden.raise_error('GOOGLE_TOKEN_INVALID');
   end if;
@@ -2346,7 +2343,7 @@ begin
     v_account.id,
     'password_reset',
     jsonb_build_object(
-      'link', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+      'link', app_private.public_url()
               || '/reset-password#token=' || v_token,
       'minutes', v_ttl
     ),
@@ -2517,7 +2514,7 @@ begin
     perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
       'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
       'link', coalesce(invoice ->> 'hosted_invoice_url',
-        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
+        app_private.public_url() || '/billing')),
       'paid:' || v_id);
   end if;
   return v_user;
@@ -2673,6 +2670,17 @@ alter function app_private.plan_overage_price(plan text) owner to :DATABASE_OWNE
 revoke execute on function app_private.plan_overage_price(plan text) from public;
 grant execute on function app_private.plan_overage_price(plan text) to :DATABASE_AUTHENTICATOR;
 
+CREATE OR REPLACE FUNCTION app_private.public_url()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000');
+$function$;
+alter function app_private.public_url() owner to :DATABASE_OWNER;
+revoke execute on function app_private.public_url() from public;
+
 CREATE OR REPLACE FUNCTION app_private.queue_service_seconds(queue_id uuid)
  RETURNS numeric
  LANGUAGE plpgsql
@@ -2754,9 +2762,7 @@ declare
 begin
   -- Caller: only the server's own connection (the authenticator with no request
   -- role), after it verified Stripe's signature; request roles are refused.
-  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
-    perform app_hidden.raise_error('FORBIDDEN');
-  end if;
+  perform app_private.assert_server_connection();
   if v_id is null or v_id !~ '^evt_' or v_type is null or app_private.stripe_time(event -> 'created') is null then
     perform app_hidden.raise_error('STRIPE_EVENT_INVALID');
   end if;
@@ -2952,7 +2958,6 @@ CREATE OR REPLACE FUNCTION app_private.render_sms(e app_public.queue_entries, b 
 AS $function$
 declare
   v_template text;
-  v_base_url text;
 begin
   select t.body into v_template
     from app_public.sms_templates t
@@ -2960,7 +2965,6 @@ begin
      and (t.business_id = b.id or t.business_id is null)
    order by t.business_id nulls last, (t.language = b.language) desc, (t.language = 'fr') desc
    limit 1;
-  select rtrim(c.value, '/') into v_base_url from app_public.system_configs c where c.key = 'public_url';
   return app_private.sms_fill(v_template, jsonb_build_object(
     'business', b.name,
     'position', e.position_at_join,
@@ -2968,7 +2972,7 @@ begin
     'wait', coalesce(e.quoted_wait_minutes, 0),
     'ahead', 2,
     'custom_message', nullif(btrim(coalesce(b.custom_message, '')), ''),
-    'link', coalesce(v_base_url, 'http://localhost:3000') || '/e/' || e.entry_token
+    'link', app_private.public_url() || '/e/' || e.entry_token
   ));
 end;
 $function$;

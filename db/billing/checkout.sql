@@ -7,18 +7,6 @@
 -- each function refuses a request role, so no GraphQL caller reaches them
 -- with someone else's id.
 
--- Refuses any caller but the server's own connection.
-create or replace function app_private.assert_server_connection() returns void
-  language plpgsql stable
-  set search_path to pg_catalog, public, pg_temp
-as $$
-begin
-  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
-    perform app_hidden.raise_error('FORBIDDEN');
-  end if;
-end;
-$$;
-
 -- The plan an account asks for, refused when unknown (PLAN_NOT_FOUND) or too
 -- small for its active businesses (PLAN_LIMIT_DOWNGRADE): the one check of a
 -- checkout and of a change of plan.

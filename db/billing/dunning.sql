@@ -29,7 +29,7 @@ as $$
         app_private.config_value('dunning_suspend_after_days')::integer, 30)))::date,
       'trial_end_date', (detail ->> 'trialEndsAt')::timestamptz::date,
       'link', coalesce(detail ->> 'hostedInvoiceUrl',
-        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')));
+        app_private.public_url() || '/billing')));
 $$;
 
 -- Records a reminder once and tells the merchant: an event in the account's

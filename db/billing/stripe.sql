@@ -60,9 +60,7 @@ declare
 begin
   -- Caller: only the server's own connection (the authenticator with no request
   -- role), after it verified Stripe's signature; request roles are refused.
-  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
-    perform app_hidden.raise_error('FORBIDDEN');
-  end if;
+  perform app_private.assert_server_connection();
   if v_id is null or v_id !~ '^evt_' or v_type is null or app_private.stripe_time(event -> 'created') is null then
     perform app_hidden.raise_error('STRIPE_EVENT_INVALID');
   end if;
@@ -277,7 +275,7 @@ begin
     perform app_private.enqueue_email(v_user, 'payment_succeeded', jsonb_build_object(
       'amount_cents', coalesce((invoice ->> 'amount_paid')::integer, 0), 'currency', coalesce(invoice ->> 'currency', 'eur'),
       'link', coalesce(invoice ->> 'hosted_invoice_url',
-        coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000') || '/billing')),
+        app_private.public_url() || '/billing')),
       'paid:' || v_id);
   end if;
   return v_user;

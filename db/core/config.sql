@@ -23,3 +23,13 @@ create policy select_public on app_public.system_configs for select to waitify_a
 
 drop policy if exists select_all on app_public.system_configs;
 create policy select_all on app_public.system_configs for select to waitify_admin using (true);
+
+-- The base of every link Waitify sends (SMS status page, emails, billing
+-- pages): PUBLIC_URL, stored at each start (lib/sms/settings.ts), without a
+-- trailing slash; the development default when never set.
+create or replace function app_private.public_url() returns text
+  language sql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000');
+$$;

@@ -28,3 +28,18 @@ as $$
 $$;
 comment on function app_private.current_actor() is
   'stripe, system, merchant or admin: who is changing the account (waitify.actor, else the session).';
+
+-- Refuses any caller but the server's own connection: the authenticator
+-- with no request role (SET ROLE) and no session claims. For the functions
+-- granted to the authenticator alone (Google sign-in, the Stripe webhook log,
+-- the billing operations), which trust the user id the server verified.
+create or replace function app_private.assert_server_connection() returns void
+  language plpgsql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+begin
+  if coalesce(current_setting('role', true), 'none') <> 'none' or app_public.current_user_id() is not null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+end;
+$$;

@@ -47,7 +47,7 @@ begin
     from app_private.render_email(enqueue_email.template, v_language,
       jsonb_build_object(
         'first_name', v_account.first_name,
-        'app_url', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+        'app_url', app_private.public_url()
       ) || coalesce(enqueue_email.vars, '{}')) r;
   -- A concurrent call with the same key: the unique constraint decides.
   insert into app_private.email_logs (user_id, to_address, template, language, subject, body, dedupe_key)

@@ -24,10 +24,7 @@ declare
   v_user_id uuid;
 begin
   -- Caller: only the server's own connection (no SET ROLE to a request role).
-  if coalesce(current_setting('role', true), 'none') <> 'none'
-     or app_public.current_user_id() is not null then
-    perform app_hidden.raise_error('FORBIDDEN');
-  end if;
+  perform app_private.assert_server_connection();
   if coalesce(google_id, '') = '' then
     perform app_hidden.raise_error('GOOGLE_TOKEN_INVALID');
   end if;

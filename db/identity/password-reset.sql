@@ -76,7 +76,7 @@ begin
     v_account.id,
     'password_reset',
     jsonb_build_object(
-      'link', coalesce(rtrim(app_private.config_value('public_url'), '/'), 'http://localhost:3000')
+      'link', app_private.public_url()
               || '/reset-password#token=' || v_token,
       'minutes', v_ttl
     ),

@@ -52,7 +52,6 @@ create or replace function app_private.render_sms(
 as $$
 declare
   v_template text;
-  v_base_url text;
 begin
   select t.body into v_template
     from app_public.sms_templates t
@@ -60,7 +59,6 @@ begin
      and (t.business_id = b.id or t.business_id is null)
    order by t.business_id nulls last, (t.language = b.language) desc, (t.language = 'fr') desc
    limit 1;
-  select rtrim(c.value, '/') into v_base_url from app_public.system_configs c where c.key = 'public_url';
   return app_private.sms_fill(v_template, jsonb_build_object(
     'business', b.name,
     'position', e.position_at_join,
@@ -68,7 +66,7 @@ begin
     'wait', coalesce(e.quoted_wait_minutes, 0),
     'ahead', 2,
     'custom_message', nullif(btrim(coalesce(b.custom_message, '')), ''),
-    'link', coalesce(v_base_url, 'http://localhost:3000') || '/e/' || e.entry_token
+    'link', app_private.public_url() || '/e/' || e.entry_token
   ));
 end;
 $$;
