@@ -7,6 +7,7 @@
 //   commit   turn migrations/current/ into the next committed migration
 //   uncommit move the last committed migration back into migrations/current/
 //   status   list pending migrations
+//   seed     a demo merchant, an open queue and a few customers (development only)
 import { watch as watchFiles } from "node:fs";
 import path from "node:path";
 import * as graphileMigrate from "graphile-migrate";
@@ -15,10 +16,11 @@ import { log } from "../logger.ts";
 import { openDatabase, type Database } from "./database.ts";
 import { DB_SOURCE_DIR } from "./definitions.ts";
 import { applyCurrentMigration, migrateDatabase, migrateSettings } from "./migrate.ts";
+import { seedDemo } from "./seed.ts";
 import { setupDatabase } from "./setup.ts";
 
 const command = process.argv[2];
-const commands = ["setup", "migrate", "reset", "watch", "commit", "uncommit", "status"];
+const commands = ["setup", "migrate", "reset", "watch", "commit", "uncommit", "status", "seed"];
 
 async function main(): Promise<void> {
   if (!command || !commands.includes(command)) {
@@ -53,6 +55,23 @@ async function main(): Promise<void> {
       case "uncommit":
         await graphileMigrate.uncommit(settings);
         break;
+      case "seed": {
+        if (config.NODE_ENV === "production") throw new Error("db:seed refuses to run with NODE_ENV=production");
+        // Migrated first, so it works as the very first command on a new machine.
+        await migrateDatabase(database);
+        const seeded = await seedDemo(database.authUrl);
+        const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+        console.log(
+          [
+            seeded.created.length ? `Demo data created: ${seeded.created.join(", ")}.` : "Demo data already there: nothing changed.",
+            `  Counter screen: ${base}/counter  (sign in: ${seeded.email} / ${seeded.password})`,
+            `  Join page (what the QR code opens): ${base}/q/${seeded.qrToken}`,
+            `  QR poster (signed in, from the counter screen): ${base}/queues/${seeded.queueId}/poster.pdf`,
+            `  ${seeded.waiting} customer(s) waiting.`,
+          ].join("\n"),
+        );
+        break;
+      }
       case "status": {
         const status = await graphileMigrate.status(settings);
         console.log(JSON.stringify(status, null, 2));
