@@ -18,6 +18,7 @@ import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
+import { queueQrRouter } from "./queue-qr.ts";
 import { stripeWebhookRouter } from "./stripe-webhook.ts";
 
 export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plugins"> {
@@ -35,7 +36,7 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   stripeWebhookSecret?: string;
   /** The Stripe client (lib/stripe/client.ts makeStripe); absent = billing not configured. */
   stripe?: Stripe;
-  /** PUBLIC_URL (no trailing slash): where Stripe's checkout and portal send the merchant back. */
+  /** PUBLIC_URL (no trailing slash): the QR codes' join address; where Stripe's checkout and portal send the merchant back. */
   publicUrl?: string;
 }
 
@@ -74,6 +75,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   );
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
+  // The merchant's printables: QR code (SVG, PNG) and A4 poster of a queue.
+  app.use(queueQrRouter({ pool, jwt: options.jwt, publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL }));
   // Stripe's events: raw body, signature checked, logged and queued in one transaction.
   app.use(stripeWebhookRouter({ pool, secret: options.stripeWebhookSecret }));
 

@@ -1,6 +1,7 @@
 // Static pages of web/: the customer's status page at /e/<entry token> (the
-// link in every SMS) and its scripts and styles under /assets/. The page is
-// the same file for every token: it reads the token from its own address, so
+// link in every SMS), the join page at /q/<qr token> (what the printed QR
+// code opens) and their scripts and styles under /assets/. Each page is the
+// same file for every token: it reads the token from its own address, so
 // nothing from the URL is ever written into HTML. Only names of the form
 // `name.js` / `name.css` directly in web/ are served, so no path (encoded or
 // not) can reach a file outside it.
@@ -39,12 +40,14 @@ export function pagesRouter(): Router {
   const router = express.Router();
   // Any token shape gets the page: the page itself says "not found" (without
   // asking the server when the token cannot be one).
-  router.get("/e/:token", (_req, res, next) => {
+  const page = (file: string) => (_req: unknown, res: Response, next: (error?: unknown) => void) => {
     secure(res, "no-store");
-    res.sendFile("status.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+    res.sendFile(file, { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
       if (error) next(error);
     });
-  });
+  };
+  router.get("/e/:token", page("status.html"));
+  router.get("/q/:token", page("join.html"));
   router.get("/assets/:file", (req, res, next) => {
     const file = req.params.file;
     if (!ASSET_NAME.test(file)) return next();
