@@ -1,16 +1,16 @@
 // Static pages of web/: the customer's status page at /e/<entry token> (the
 // link in every SMS), the join page at /q/<qr token> (what the printed QR
-// code opens) and their scripts and styles under /assets/. Each page is the
-// same file for every token: it reads the token from its own address, so
-// nothing from the URL is ever written into HTML. Only names of the form
-// `name.js` / `name.css` directly in web/ are served, so no path (encoded or
-// not) can reach a file outside it.
+// code opens) and their scripts, styles and icon under /assets/. Each page
+// is the same file for every token: it reads the token from its own address,
+// so nothing from the URL is ever written into HTML. Only names of the form
+// `name.js` / `name.css` / `name.svg` directly in web/ are served, so no path
+// (encoded or not) can reach a file outside it.
 import { fileURLToPath } from "node:url";
 import type { Response, Router } from "express";
 import express from "express";
 
 const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
-const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css)$/;
+const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css|svg)$/;
 
 // Scripts, styles and API calls from this origin only; no inline code, no
 // framing, no forms posting elsewhere.
