@@ -1,0 +1,91 @@
+// The process's one LISTEN connection, shared by the PostGraphile instance of
+// every request role (graphile.config.ts passes it as their `pgSubscriber`).
+//
+// It is PostGraphile's own PgSubscriber (one connection, LISTEN / UNLISTEN as
+// topics come and go, every subscriber of a topic fed from it) with two
+// additions a live page needs:
+//
+// - `subscribe()` resolves once the LISTEN is in place, not before: the first
+//   message a subscription sends (its current state, see lib/realtime/) then
+//   comes after the point from which no change can be missed.
+// - When the connection drops, PgSubscriber ends every stream with a plain
+//   Error (notifications may have been lost in between); here it becomes the
+//   coded SUBSCRIPTION_INTERRUPTED, so the client knows to subscribe again and
+//   re-read its state. The next subscription opens a new connection.
+import pg from "pg";
+import { PgSubscriber } from "postgraphile/adaptors/pg";
+import type { GrafastSubscriber } from "postgraphile/grafast";
+import { GraphQLError } from "postgraphile/graphql";
+import { applicationErrorCodes } from "../errors.ts";
+import { log } from "../logger.ts";
+
+/** What the database's backend list shows for this connection (tests find it by this name). */
+export const LISTENER_APPLICATION_NAME = "waitify-listen";
+
+/** A LISTEN that cannot be set up in this time (database unreachable) fails the subscription. */
+const LISTEN_TIMEOUT_MS = 10_000;
+
+export function subscriptionInterrupted(): GraphQLError {
+  return new GraphQLError("La connexion temps réel a été interrompue : abonnez-vous de nouveau.", {
+    extensions: { ...applicationErrorCodes.SUBSCRIPTION_INTERRUPTED },
+  });
+}
+
+// PgSubscriber queues its LISTEN / UNLISTEN work on one promise chain; a step
+// queued right after subscribe() runs once that topic's LISTEN is done. The
+// method is private in its types, hence this narrow view (checked at start).
+interface Chained {
+  chain(callback: () => void): void;
+}
+
+export class Listener implements GrafastSubscriber<Record<string, string>> {
+  private readonly pool: pg.Pool;
+  private readonly subscriber: PgSubscriber;
+
+  constructor(connectionString: string) {
+    // A pool of one: PgSubscriber checks out a single client and keeps it.
+    this.pool = new pg.Pool({ connectionString, max: 1, application_name: LISTENER_APPLICATION_NAME });
+    this.pool.on("error", (error) => log.warn("listen connection error", { error: error.message }));
+    this.subscriber = new PgSubscriber(this.pool);
+    if (typeof (this.subscriber as unknown as Partial<Chained>).chain !== "function") {
+      throw new Error("PgSubscriber no longer has chain(): lib/realtime/listener.ts needs updating");
+    }
+  }
+
+  async subscribe(topic: string): Promise<AsyncIterableIterator<string>> {
+    const stream = this.subscriber.subscribe(topic);
+    let timer: NodeJS.Timeout | undefined;
+    const listening = new Promise<boolean>((resolve) => {
+      (this.subscriber as unknown as Chained).chain(() => resolve(true));
+      timer = setTimeout(() => resolve(false), LISTEN_TIMEOUT_MS);
+    });
+    const ok = await listening;
+    clearTimeout(timer);
+    if (!ok) {
+      await stream.return?.();
+      throw subscriptionInterrupted();
+    }
+    return coded(stream);
+  }
+
+  /** Ends every stream (their subscriptions complete), then closes the connection. */
+  async release(): Promise<void> {
+    this.subscriber.release();
+    await this.pool.end();
+  }
+}
+
+/** The stream as it is, but an interruption is the coded error. */
+function coded(stream: AsyncIterableIterator<string>): AsyncIterableIterator<string> {
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () =>
+      stream.next().catch(() => {
+        throw subscriptionInterrupted();
+      }),
+    return: (value?: unknown) => stream.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+    throw: (error?: unknown) => stream.throw?.(error) ?? Promise.reject(error as Error),
+  };
+}
