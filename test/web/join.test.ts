@@ -6,9 +6,10 @@
 // go to .data/screenshots/.
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { openPage, screenshot, useBrowser } from "../helpers/browser.ts";
+import { screenshot, useBrowser } from "../helpers/browser.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, join, phone } from "../helpers/fixtures.ts";
+import { focusedId, overflows, settled, withPage as withPageOf } from "../helpers/page-checks.ts";
 import { decodePngQr } from "../helpers/qr.ts";
 import { useTestServer } from "../helpers/server.ts";
 
@@ -20,23 +21,7 @@ const REGENERATE = `mutation Regenerate($queueId: UUID!) {
   regenerateQrToken(input: { queueId: $queueId }) { queue { qrCodeToken } }
 }`;
 
-/** A page of the given width; closed after the test body. */
-async function withPage<T>(width: number, fn: (page: Page) => Promise<T>, locale = "fr-FR"): Promise<T> {
-  const { context, page } = await openPage(chromium.browser, { width, locale });
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    // A CSP violation or a script error would show here.
-    if (message.type() === "error") errors.push(`${message.text()} ${message.location().url}`);
-  });
-  try {
-    const result = await fn(page);
-    expect(errors).toEqual([]);
-    return result;
-  } finally {
-    await context.close();
-  }
-}
+const withPage = <T>(width: number, fn: (page: Page) => Promise<T>) => withPageOf(chromium.browser, { width }, fn);
 
 /** The join address a phone reads from the printed code (qr.png of the queue). */
 async function scan(queueId: string, headers: Record<string, string>): Promise<string> {
@@ -45,16 +30,6 @@ async function scan(queueId: string, headers: Record<string, string>): Promise<s
   // The code says PUBLIC_URL (http://localhost:3000 here); the test server is elsewhere.
   return `${server().url}${new URL(url).pathname}`;
 }
-
-/** The page has asked the server and shown the queue (or its refusal). */
-// (A selector, not waitForFunction: polling a predicate needs eval, which the page's CSP forbids.)
-const settled = (page: Page) => page.locator("#card:not(.tone-loading)").waitFor();
-
-/** Horizontal overflow: the page must fit a 360 px phone. */
-const overflows = (page: Page) => page.evaluate<boolean>("document.documentElement.scrollWidth > window.innerWidth");
-
-/** The id of the focused element. (Expressions as strings: the tests are typed without the DOM.) */
-const focused = (page: Page) => page.evaluate<string>("document.activeElement ? document.activeElement.id : ''");
 
 describe("join page in Chromium", () => {
   it("scan → join page → join with the keyboard → the status page shows the place", async () => {
@@ -82,7 +57,7 @@ describe("join page in Chromium", () => {
           await page.locator("#phone").focus();
           await page.keyboard.type("06 98 76 54 32");
           await page.keyboard.press("Tab");
-          expect(await focused(page)).toBe("name");
+          expect(await focusedId(page)).toBe("name");
           await page.keyboard.type("Awa");
           await page.keyboard.press("Enter");
           await page.waitForURL(/\/e\/[A-Za-z0-9_-]{32}$/);
@@ -136,7 +111,7 @@ describe("join page in Chromium", () => {
       await page.getByRole("button", { name: "Rejoindre la file" }).click();
       const alert = page.getByRole("alert");
       await expect.poll(() => alert.textContent()).toBe("Inscription impossible : la file est complète.");
-      expect(await focused(page)).toBe("form-error");
+      expect(await focusedId(page)).toBe("form-error");
       await expect.poll(() => page.locator("#state").textContent()).toBe("Complète");
       expect(page.url()).toBe(`${server().url}/q/${q.qrToken}`);
       await screenshot(page, "join-full-on-submit-360");
@@ -151,14 +126,14 @@ describe("join page in Chromium", () => {
       // Nothing typed: the page's own check.
       await page.getByRole("button", { name: "Rejoindre la file" }).click();
       await expect.poll(() => page.getByRole("alert").textContent()).toBe("Indiquez votre numéro de téléphone pour rejoindre la file.");
-      expect(await focused(page)).toBe("phone");
+      expect(await focusedId(page)).toBe("phone");
       // The server's check.
       await page.locator("#phone").fill("06 12");
       await page.locator("#phone").press("Enter");
       await expect.poll(() => page.getByRole("alert").textContent()).toBe(
         "Ce numéro de téléphone n'est pas valable. Exemple : 06 12 34 56 78 ou +33 6 12 34 56 78.",
       );
-      expect(await focused(page)).toBe("phone");
+      expect(await focusedId(page)).toBe("phone");
       expect(await page.locator("#phone").getAttribute("aria-invalid")).toBe("true");
       expect(await page.locator("#phone").getAttribute("aria-describedby")).toBe("form-error phone-hint");
       await screenshot(page, "join-invalid-phone-360");
