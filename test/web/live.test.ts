@@ -66,8 +66,9 @@ async function subscribeIn(page: Page, options: { query: string; variables: Reco
 
 /** Waits until the page has recorded `count` events; returns them all. */
 async function eventsOnceAtLeast(page: Page, count: number, timeout = 10_000): Promise<Event[]> {
-  await page.waitForFunction((n) => (window as unknown as { events: unknown[] }).events.length >= n, count, { timeout });
-  return page.evaluate(() => (window as unknown as { events: Event[] }).events);
+  // A function, not a string: the page's CSP forbids eval.
+  await page.waitForFunction((n) => (globalThis as unknown as { events: unknown[] }).events.length >= n, count, { timeout });
+  return (await page.evaluate("window.events")) as Event[];
 }
 
 describe("web/live.js", () => {
@@ -84,7 +85,7 @@ describe("web/live.js", () => {
     await call(q.userId, q.queueId);
     expect((await eventsOnceAtLeast(page, 3))[2]).toEqual({ data: { entryChanged: { status: "waiting", position: 1 } } });
 
-    await page.evaluate(() => (window as unknown as { unsubscribe: () => void }).unsubscribe());
+    await page.evaluate("window.unsubscribe()");
     await expect.poll(() => server().http.realtime.connections(), { timeout: 5_000 }).toBe(0);
   });
 
@@ -136,6 +137,6 @@ describe("web/live.js", () => {
     // (a retry would be connected again within 0.5–1 s).
     await expect.poll(() => server().http.realtime.connections(), { timeout: 5_000 }).toBe(0);
     await page.waitForTimeout(1_500);
-    expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events.length)).toBe(2);
+    expect(await page.evaluate("window.events.length")).toBe(2);
   });
 });
