@@ -76,14 +76,18 @@ export function subscribe(options) {
   let cancel = null;
   let timer = null;
   let failures = 0;
+  /** Acknowledged by the server and not closed since. */
+  let connected = false;
 
   const client = graphqlWs.createClient({
     url: graphqlUrl(),
     connectionParams: function () {
       return token ? { authorization: "Bearer " + token } : {};
     },
-    // The socket opens with the subscription and closes with it.
+    // The socket opens with the subscription, and stays open through the
+    // pause before resuming an interrupted one.
     lazy: true,
+    lazyCloseTimeout: MAX_DELAY_MS + 5000,
     // The network may be gone for long (a phone in a pocket): keep trying.
     retryAttempts: Infinity,
     retryWait: function (retries) {
@@ -93,7 +97,11 @@ export function subscribe(options) {
     },
     on: {
       connected: function () {
+        connected = true;
         if (!stopped) onConnected();
+      },
+      closed: function () {
+        connected = false;
       },
     },
   });
@@ -105,14 +113,20 @@ export function subscribe(options) {
       cancel = null;
       if (stopped) return;
       if (failed) onError(failed);
-      if (failed && RESUMABLE.indexOf(failed) < 0) return;
+      if (failed && RESUMABLE.indexOf(failed) < 0) {
+        // Refused: nothing more will come; let the socket go.
+        client.dispose();
+        return;
+      }
       // Interrupted (or ended by the server): subscribe again a little later;
       // notifications may have been lost meanwhile, so the page re-reads.
       timer = setTimeout(function () {
         timer = null;
         if (stopped) return;
         start();
-        onConnected();
+        // On the open socket: say so now. (Otherwise the socket's own
+        // "connected" says it once the new connection is acknowledged.)
+        if (connected) onConnected();
       }, backoff(failures));
       failures += 1;
     };

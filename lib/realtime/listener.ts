@@ -38,9 +38,18 @@ interface Chained {
   chain(callback: () => void): void;
 }
 
+/** A stream handed out, until it ends; the interruption it belongs to. */
+interface LiveStream {
+  generation: number;
+  interrupt(): void;
+}
+
 export class Listener implements GrafastSubscriber<Record<string, string>> {
   private readonly pool: pg.Pool;
   private readonly subscriber: PgSubscriber;
+  private readonly live = new Set<LiveStream>();
+  /** How many times the connection was lost: each stream belongs to one such era. */
+  private interruptions = 0;
 
   constructor(connectionString: string) {
     // A pool of one: PgSubscriber checks out a single client and keeps it.
@@ -65,7 +74,7 @@ export class Listener implements GrafastSubscriber<Record<string, string>> {
       await stream.return?.();
       throw subscriptionInterrupted();
     }
-    return coded(stream);
+    return this.watch(stream);
   }
 
   /** Ends every stream (their subscriptions complete), then closes the connection. */
@@ -73,19 +82,59 @@ export class Listener implements GrafastSubscriber<Record<string, string>> {
     this.subscriber.release();
     await this.pool.end();
   }
-}
 
-/** The stream as it is, but an interruption is the coded error. */
-function coded(stream: AsyncIterableIterator<string>): AsyncIterableIterator<string> {
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next: () =>
-      stream.next().catch(() => {
-        throw subscriptionInterrupted();
-      }),
-    return: (value?: unknown) => stream.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
-    throw: (error?: unknown) => stream.throw?.(error) ?? Promise.reject(error as Error),
-  };
+  /**
+   * The stream as it is, except that a failure (the connection was lost) is
+   * the coded error, and ends every other stream of the lost connection too:
+   * PgSubscriber ends them all, but skips some when several subscriptions share
+   * a topic (it removes each from the list it is walking), and one left
+   * behind would go on silently, having missed notifications.
+   */
+  private watch(stream: AsyncIterableIterator<string>): AsyncIterableIterator<string> {
+    let closing = false;
+    const entry: LiveStream = {
+      generation: this.interruptions,
+      interrupt: () => void stream.throw?.(subscriptionInterrupted()).catch(() => {}),
+    };
+    this.live.add(entry);
+    const done = () => {
+      closing = true;
+      this.live.delete(entry);
+    };
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: async () => {
+        try {
+          const result = await stream.next();
+          if (result.done) done();
+          return result;
+        } catch {
+          this.live.delete(entry);
+          if (!closing) this.lost(entry.generation);
+          throw subscriptionInterrupted();
+        }
+      },
+      return: (value?: unknown) => {
+        done();
+        return stream.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
+      },
+      throw: (error?: unknown) => {
+        done();
+        return stream.throw?.(error) ?? Promise.reject(error as Error);
+      },
+    };
+  }
+
+  private lost(generation: number): void {
+    if (generation !== this.interruptions) return; // already handled
+    this.interruptions += 1;
+    const streams = [...this.live].filter((stream) => stream.generation === generation);
+    log.warn("LISTEN connection lost: subscriptions interrupted", { subscriptions: streams.length + 1 });
+    for (const stream of streams) {
+      this.live.delete(stream);
+      stream.interrupt();
+    }
+  }
 }

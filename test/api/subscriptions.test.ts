@@ -113,6 +113,17 @@ describe("entryChanged", () => {
   });
 });
 
+describe("errors", () => {
+  it("are masked like HTTP's: a database error the API does not map is INTERNAL, never PostgreSQL's text", async () => {
+    // A NUL byte cannot be a PostgreSQL text: the database refuses the parameter.
+    const sub = open().subscribe(ENTRY_CHANGED, { entryToken: "abc\u0000def" });
+    const received = await sub.next();
+    expect(received).toMatchObject({ kind: "errors", codes: ["INTERNAL"] });
+    expect(JSON.stringify(received)).toMatch(/An error occurred/);
+    expect(JSON.stringify(received)).not.toMatch(/0x00|UTF8|byte/i);
+  });
+});
+
 describe("queueChanged", () => {
   it("tells the owner each change with the queue re-read, after a first 'subscribed' message", async () => {
     const q = await createBusiness(db(), { queueName: "Caisse 1" });
@@ -159,6 +170,8 @@ describe("queueChanged", () => {
     const intruder = await createMerchant(db());
     const theirs = open({ token: intruder.token }).subscribe(QUEUE_CHANGED, { queueId: q.queueId });
     expect(await theirs.next()).toMatchObject({ kind: "errors", codes: ["NOT_FOUND"], messages: ["File d'attente introuvable."] });
+    // Refused at subscribe time: the subscription is over, nothing was LISTENed for it.
+    expect(await theirs.next()).toEqual({ kind: "complete" });
     const callNext = await server().graphql(
       `mutation($queueId: UUID!) { callNext(input: { queueId: $queueId }) { result { rowId } } }`,
       { queueId: q.queueId },
@@ -168,9 +181,6 @@ describe("queueChanged", () => {
 
     const anonymous = open().subscribe(QUEUE_CHANGED, { queueId: q.queueId });
     expect(await anonymous.next()).toMatchObject({ kind: "errors", codes: ["UNAUTHENTICATED"] });
-    // Nothing of the queue reached either of them.
-    await join(db(), q.qrToken, phone(1));
-    expect([...theirs.pending(), ...anonymous.pending()].filter((item) => item.kind === "data")).toEqual([]);
   });
 });
 
@@ -248,5 +258,47 @@ describe("authentication of the socket", () => {
       socket.once("error", () => resolve("refused"));
     });
     expect(outcome).toBe("refused");
+  });
+});
+
+describe("the LISTEN connection", () => {
+  const listenBackends = async () =>
+    (
+      await db().root.query<{ pid: number }>(
+        "select pid from pg_stat_activity where datname = $1 and application_name = 'waitify-listen'",
+        [db().name],
+      )
+    ).rows.map((row) => row.pid);
+
+  it("is one for the whole process; when it drops, subscriptions end with SUBSCRIPTION_INTERRUPTED and new ones work", async () => {
+    const q = await createBusiness(db());
+    const entry = await join(db(), q.qrToken, phone(1));
+    const merchant = open({ token: q.merchant.token });
+    const queueSub = merchant.subscribe<{ queueChanged: QueueChange }>(QUEUE_CHANGED, { queueId: q.queueId });
+    const entrySub = open().subscribe<{ entryChanged: EntryView }>(ENTRY_CHANGED, { entryToken: entry.entry_token });
+    await queueSub.nextData();
+    await entrySub.nextData();
+    // Two roles, two sockets, one LISTEN connection.
+    const [pid, ...others] = await listenBackends();
+    expect(others).toEqual([]);
+
+    await db().root.query("select pg_terminate_backend($1)", [pid]);
+    for (const sub of [queueSub, entrySub]) {
+      expect(await sub.next()).toMatchObject({
+        kind: "errors",
+        codes: ["SUBSCRIPTION_INTERRUPTED"],
+        messages: ["La connexion temps réel a été interrompue : abonnez-vous de nouveau."],
+      });
+    }
+
+    // The socket is still open: subscribing again works, on a new connection.
+    const again = merchant.subscribe<{ queueChanged: QueueChange }>(QUEUE_CHANGED, { queueId: q.queueId });
+    expect((await again.nextData()).queueChanged.event).toBe("subscribed");
+    const [newPid, ...more] = await listenBackends();
+    expect(more).toEqual([]);
+    expect(newPid).not.toBe(pid);
+    await join(db(), q.qrToken, phone(2));
+    expect((await again.nextData()).queueChanged.event).toBe("entry_joined");
+    expect([...queueSub.pending(), ...entrySub.pending()]).toEqual([]);
   });
 });
