@@ -23,6 +23,7 @@ export default tseslint.config(
         location: "readonly",
         navigator: "readonly",
         confirm: "readonly",
+        localStorage: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",
       },

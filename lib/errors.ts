@@ -40,6 +40,8 @@ export const errorCodes: Record<string, ClientCode> = {
   WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
   WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
+  // A called customer already had their extra minutes (requestMoreTime).
+  WTMTU: { code: "MORE_TIME_ALREADY_USED", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },
@@ -65,6 +67,14 @@ export const applicationErrorCodes = {
   STRIPE_FAILURE: { code: "STRIPE_FAILURE", number: 5002 },
   /** This deployment has no STRIPE_SECRET_KEY: nothing can be bought or managed. */
   BILLING_NOT_CONFIGURED: { code: "BILLING_NOT_CONFIGURED" },
+  /**
+   * A subscription's LISTEN connection dropped (lib/realtime/listener.ts):
+   * notifications may have been lost, so the subscription ends; subscribe
+   * again and re-read the state.
+   */
+  SUBSCRIPTION_INTERRUPTED: { code: "SUBSCRIPTION_INTERRUPTED" },
+  /** A signed-in session is needed (a websocket operation only a signed-in schema has). */
+  UNAUTHENTICATED: { code: "UNAUTHENTICATED" },
 } as const satisfies Record<string, { code: string; number?: number }>;
 
 interface DatabaseErrorLike {

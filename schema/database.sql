@@ -97,7 +97,9 @@ create type app_public.customer_entry as (
   custom_message text,
   joined_at timestamp with time zone,
   called_at timestamp with time zone,
-  call_expires_at timestamp with time zone
+  call_expires_at timestamp with time zone,
+  more_time_requested boolean,
+  can_request_more_time boolean
 );
 alter type app_public.customer_entry owner to :DATABASE_OWNER;
 comment on type app_public.customer_entry is 'A customer''s own place in a queue: position and estimate while waiting, the deadline once called.';
@@ -105,6 +107,8 @@ comment on column app_public.customer_entry.entry_token is 'The customer''s secr
 comment on column app_public.customer_entry."position" is '1 = next to be called; null unless waiting.';
 comment on column app_public.customer_entry.estimated_wait_minutes is 'People ahead × learned service time; null unless waiting.';
 comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
+comment on column app_public.customer_entry.more_time_requested is 'The customer asked for more time (requestMoreTime) during this call; it can be asked once.';
+comment on column app_public.customer_entry.can_request_more_time is 'requestMoreTime would be accepted now: called, and no extra time asked for yet.';
 
 create type app_public.invoice_summary as (
   number text,
@@ -527,6 +531,8 @@ CREATE INDEX account_events_user_id_idx ON app_public.account_events USING btree
 create policy select_all on app_public.account_events as permissive for select to waitify_admin using (true);
 create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
+
 create table app_public.billing_statements (
   id uuid default gen_random_uuid() not null,
   user_id uuid not null,
@@ -657,17 +663,19 @@ create table app_public.queue_entries (
   last_sms_sent_at timestamp with time zone,
   entry_token text default translate(encode(public.gen_random_bytes(24), 'base64'::text), '+/'::text, '-_'::text) not null,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  more_time_requested_at timestamp with time zone
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at) on table app_public.queue_entries to waitify_merchant;
-comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, callNext, markServed, markMissed and the timeout.';
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at) on table app_public.queue_entries to waitify_merchant;
+comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
+comment on column app_public.queue_entries.more_time_requested_at is 'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -677,6 +685,7 @@ alter table app_public.queue_entries add constraint queue_entries_cancelled_chec
 alter table app_public.queue_entries add constraint queue_entries_client_name_check CHECK (((length(client_name) >= 1) AND (length(client_name) <= 100)));
 alter table app_public.queue_entries add constraint queue_entries_entry_token_check CHECK ((entry_token ~ '^[A-Za-z0-9_-]{32}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_missed_check CHECK (((status = 'missed'::text) = (missed_at IS NOT NULL)));
+alter table app_public.queue_entries add constraint queue_entries_more_time_after_called CHECK (((more_time_requested_at IS NULL) OR ((called_at IS NOT NULL) AND (more_time_requested_at >= called_at))));
 alter table app_public.queue_entries add constraint queue_entries_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{7,14}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_pkey PRIMARY KEY (id);
 alter table app_public.queue_entries add constraint queue_entries_position_at_join_check CHECK ((position_at_join > 0));
@@ -724,7 +733,7 @@ comment on column app_public.queue_events.waiting_count is 'Waiting entries in t
 alter table app_public.queue_events add constraint _310_sms_reminder TRIGGER DEFERRABLE INITIALLY DEFERRED;
 alter table app_public.queue_events add constraint queue_events_actor_check CHECK ((actor = ANY (ARRAY['customer'::text, 'merchant'::text, 'system'::text])));
 alter table app_public.queue_events add constraint queue_events_entry_check CHECK (((event_type ~~ 'entry\_%'::text) = (entry_id IS NOT NULL)));
-alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
+alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'entry_more_time_requested'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
 alter table app_public.queue_events add constraint queue_events_merchant_actor_check CHECK (((actor <> 'merchant'::text) OR (actor_user_id IS NOT NULL)));
 alter table app_public.queue_events add constraint queue_events_pkey PRIMARY KEY (id);
 alter table app_public.queue_events add constraint queue_events_queue_fkey FOREIGN KEY (queue_id, user_id) REFERENCES app_public.queues(id, user_id) ON DELETE CASCADE;
@@ -740,6 +749,7 @@ create policy select_own on app_public.queue_events as permissive for select to 
 
 CREATE TRIGGER _300_sms AFTER INSERT ON app_public.queue_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_queue_events__sms();
 CREATE CONSTRAINT TRIGGER _310_sms_reminder AFTER INSERT ON app_public.queue_events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.event_type = ANY (ARRAY['entry_called'::text, 'entry_cancelled'::text, 'entry_missed'::text, 'entry_served'::text]))) EXECUTE FUNCTION app_private.tg_queue_events__sms_reminder();
+CREATE TRIGGER _900_notify AFTER INSERT ON app_public.queue_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_queue_events__notify();
 
 create table app_public.queues (
   id uuid default gen_random_uuid() not null,
@@ -792,6 +802,7 @@ CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE OF name, max_queue_
 CREATE TRIGGER _100_defaults BEFORE INSERT ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__defaults();
 CREATE TRIGGER _100_keep_business BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__keep_business();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+CREATE TRIGGER _900_notify AFTER UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__notify();
 
 create table app_public.sms_logs (
   id uuid default gen_random_uuid() not null,
@@ -981,6 +992,63 @@ CREATE TRIGGER _510_close_queues_when_suspended AFTER UPDATE OF subscription_sta
 
 -- Functions and procedures
 
+CREATE OR REPLACE FUNCTION app_hidden.account_channel()
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_public.current_user_id();
+begin
+  if v_user is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  return app_hidden.channel_name('account', v_user);
+end;
+$function$;
+alter function app_hidden.account_channel() owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.account_channel() from public;
+grant execute on function app_hidden.account_channel() to waitify_anonymous;
+comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
+
+CREATE OR REPLACE FUNCTION app_hidden.channel_name(kind text, id uuid)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select 'waitify:' || channel_name.kind || ':' || channel_name.id::text;
+$function$;
+alter function app_hidden.channel_name(kind text, id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.channel_name(kind text, id uuid) from public;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_admin;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_anonymous;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_merchant;
+comment on function app_hidden.channel_name(kind text, id uuid) is 'The LISTEN/NOTIFY channel of a queue (kind "queue") or an account (kind "account").';
+
+CREATE OR REPLACE FUNCTION app_hidden.entry_channel(entry_token text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_queue_id uuid;
+begin
+  -- Caller: anyone holding the entry's secret token; an unknown token is ENTRY_NOT_FOUND, as entryStatus says.
+  select e.queue_id into v_queue_id from app_public.queue_entries e where e.entry_token = entry_channel.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  return app_hidden.channel_name('queue', v_queue_id);
+end;
+$function$;
+alter function app_hidden.entry_channel(entry_token text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.entry_channel(entry_token text) from public;
+grant execute on function app_hidden.entry_channel(entry_token text) to waitify_anonymous;
+comment on function app_hidden.entry_channel(entry_token text) is 'The channel of the queue of the entry with this secret token (entryChanged). ENTRY_NOT_FOUND otherwise.';
+
 CREATE OR REPLACE FUNCTION app_hidden.error_catalog()
  RETURNS TABLE(code text, sqlstate text, message_fr text, message_en text)
  LANGUAGE sql
@@ -1015,6 +1083,9 @@ AS $function$
     ('INVALID_TRANSITION', 'WTTRN',
      'Action impossible : %s.',
      'This action is not possible: %s.'),
+    ('MORE_TIME_ALREADY_USED', 'WTMTU',
+     'Vous avez déjà demandé %s minutes de plus : ce délai ne se prolonge qu''une fois.',
+     'You have already asked for %s more minutes: this can only be done once.'),
     ('QUEUE_NOT_FOUND', 'WTNFD',
      'File d''attente introuvable.',
      'Queue not found.'),
@@ -1295,6 +1366,27 @@ revoke execute on function app_hidden.phone_to_e164(raw text, country text) from
 grant execute on function app_hidden.phone_to_e164(raw text, country text) to waitify_anonymous;
 comment on function app_hidden.phone_to_e164(raw text, country text) is 'E.164 for a typed FR/SN phone number, or null when invalid (join_queue raises INVALID_PHONE in the business''s language).';
 
+CREATE OR REPLACE FUNCTION app_hidden.queue_channel(queue_id uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if not has_table_privilege('app_public.queues', 'select') then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  if not exists (select 1 from app_public.queues q where q.id = queue_channel.queue_id) then
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
+  end if;
+  return app_hidden.channel_name('queue', queue_channel.queue_id);
+end;
+$function$;
+alter function app_hidden.queue_channel(queue_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.queue_channel(queue_id uuid) from public;
+grant execute on function app_hidden.queue_channel(queue_id uuid) to waitify_anonymous;
+comment on function app_hidden.queue_channel(queue_id uuid) is 'The channel of a queue the caller may read (queueChanged). UNAUTHENTICATED for anonymous, QUEUE_NOT_FOUND otherwise.';
+
 CREATE OR REPLACE FUNCTION app_hidden.raise_error(code text, lang text DEFAULT NULL::text, VARIADIC args text[] DEFAULT '{}'::text[])
  RETURNS void
  LANGUAGE plpgsql
@@ -1524,6 +1616,19 @@ $function$;
 alter function app_private.business_language(business_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.business_language(business_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select (entry).called_at
+       + make_interval(mins => (queue).client_timeout_minutes
+           + case when (entry).more_time_requested_at is null then 0 else app_private.more_time_minutes() end);
+$function$;
+alter function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) owner to :DATABASE_OWNER;
+revoke execute on function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) from public;
+
 CREATE OR REPLACE FUNCTION app_private.call_first_waiting(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
@@ -1548,8 +1653,7 @@ begin
   returning e.* into v_entry;
   perform app_private.log_queue_event(queue, v_entry.id, 'entry_called', actor, actor_user_id,
     app_private.waiting_count((queue).id));
-  perform app_private.schedule_entry_timeout(v_entry.id,
-    v_entry.called_at + make_interval(mins => (queue).client_timeout_minutes));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, queue));
   return v_entry;
 end;
 $function$;
@@ -1831,8 +1935,10 @@ begin
   v_view.joined_at := (entry).joined_at;
   v_view.called_at := (entry).called_at;
   if (entry).status = 'called' then
-    v_view.call_expires_at := (entry).called_at + make_interval(mins => v_queue.client_timeout_minutes);
+    v_view.call_expires_at := app_private.call_deadline(entry, v_queue);
   end if;
+  v_view.more_time_requested := (entry).more_time_requested_at is not null;
+  v_view.can_request_more_time := (entry).status = 'called' and (entry).more_time_requested_at is null;
   return v_view;
 end;
 $function$;
@@ -2130,9 +2236,10 @@ begin
   if v_entry.status <> 'called' then
     return 'noop';
   end if;
-  -- The queue row says how long a customer has: a test (or a merchant who
-  -- shortened it) can rely on the current setting.
-  v_due := v_entry.called_at + make_interval(mins => v_queue.client_timeout_minutes);
+  -- The current rows say how long a customer has: a merchant who shortened
+  -- the timeout, or a customer who asked for more time after this job was
+  -- scheduled (or while it was already running), is taken into account.
+  v_due := app_private.call_deadline(v_entry, v_queue);
   if v_due > now() then
     perform app_private.schedule_entry_timeout(v_entry.id, v_due);
     return 'not_due';
@@ -2595,6 +2702,17 @@ $function$;
 alter function app_private.mirror_stripe_subscription(subscription jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.mirror_stripe_subscription(subscription jsonb) from public;
 comment on function app_private.mirror_stripe_subscription(subscription jsonb) is 'Mirrors a subscription fetched from Stripe and moves the account to its plan; the status is not recomputed.';
+
+CREATE OR REPLACE FUNCTION app_private.more_time_minutes()
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select 5;
+$function$;
+alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
+revoke execute on function app_private.more_time_minutes() from public;
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -3378,6 +3496,20 @@ alter function app_private.tg__set_updated_at() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg__set_updated_at() from public;
 comment on function app_private.tg__set_updated_at() is 'BEFORE UPDATE trigger: sets updated_at to now (strictly increasing, so optimistic checks work).';
 
+CREATE OR REPLACE FUNCTION app_private.tg_account_events__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform pg_notify(app_hidden.channel_name('account', new.user_id), jsonb_build_object('id', new.id)::text);
+  return null;
+end;
+$function$;
+alter function app_private.tg_account_events__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_account_events__notify() from public;
+comment on function app_private.tg_account_events__notify() is 'NOTIFYs waitify:account:<user id> with {"id"} for each account event (delivered at commit).';
+
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3463,6 +3595,22 @@ end;
 $function$;
 alter function app_private.tg_businesses__validate() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform pg_notify(
+    app_hidden.channel_name('queue', new.queue_id),
+    jsonb_build_object('event', new.event_type, 'entryId', new.entry_id)::text);
+  return null;
+end;
+$function$;
+alter function app_private.tg_queue_events__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_queue_events__notify() from public;
+comment on function app_private.tg_queue_events__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event", "entryId"} for each queue event (delivered at commit).';
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__sms()
  RETURNS trigger
@@ -3569,6 +3717,25 @@ end;
 $function$;
 alter function app_private.tg_queues__keep_business() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queues__keep_business() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_queues__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if to_jsonb(old) - '{is_queue_active,is_queue_paused,updated_at}'::text[]
+     is distinct from to_jsonb(new) - '{is_queue_active,is_queue_paused,updated_at}'::text[] then
+    perform pg_notify(
+      app_hidden.channel_name('queue', new.id),
+      jsonb_build_object('event', 'queue_updated', 'entryId', null)::text);
+  end if;
+  return null;
+end;
+$function$;
+alter function app_private.tg_queues__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_queues__notify() from public;
+comment on function app_private.tg_queues__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event": "queue_updated"} when its settings or QR token change (delivered at commit).';
 
 CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
  RETURNS trigger
@@ -4305,6 +4472,47 @@ alter function app_public.register(email text, password text, first_name text, l
 revoke execute on function app_public.register(email text, password text, first_name text, last_name text) from public;
 grant execute on function app_public.register(email text, password text, first_name text, last_name text) to waitify_anonymous;
 comment on function app_public.register(email text, password text, first_name text, last_name text) is E'@resultFieldName jwtToken\nCreates a merchant account (14-day trial on the basic plan) and returns its session token.';
+
+CREATE OR REPLACE FUNCTION app_public.request_more_time(entry_token text)
+ RETURNS app_public.customer_entry
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_entry app_public.queue_entries;
+  v_queue app_public.queues;
+  v_lang text;
+begin
+  -- Caller: anyone holding the entry's secret token; it extends that one entry's deadline.
+  select e.* into v_entry from app_public.queue_entries e where e.entry_token = request_more_time.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  -- Queue first, then the entry: the one lock order of the engine (the
+  -- timeout job takes the same locks, so it sees the request or precedes it).
+  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
+  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_lang := app_private.business_language(v_entry.business_id);
+  if v_entry.status <> 'called' then
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+  end if;
+  if v_entry.more_time_requested_at is not null then
+    perform app_hidden.raise_error('MORE_TIME_ALREADY_USED', v_lang, app_private.more_time_minutes()::text);
+  end if;
+  update app_public.queue_entries e set more_time_requested_at = now()
+   where e.id = v_entry.id
+  returning e.* into v_entry;
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_more_time_requested', 'customer', null,
+    app_private.waiting_count(v_queue.id));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, v_queue));
+  return app_private.customer_view(v_entry);
+end;
+$function$;
+alter function app_public.request_more_time(entry_token text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.request_more_time(entry_token text) from public;
+grant execute on function app_public.request_more_time(entry_token text) to waitify_anonymous;
+comment on function app_public.request_more_time(entry_token text) is 'A called customer asks for 5 more minutes before being marked missed, with the secret entry token; once per call. Errors: MORE_TIME_ALREADY_USED (asked already), INVALID_TRANSITION (not called), NOT_FOUND.';
 
 CREATE OR REPLACE FUNCTION app_public.request_password_reset(email text)
  RETURNS void

@@ -1,20 +1,41 @@
 // The customer's status page, its pure part: what to show for an entry, in
-// which language, and whether the customer may still leave the queue. No DOM,
-// no network: the page (status.js) and the tests (test/api/status-page.test.ts)
-// import this same file. Plain ES2019 (no ??, ?.; eslint.config.js checks):
+// which language, whether the customer may still leave the queue or ask for
+// more time, and the tab's title. No DOM, no network: the page (status.js)
+// and the tests (test/api/status-page.test.ts) import this same file. Plain ES2019 (no ??, ?.; eslint.config.js checks):
 // customers' phones can be old.
 
 /** The entry's fields the page needs (GraphQL names of app_public.customer_entry). */
+const ENTRY_FIELDS = `status ticketNumber position peopleAhead estimatedWaitMinutes
+    businessName queueName language customMessage calledAt callExpiresAt
+    moreTimeRequested canRequestMoreTime`;
+
 export const ENTRY_STATUS_QUERY = `query EntryStatus($t: String!) {
   entryStatus(entryToken: $t) {
-    status ticketNumber position peopleAhead estimatedWaitMinutes
-    businessName queueName language customMessage calledAt callExpiresAt
+    ${ENTRY_FIELDS}
+  }
+}`;
+
+/** The same view, live: sent at once, then after every change in the queue (web/live.js). */
+export const ENTRY_CHANGED_SUBSCRIPTION = `subscription EntryChanged($t: String!) {
+  entryChanged(entryToken: $t) {
+    ${ENTRY_FIELDS}
   }
 }`;
 
 export const CANCEL_ENTRY_MUTATION = `mutation CancelEntry($t: String!) {
   cancelEntry(input: { entryToken: $t }) { result { status } }
 }`;
+
+export const REQUEST_MORE_TIME_MUTATION = `mutation RequestMoreTime($t: String!) {
+  requestMoreTime(input: { entryToken: $t }) {
+    result {
+      ${ENTRY_FIELDS}
+    }
+  }
+}`;
+
+/** Minutes that "I need more time" adds (app_private.more_time_minutes() in SQL). */
+export const MORE_TIME_MINUTES = 5;
 
 /** The entry token's format (queue_entries check constraint). */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
@@ -42,10 +63,12 @@ export function tokenFromPath(pathname) {
 }
 
 /**
- * The page's language: the business's once known, else the browser's when it
- * is English, else French (the product's default).
+ * The page's language: the one the customer chose on the join page (`chosen`,
+ * remembered by the browser), else the business's once known, else the
+ * browser's when it is English, else French (the product's default).
  */
-export function pickLanguage(entryLanguage, browserLanguage) {
+export function pickLanguage(entryLanguage, browserLanguage, chosen) {
+  if (chosen === "en" || chosen === "fr") return chosen;
   if (entryLanguage === "en" || entryLanguage === "fr") return entryLanguage;
   return typeof browserLanguage === "string" && browserLanguage.toLowerCase().startsWith("en") ? "en" : "fr";
 }
@@ -64,10 +87,14 @@ const TEXTS = {
     ticket: (n) => `Ticket n° ${n}`,
     waitingHeadline: (position) => `Vous êtes n° ${position} dans la file`,
     ahead: (n) => (n === 0 ? "Personne devant vous : c'est bientôt à vous." : n === 1 ? "1 personne devant vous." : `${n} personnes devant vous.`),
-    estimate: (m) => (m <= 0 ? "Attente estimée : moins d'une minute." : `Attente estimée : environ ${m} min.`),
+    // A no-break space keeps "12 min" on one line.
+    estimate: (m) => (m <= 0 ? "Attente estimée : moins d'une minute." : `Attente estimée : environ ${m}\u00a0min.`),
     calledHeadline: "C'est votre tour !",
     calledBody: "Présentez-vous au comptoir.",
     calledBefore: (time) => `Présentez-vous au comptoir avant ${time}.`,
+    calledTitle: "C'est votre tour !",
+    moreTimeButton: (m) => `J'ai besoin de ${m} minutes de plus`,
+    moreTimeGranted: (m) => `C'est noté : vous avez ${m} minutes de plus.`,
     servedHeadline: "Vous avez été servi",
     servedBody: "Merci de votre visite !",
     missedHeadline: "Votre tour est passé",
@@ -88,16 +115,23 @@ const TEXTS = {
       NETWORK: "Connexion impossible. Vérifiez votre réseau : nouvel essai dans quelques secondes.",
       INTERNAL: "Une erreur est survenue de notre côté. Réessayez dans un instant.",
     },
+    moreTimeErrors: {
+      MORE_TIME_ALREADY_USED: (m) => `Vous avez déjà demandé ${m} minutes de plus : ce délai ne se prolonge qu'une fois.`,
+      INVALID_TRANSITION: () => "Vous ne pouvez demander plus de temps que lorsque c'est votre tour.",
+    },
   },
   en: {
     title: "Your place in the queue",
     ticket: (n) => `Ticket #${n}`,
     waitingHeadline: (position) => `You are number ${position} in the queue`,
     ahead: (n) => (n === 0 ? "Nobody ahead of you: you're next." : n === 1 ? "1 person ahead of you." : `${n} people ahead of you.`),
-    estimate: (m) => (m <= 0 ? "Estimated wait: less than a minute." : `Estimated wait: about ${m} min.`),
+    estimate: (m) => (m <= 0 ? "Estimated wait: less than a minute." : `Estimated wait: about ${m}\u00a0min.`),
     calledHeadline: "It's your turn!",
     calledBody: "Please come to the counter.",
     calledBefore: (time) => `Please come to the counter before ${time}.`,
+    calledTitle: "It's your turn!",
+    moreTimeButton: (m) => `I need ${m} more minutes`,
+    moreTimeGranted: (m) => `Noted: you have ${m} more minutes.`,
     servedHeadline: "You have been served",
     servedBody: "Thank you for your visit!",
     missedHeadline: "You missed your turn",
@@ -117,6 +151,10 @@ const TEXTS = {
       VALIDATION: "This tracking link is not valid. Check the link in your text message.",
       NETWORK: "Cannot reach the server. Check your connection: trying again in a few seconds.",
       INTERNAL: "Something went wrong on our side. Please try again in a moment.",
+    },
+    moreTimeErrors: {
+      MORE_TIME_ALREADY_USED: (m) => `You have already asked for ${m} more minutes: this can only be done once.`,
+      INVALID_TRANSITION: () => "You can ask for more time only when it is your turn.",
     },
   },
 };
@@ -148,6 +186,8 @@ export function describeEntry(entry, lang, options = {}) {
     ticket: entry.ticketNumber != null ? t.ticket(entry.ticketNumber) : "",
     customMessage: entry.customMessage || "",
     showCancel: canCancel(entry.status),
+    showMoreTime: entry.status === "called" && entry.canRequestMoreTime === true,
+    moreTimeLabel: t.moreTimeButton(MORE_TIME_MINUTES),
     final: isFinal(entry.status),
   };
   switch (entry.status) {
@@ -160,7 +200,9 @@ export function describeEntry(entry, lang, options = {}) {
     }
     case "called": {
       const time = entry.callExpiresAt ? formatTime(entry.callExpiresAt, lang, options.timeZone) : null;
-      return { ...header, tone: "called", headline: t.calledHeadline, lines: [time ? t.calledBefore(time) : t.calledBody] };
+      const lines = [time ? t.calledBefore(time) : t.calledBody];
+      if (entry.moreTimeRequested) lines.push(t.moreTimeGranted(MORE_TIME_MINUTES));
+      return { ...header, tone: "called", headline: t.calledHeadline, lines };
     }
     case "served":
       return { ...header, tone: "served", headline: t.servedHeadline, lines: [t.servedBody] };
@@ -189,6 +231,26 @@ export function describeError(code, lang) {
     lines: [t.errors[known]],
     final: known === "NOT_FOUND" || known === "VALIDATION",
   };
+}
+
+/**
+ * The tab's title: "It's your turn!" first while called (what a customer who
+ * switched to another tab or app must see), else the business's name.
+ */
+export function pageTitle(view) {
+  const name = view.business || view.title;
+  if (view.tone === "called") return `${texts(view.lang).calledTitle} – ${name}`;
+  return `${name} – Waitify`;
+}
+
+/**
+ * Why a request for more time was refused, as a sentence: already asked, not
+ * (or no longer) called; other codes read as describeError does.
+ */
+export function describeMoreTimeError(code, lang) {
+  const t = texts(lang);
+  if (Object.prototype.hasOwnProperty.call(t.moreTimeErrors, code)) return t.moreTimeErrors[code](MORE_TIME_MINUTES);
+  return describeError(code, lang).lines[0];
 }
 
 /**

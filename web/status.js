@@ -1,53 +1,54 @@
 // The customer's status page (/e/<entry token>), the browser part: reads the
-// token from the address, asks the anonymous GraphQL API every 15 seconds,
-// and lets the customer leave the queue. What to show is decided in
-// status-view.js; this file only talks to the DOM and the network.
-// Text goes in with textContent only: nothing from the server or the URL is
-// ever parsed as HTML.
+// token from the address, follows the entry live through the entryChanged
+// subscription (web/live.js) — with a slow poll of entryStatus as the fallback
+// for networks where websockets fail — and lets the customer ask for more
+// time once while called, or leave the queue. What to show is decided in
+// status-view.js; this file only talks to the DOM and the network. Text goes
+// in with textContent only: nothing from the server or the URL is ever parsed
+// as HTML.
+import { graphql } from "./api.js";
+import { subscribe } from "./live.js";
 import {
   CANCEL_ENTRY_MUTATION,
+  ENTRY_CHANGED_SUBSCRIPTION,
   ENTRY_STATUS_QUERY,
+  REQUEST_MORE_TIME_MUTATION,
   describeEntry,
   describeError,
+  describeMoreTimeError,
   errorCode,
+  pageTitle,
   pickLanguage,
   texts,
   tokenFromPath,
 } from "./status-view.js";
 
-const REFRESH_MS = 15000;
+// The fallback only: live updates arrive within a second through the
+// subscription; this poll covers a socket that silently stopped delivering.
+const FALLBACK_REFRESH_MS = 30000;
+const LANGUAGE_KEY = "waitify.lang";
 
 const el = (id) => document.getElementById(id);
 const card = el("card");
 const cancelButton = el("cancel");
+const moreTimeButton = el("more-time");
 
 const token = tokenFromPath(location.pathname);
-let lang = pickLanguage(null, navigator.language);
+const chosen = readChoice();
+let lang = pickLanguage(null, navigator.language, chosen);
 let timer = null;
 let stopped = false;
+let unsubscribe = null;
 /** The status request under way, if any (one at a time). */
 let inflight = null;
+/** The status last shown: a change to "called" is worth a buzz. */
+let shownStatus = null;
 
-/** POSTs an operation; resolves to the response body, or to a coded error. */
-async function graphql(query, variables) {
-  let response;
+function readChoice() {
   try {
-    response = await fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-      body: JSON.stringify({ query, variables }),
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-    });
+    return localStorage.getItem(LANGUAGE_KEY);
   } catch {
-    return { errors: [{ extensions: { code: "NETWORK" } }] };
-  }
-  try {
-    return await response.json();
-  } catch {
-    // A proxy's HTML error page, a cut connection…
-    return { errors: [{ extensions: { code: response.status >= 500 ? "INTERNAL" : "NETWORK" } }] };
+    return null;
   }
 }
 
@@ -63,7 +64,7 @@ function showNotice(text) {
 
 function render(view) {
   document.documentElement.lang = view.lang;
-  document.title = view.business ? `${view.business} – Waitify` : `${view.title} – Waitify`;
+  document.title = pageTitle(view);
   card.className = `card tone-${view.tone}`;
   setText("business", view.business);
   setText("queue", view.queue);
@@ -77,21 +78,47 @@ function render(view) {
     lines.appendChild(p);
   }
   setText("custom-message", view.customMessage);
+  moreTimeButton.textContent = view.moreTimeLabel || "";
+  moreTimeButton.hidden = !view.showMoreTime;
+  moreTimeButton.disabled = false;
   cancelButton.textContent = texts(view.lang).cancelButton;
   cancelButton.hidden = !view.showCancel;
   cancelButton.disabled = false;
+}
+
+/** Shows an entry as the server sent it (query, subscription or mutation). */
+function showEntry(entry) {
+  lang = pickLanguage(entry.language, navigator.language, chosen);
+  const view = describeEntry(entry, lang);
+  render(view);
+  showNotice("");
+  // Called just now: a phone in a pocket buzzes (where the browser allows it).
+  if (entry.status === "called" && shownStatus && shownStatus !== "called" && typeof navigator.vibrate === "function") {
+    navigator.vibrate([300, 150, 300]);
+  }
+  shownStatus = entry.status;
+  if (view.final) stop();
+}
+
+/** A dead link (unknown token): only the sentence stays, nothing refreshes. */
+function showFinalError(view) {
+  render({ ...view, showCancel: false, showMoreTime: false });
+  showNotice("");
+  stop();
 }
 
 function stop() {
   stopped = true;
   if (timer) clearTimeout(timer);
   timer = null;
+  if (unsubscribe) unsubscribe();
+  unsubscribe = null;
 }
 
 function schedule() {
   if (stopped) return;
   if (timer) clearTimeout(timer);
-  timer = setTimeout(refresh, REFRESH_MS);
+  timer = setTimeout(refresh, FALLBACK_REFRESH_MS);
 }
 
 function refresh() {
@@ -112,21 +139,36 @@ async function load() {
   const code = errorCode(body) || (entry ? null : "NOT_FOUND");
   if (code) {
     const view = describeError(code, lang);
-    if (view.final) {
-      render({ ...view, showCancel: false });
-      showNotice("");
-      stop();
-    } else {
-      // A passing failure: keep what is shown, say why it is not fresh.
-      showNotice(view.lines[0]);
-    }
+    // A passing failure keeps what is shown and says why it is not fresh.
+    if (view.final) showFinalError(view);
+    else showNotice(view.lines[0]);
     return;
   }
-  lang = pickLanguage(entry.language, navigator.language);
-  const view = describeEntry(entry, lang);
-  render(view);
-  showNotice("");
-  if (view.final) stop();
+  showEntry(entry);
+}
+
+function goLive() {
+  unsubscribe = subscribe({
+    query: ENTRY_CHANGED_SUBSCRIPTION,
+    variables: { t: token },
+    token: null,
+    onData(data) {
+      if (stopped || !data || !data.entryChanged) return;
+      showEntry(data.entryChanged);
+      // Fresh news just arrived: the fallback poll can wait its full delay.
+      schedule();
+    },
+    onConnected() {
+      // (Re)connected: whatever changed while the socket was down is read now.
+      void refresh();
+    },
+    onError(code) {
+      if (stopped) return;
+      const view = describeError(code, lang);
+      if (view.final) showFinalError(view);
+      // Otherwise live.js resubscribes by itself, and the poll goes on.
+    },
+  });
 }
 
 async function leaveQueue() {
@@ -143,13 +185,30 @@ async function leaveQueue() {
   cancelButton.disabled = false;
 }
 
+async function askForMoreTime() {
+  moreTimeButton.disabled = true;
+  const body = await graphql(REQUEST_MORE_TIME_MUTATION, { t: token });
+  const code = errorCode(body);
+  const entry = body && body.data && body.data.requestMoreTime ? body.data.requestMoreTime.result : null;
+  if (!code && entry) return showEntry(entry);
+  // Refused (asked already, or no longer called): the state as it is now,
+  // then the reason, where the keyboard is.
+  if (inflight) await inflight;
+  await refresh();
+  showNotice(describeMoreTimeError(code || "INTERNAL", lang));
+  moreTimeButton.disabled = false;
+  el("notice").focus();
+}
+
 if (!token) {
-  render({ ...describeError("NOT_FOUND", lang), showCancel: false });
+  showFinalError(describeError("NOT_FOUND", lang));
 } else {
   cancelButton.addEventListener("click", () => void leaveQueue());
+  moreTimeButton.addEventListener("click", () => void askForMoreTime());
   // A phone wakes the page up: show fresh news at once.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") void refresh();
   });
   void refresh();
+  goLive();
 }

@@ -23,13 +23,13 @@ revoke all on app_public.queue_entries, app_public.queue_events from waitify_ano
 
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at)
+  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, created_at, updated_at)
   on app_public.queue_entries to waitify_merchant;
 
 grant select on app_public.queue_events to waitify_merchant;
 
 comment on table app_public.queue_entries is
-  E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, callNext, markServed, markMissed and the timeout.';
+  E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 
 comment on column app_public.queue_entries.entry_token is
   E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
@@ -40,6 +40,9 @@ comment on column app_public.queue_entries.joined_seq is
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
+
+comment on column app_public.queue_entries.more_time_requested_at is
+  'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 
 comment on constraint queue_entries_queue_fkey on app_public.queue_entries is
   E'@fieldName queue\n@foreignFieldName entries';
@@ -61,7 +64,7 @@ comment on constraint queue_events_queue_fkey on app_public.queue_events is
 -- changes go through the queue functions.
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at)
+  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, created_at, updated_at)
   on app_public.queue_entries to waitify_admin;
 
 grant select on app_public.queue_events to waitify_admin;

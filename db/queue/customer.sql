@@ -12,6 +12,12 @@ comment on column app_public.customer_entry.estimated_wait_minutes is 'People ah
 
 comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
 
+comment on column app_public.customer_entry.more_time_requested is
+  'The customer asked for more time (requestMoreTime) during this call; it can be asked once.';
+
+comment on column app_public.customer_entry.can_request_more_time is
+  'requestMoreTime would be accepted now: called, and no extra time asked for yet.';
+
 comment on type app_public.queue_public_status is 'What the QR page shows before joining.';
 
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
@@ -53,8 +59,10 @@ begin
   v_view.joined_at := (entry).joined_at;
   v_view.called_at := (entry).called_at;
   if (entry).status = 'called' then
-    v_view.call_expires_at := (entry).called_at + make_interval(mins => v_queue.client_timeout_minutes);
+    v_view.call_expires_at := app_private.call_deadline(entry, v_queue);
   end if;
+  v_view.more_time_requested := (entry).more_time_requested_at is not null;
+  v_view.can_request_more_time := (entry).status = 'called' and (entry).more_time_requested_at is null;
   return v_view;
 end;
 $$;
@@ -184,6 +192,49 @@ $$;
 comment on function app_public.cancel_entry(text) is
   'Gives up a place (waiting or called) with the secret entry token. INVALID_TRANSITION once served, missed or cancelled.';
 
+-- "I need 5 more minutes": a called customer pushes their deadline back by
+-- app_private.more_time_minutes(), once per call. The request is stamped on
+-- the entry (the counter shows it), logged as an event (the counter's live
+-- list and the customer's page hear of it), and the keyed timeout job is
+-- moved to the new deadline. Should the old job run anyway (already picked
+-- by a worker), expire_called_entry reads the new deadline and reschedules.
+create or replace function app_public.request_more_time(entry_token text) returns app_public.customer_entry
+  language plpgsql volatile security definer
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_entry app_public.queue_entries;
+  v_queue app_public.queues;
+  v_lang text;
+begin
+  -- Caller: anyone holding the entry's secret token; it extends that one entry's deadline.
+  select e.* into v_entry from app_public.queue_entries e where e.entry_token = request_more_time.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  -- Queue first, then the entry: the one lock order of the engine (the
+  -- timeout job takes the same locks, so it sees the request or precedes it).
+  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
+  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_lang := app_private.business_language(v_entry.business_id);
+  if v_entry.status <> 'called' then
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+  end if;
+  if v_entry.more_time_requested_at is not null then
+    perform app_hidden.raise_error('MORE_TIME_ALREADY_USED', v_lang, app_private.more_time_minutes()::text);
+  end if;
+  update app_public.queue_entries e set more_time_requested_at = now()
+   where e.id = v_entry.id
+  returning e.* into v_entry;
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_more_time_requested', 'customer', null,
+    app_private.waiting_count(v_queue.id));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, v_queue));
+  return app_private.customer_view(v_entry);
+end;
+$$;
+comment on function app_public.request_more_time(text) is
+  'A called customer asks for 5 more minutes before being marked missed, with the secret entry token; once per call. Errors: MORE_TIME_ALREADY_USED (asked already), INVALID_TRANSITION (not called), NOT_FOUND.';
+
 create or replace function app_public.queue_status(qr_token text) returns app_public.queue_public_status
   language plpgsql stable security definer
   set search_path to pg_catalog, public, pg_temp
@@ -225,5 +276,6 @@ grant execute on function
   app_public.join_queue(text, text, text),
   app_public.entry_status(text),
   app_public.cancel_entry(text),
+  app_public.request_more_time(text),
   app_public.queue_status(text)
   to waitify_anonymous;

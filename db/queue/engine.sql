@@ -166,6 +166,30 @@ begin
 end;
 $$;
 
+-- How much longer "I need 5 more minutes" (request_more_time) gives a called
+-- customer. Once per call: the product promises five minutes, not a snooze.
+create or replace function app_private.more_time_minutes() returns integer
+  language sql immutable parallel safe
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select 5;
+$$;
+
+-- When a called customer who has not come is marked missed: the queue's
+-- timeout after the call, plus the extra minutes once asked for. The one rule
+-- behind the job's schedule (call, request for more time), the job's own
+-- check (expire_called_entry, which reads the current rows, so an old job that
+-- runs anyway reschedules itself) and the customer's view (call_expires_at).
+create or replace function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues)
+  returns timestamptz
+  language sql immutable parallel safe
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select (entry).called_at
+       + make_interval(mins => (queue).client_timeout_minutes
+           + case when (entry).more_time_requested_at is null then 0 else app_private.more_time_minutes() end);
+$$;
+
 -- The timeout of a called customer: a graphile-worker job at run_at, one per
 -- entry (job_key), so rescheduling replaces it. plpgsql, so the body is only
 -- resolved when it runs (graphile_worker's schema is installed outside these
@@ -228,8 +252,7 @@ begin
   returning e.* into v_entry;
   perform app_private.log_queue_event(queue, v_entry.id, 'entry_called', actor, actor_user_id,
     app_private.waiting_count((queue).id));
-  perform app_private.schedule_entry_timeout(v_entry.id,
-    v_entry.called_at + make_interval(mins => (queue).client_timeout_minutes));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, queue));
   return v_entry;
 end;
 $$;

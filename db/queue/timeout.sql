@@ -2,13 +2,14 @@
 
 -- The timeout of a called customer, run by the graphile-worker task
 -- `queue_timeout` (tasks/queue_timeout.ts) that call_next scheduled for
--- called_at + client_timeout_minutes. Everything is decided here, under the
+-- called_at + client_timeout_minutes (app_private.call_deadline). Everything is decided here, under the
 -- queue lock, so the job is safe to run late, twice, or after the merchant
 -- already served or missed the customer.
 --
 -- Returns what happened: 'missed' (and the next customer was called when
 -- auto-advance is on and the queue open), 'not_due' (rescheduled: the timeout
--- was lengthened since the call), or 'noop' (no longer called, or gone).
+-- was lengthened since the call, or the customer asked for more time), or
+-- 'noop' (no longer called, or gone).
 create or replace function app_private.expire_called_entry(entry_id uuid) returns text
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
@@ -28,9 +29,10 @@ begin
   if v_entry.status <> 'called' then
     return 'noop';
   end if;
-  -- The queue row says how long a customer has: a test (or a merchant who
-  -- shortened it) can rely on the current setting.
-  v_due := v_entry.called_at + make_interval(mins => v_queue.client_timeout_minutes);
+  -- The current rows say how long a customer has: a merchant who shortened
+  -- the timeout, or a customer who asked for more time after this job was
+  -- scheduled (or while it was already running), is taken into account.
+  v_due := app_private.call_deadline(v_entry, v_queue);
   if v_due > now() then
     perform app_private.schedule_entry_timeout(v_entry.id, v_due);
     return 'not_due';

@@ -1,15 +1,28 @@
 // Static pages of web/: the customer's status page at /e/<entry token> (the
-// link in every SMS) and its scripts and styles under /assets/. The page is
-// the same file for every token: it reads the token from its own address, so
-// nothing from the URL is ever written into HTML. Only names of the form
-// `name.js` / `name.css` directly in web/ are served, so no path (encoded or
-// not) can reach a file outside it.
+// link in every SMS), the join page at /q/<qr token> (what the printed QR
+// code opens) and their scripts, styles and icon under /assets/. Each page
+// is the same file for every token: it reads the token from its own address,
+// so nothing from the URL is ever written into HTML. Only names of the form
+// `name.js` / `name.css` / `name.svg` directly in web/ are served, so no path
+// (encoded or not) can reach a file outside it.
+import { createRequire } from "node:module";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Response, Router } from "express";
 import express from "express";
 
 const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
-const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css)$/;
+const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css|svg)$/;
+
+// graphql-ws's own browser build (a classic script that sets
+// window.graphqlWs), for web/live.js: the one file of node_modules served,
+// by this fixed path, so nothing of node_modules is reachable by name.
+const GRAPHQL_WS_BROWSER_BUILD = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("graphql-ws")),
+  "..",
+  "umd",
+  "graphql-ws.min.js",
+);
 
 // Scripts, styles and API calls from this origin only; no inline code, no
 // framing, no forms posting elsewhere.
@@ -39,9 +52,18 @@ export function pagesRouter(): Router {
   const router = express.Router();
   // Any token shape gets the page: the page itself says "not found" (without
   // asking the server when the token cannot be one).
-  router.get("/e/:token", (_req, res, next) => {
+  const page = (file: string) => (_req: unknown, res: Response, next: (error?: unknown) => void) => {
     secure(res, "no-store");
-    res.sendFile("status.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+    res.sendFile(file, { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+      if (error) next(error);
+    });
+  };
+  router.get("/e/:token", page("status.html"));
+  router.get("/q/:token", page("join.html"));
+  router.get("/assets/vendor/graphql-ws.js", (_req, res, next) => {
+    secure(res, "no-cache");
+    res.type("text/javascript");
+    res.sendFile(GRAPHQL_WS_BROWSER_BUILD, (error) => {
       if (error) next(error);
     });
   });

@@ -9,11 +9,14 @@ import { describe, expect, it } from "vitest";
 import {
   CANCEL_ENTRY_MUTATION,
   ENTRY_STATUS_QUERY,
+  REQUEST_MORE_TIME_MUTATION,
   canCancel,
   describeEntry,
   describeError,
+  describeMoreTimeError,
   errorCode,
   isFinal,
+  pageTitle,
   pickLanguage,
   tokenFromPath,
   type EntryStatus,
@@ -101,6 +104,9 @@ describe("status page over HTTP", () => {
       ["status.js", /^text\/javascript|^application\/javascript/],
       ["status-view.js", /^text\/javascript|^application\/javascript/],
       ["status.css", /^text\/css/],
+      ["base.css", /^text\/css/],
+      ["api.js", /^text\/javascript|^application\/javascript/],
+      ["icon.svg", /^image\/svg\+xml/],
     ] as const) {
       const response = await fetch(`${server().url}/assets/${file}`);
       expect(response.status, file).toBe(200);
@@ -169,7 +175,7 @@ describe("status page logic against the real API", () => {
     });
     expect(waiting.lines).toEqual([
       "1 personne devant vous.",
-      "Attente estimée : environ 4 min.",
+      "Attente estimée : environ 4\u00a0min.",
       "Cette page se met à jour toute seule.",
     ]);
 
@@ -223,6 +229,44 @@ describe("status page logic against the real API", () => {
   });
 });
 
+describe("status page: more time, against the real API", () => {
+  type MoreTime = { requestMoreTime: { result: EntryStatus } | null };
+
+  it("a called customer asks once: the deadline moves by 5 minutes, the button goes; a second time is refused with a sentence", async () => {
+    const q = await createBusiness(db(), { clientTimeoutMinutes: 4 });
+    const token = await joinQueue(q.qrToken, phone(7));
+    const waiting = (await entryStatus(token)).data!.entryStatus!;
+    expect(describeEntry(waiting, "fr").showMoreTime).toBe(false);
+    const early = await server().graphql<MoreTime>(REQUEST_MORE_TIME_MUTATION, { t: token });
+    expect(errorCode(early.body)).toBe("INVALID_TRANSITION");
+    expect(describeMoreTimeError(errorCode(early.body)!, "fr")).toBe(
+      "Vous ne pouvez demander plus de temps que lorsque c'est votre tour.",
+    );
+
+    await server().graphql(CALL_NEXT, { queueId: q.queueId }, q.merchant.headers);
+    const called = (await entryStatus(token)).data!.entryStatus!;
+    const before = describeEntry(called, "fr", { timeZone: "UTC" });
+    expect(before).toMatchObject({ tone: "called", showMoreTime: true, moreTimeLabel: "J'ai besoin de 5 minutes de plus" });
+    expect(pageTitle(before)).toBe("C'est votre tour ! – Boulangerie Paul");
+
+    const asked = await server().graphql<MoreTime>(REQUEST_MORE_TIME_MUTATION, { t: token });
+    expect(asked.body.errors).toBeUndefined();
+    const extended = asked.body.data!.requestMoreTime!.result;
+    expect(new Date(extended.callExpiresAt!).getTime() - new Date(called.callExpiresAt!).getTime()).toBe(5 * 60_000);
+    const after = describeEntry(extended, "en", { timeZone: "UTC" });
+    expect(after.showMoreTime).toBe(false);
+    expect(after.lines[1]).toBe("Noted: you have 5 more minutes.");
+    expect(describeEntry((await entryStatus(token)).data!.entryStatus!, "fr").showMoreTime).toBe(false);
+
+    const again = await server().graphql<MoreTime>(REQUEST_MORE_TIME_MUTATION, { t: token });
+    expect(errorCode(again.body)).toBe("MORE_TIME_ALREADY_USED");
+    expect(describeMoreTimeError(errorCode(again.body)!, "en")).toBe(
+      "You have already asked for 5 more minutes: this can only be done once.",
+    );
+    expect(describeMoreTimeError("NETWORK", "fr")).toBe(describeError("NETWORK", "fr").lines[0]);
+  });
+});
+
 describe("status page logic (web/status-view.js)", () => {
   const base = { businessName: "Chez Awa", queueName: "Caisse", ticketNumber: 7, language: "fr" };
   const cases: Array<{ entry: EntryStatus; fr: [string, string[]]; en: [string, string[]]; cancel: boolean }> = [
@@ -230,9 +274,9 @@ describe("status page logic (web/status-view.js)", () => {
       entry: { ...base, status: "waiting", position: 4, peopleAhead: 3, estimatedWaitMinutes: 12 },
       fr: [
         "Vous êtes n° 4 dans la file",
-        ["3 personnes devant vous.", "Attente estimée : environ 12 min.", "Cette page se met à jour toute seule."],
+        ["3 personnes devant vous.", "Attente estimée : environ 12\u00a0min.", "Cette page se met à jour toute seule."],
       ],
-      en: ["You are number 4 in the queue", ["3 people ahead of you.", "Estimated wait: about 12 min.", "This page updates itself."]],
+      en: ["You are number 4 in the queue", ["3 people ahead of you.", "Estimated wait: about 12\u00a0min.", "This page updates itself."]],
       cancel: true,
     },
     {
@@ -290,7 +334,7 @@ describe("status page logic (web/status-view.js)", () => {
       "Personne devant vous : c'est bientôt à vous.",
       "Attente estimée : moins d'une minute.",
     ]);
-    expect(describeEntry(waiting(1, 3), "en").lines.slice(0, 2)).toEqual(["1 person ahead of you.", "Estimated wait: about 3 min."]);
+    expect(describeEntry(waiting(1, 3), "en").lines.slice(0, 2)).toEqual(["1 person ahead of you.", "Estimated wait: about 3\u00a0min."]);
   });
 
   it("an unknown status still reads, without the cancel button", () => {
@@ -325,7 +369,27 @@ describe("status page logic (web/status-view.js)", () => {
     expect(tokenFromPath(`/e/${token}/more`)).toBeNull();
   });
 
-  it("speaks the business's language, else English for English browsers, else French", () => {
+  it("the tab's title says 'your turn' first while called, else the business", () => {
+    const view = (status: string, lang = "fr") => describeEntry({ ...base, status, callExpiresAt: null }, lang);
+    expect(pageTitle(view("called"))).toBe("C'est votre tour ! – Chez Awa");
+    expect(pageTitle(view("called", "en"))).toBe("It's your turn! – Chez Awa");
+    expect(pageTitle(view("waiting"))).toBe("Chez Awa – Waitify");
+    expect(pageTitle(describeError("NOT_FOUND", "en"))).toBe("Your place in the queue – Waitify");
+  });
+
+  it("offers more time only while called and not yet asked", () => {
+    const called = { ...base, status: "called", callExpiresAt: "2025-03-14T13:37:00Z" };
+    expect(describeEntry({ ...called, canRequestMoreTime: true, moreTimeRequested: false }, "fr").showMoreTime).toBe(true);
+    const asked = describeEntry({ ...called, canRequestMoreTime: false, moreTimeRequested: true }, "fr", { timeZone: "UTC" });
+    expect(asked.showMoreTime).toBe(false);
+    expect(asked.lines).toEqual(["Présentez-vous au comptoir avant 13:37.", "C'est noté : vous avez 5 minutes de plus."]);
+    expect(describeEntry({ ...base, status: "waiting", canRequestMoreTime: true }, "fr").showMoreTime).toBe(false);
+  });
+
+  it("speaks the customer's choice, else the business's language, else English for English browsers, else French", () => {
+    expect(pickLanguage("fr", "fr-FR", "en")).toBe("en");
+    expect(pickLanguage("en", "en-GB", "fr")).toBe("fr");
+    expect(pickLanguage("en", "fr-FR", "xx")).toBe("en");
     expect(pickLanguage("en", "fr-FR")).toBe("en");
     expect(pickLanguage("fr", "en-GB")).toBe("fr");
     expect(pickLanguage(null, "en-US")).toBe("en");

@@ -1,0 +1,32 @@
+// SQL run for an HTTP request outside GraphQL, with the same rights as a
+// GraphQL request of the same caller: one transaction on the authenticator's
+// pool, switched to the caller's role and claims with set_config(…, true) as
+// PostGraphile does (lib/auth/request.ts pgSettingsFor), so GRANTs and RLS
+// decide what it sees. Nothing here may run as the owner.
+import type pg from "pg";
+import { pgSettingsFor, type RequestAuth } from "../auth/request.ts";
+import { ANONYMOUS_ROLE } from "../db/roles.ts";
+
+export async function inRequestTransaction<T>(
+  pool: pg.Pool,
+  auth: RequestAuth,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let open = false;
+  try {
+    await client.query("begin");
+    open = true;
+    // Anonymous has no settings of its own (its pool is pre-switched in
+    // app.ts); here the role is always set explicitly.
+    const settings = { role: ANONYMOUS_ROLE as string, ...pgSettingsFor(auth) };
+    await client.query("select set_config(key, value, true) from json_each_text($1::json)", [JSON.stringify(settings)]);
+    const result = await fn(client);
+    open = false;
+    await client.query("commit");
+    return result;
+  } finally {
+    if (open) await client.query("rollback").catch(() => {});
+    client.release();
+  }
+}
