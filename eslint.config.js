@@ -25,6 +25,9 @@ export default tseslint.config(
         confirm: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",
+        setInterval: "readonly",
+        window: "readonly",
+        performance: "readonly",
       },
     },
     rules: {

@@ -1,5 +1,6 @@
 // Static pages of web/: the customer's status page at /e/<entry token> (the
-// link in every SMS) and its scripts and styles under /assets/. The page is
+// link in every SMS), the merchant's counter screen at /counter, and their
+// scripts and styles under /assets/. The page is
 // the same file for every token: it reads the token from its own address, so
 // nothing from the URL is ever written into HTML. Only names of the form
 // `name.js` / `name.css` directly in web/ are served, so no path (encoded or
@@ -42,6 +43,14 @@ export function pagesRouter(): Router {
   router.get("/e/:token", (_req, res, next) => {
     secure(res, "no-store");
     res.sendFile("status.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+      if (error) next(error);
+    });
+  });
+  // The merchant's counter screen: one static page; the session token stays
+  // in the tab (sessionStorage) and the Authorization header, never the URL.
+  router.get("/counter", (_req, res, next) => {
+    secure(res, "no-store");
+    res.sendFile("counter.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
       if (error) next(error);
     });
   });
