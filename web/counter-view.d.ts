@@ -57,8 +57,12 @@ export interface EntryView {
   waited: string;
   waitedLine: string;
   quoted: string;
+  /** The quote alone ("10 min"), under a "Quoted" heading. */
+  quotedShort: string;
   lateMinutes: number;
   late: string;
+  /** "+3 min", beside the time waited (late says it in words). */
+  lateShort: string;
   deadline: string;
   remaining: string;
   overdue: boolean;

@@ -424,13 +424,14 @@ function render() {
     const row = describeEntry(entry, state.lang, options);
     const tr = document.createElement("tr");
     tr.dataset.entryId = row.id;
-    const cells = [String(index + 1), row.ticket, row.name, row.phone, row.waited, row.quoted];
+    const cells = [String(index + 1), row.ticket, row.name, row.phone, row.waited, row.quotedShort];
     cells.forEach((text, i) => {
       const td = document.createElement(i === 1 ? "th" : "td");
       if (i === 1) td.scope = "row";
+      if (i !== 2) td.className = "nowrap";
       td.textContent = text;
       if (i === 2 && row.walkIn) td.appendChild(badge(row.walkIn, "badge-walk-in"));
-      if (i === 4 && row.late) td.appendChild(badge(row.late, "badge-late"));
+      if (i === 4 && row.late) td.appendChild(badge(row.lateShort, "badge-late", row.late));
       tr.appendChild(td);
     });
     rows.appendChild(tr);
@@ -447,11 +448,26 @@ function render() {
   }
 }
 
-function badge(text, className) {
+/** A small label after a text (a space first, so it reads as a separate word); `spoken` replaces a terse `text` for screen readers. */
+function badge(text, className, spoken) {
+  const fragment = document.createDocumentFragment();
+  fragment.appendChild(document.createTextNode(" "));
   const span = document.createElement("span");
   span.className = `badge ${className}`;
-  span.textContent = text;
-  return span;
+  if (spoken) {
+    const shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    shown.textContent = text;
+    const said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = spoken;
+    span.appendChild(shown);
+    span.appendChild(said);
+  } else {
+    span.textContent = text;
+  }
+  fragment.appendChild(span);
+  return fragment;
 }
 
 function actionButton(label, className, action, id, key) {

@@ -80,11 +80,22 @@ describe("keyboard shortcuts", () => {
 describe("a row of the list", () => {
   it("waiting: time waited moves on between fetches, and shows how far past the quote", () => {
     const waiting = entry({ waitedSeconds: 9 * 60 + 30, quotedWaitMinutes: 10 });
-    expect(describeEntry(waiting, "fr")).toMatchObject({ waited: "9 min", waitedLine: "attend depuis 9 min", quoted: "annoncé 10 min", late: "" });
+    expect(describeEntry(waiting, "fr")).toMatchObject({
+      waited: "9 min",
+      waitedLine: "attend depuis 9 min",
+      quoted: "annoncé 10 min",
+      quotedShort: "10 min",
+      late: "",
+    });
     // 2 minutes later, without a fetch.
-    expect(describeEntry(waiting, "fr", { elapsed: 120 })).toMatchObject({ waited: "11 min", lateMinutes: 1, late: "+1 min sur l'annonce" });
+    expect(describeEntry(waiting, "fr", { elapsed: 120 })).toMatchObject({
+      waited: "11 min",
+      lateMinutes: 1,
+      late: "1 min de plus qu'annoncé",
+      lateShort: "+1 min",
+    });
     expect(describeEntry(waiting, "en", { elapsed: 120 })).toMatchObject({ waited: "11 min", late: "1 min over the quote" });
-    expect(describeEntry(entry({ waitedSeconds: 20 }), "en").waited).toBe("under 1 min");
+    expect(describeEntry(entry({ waitedSeconds: 20 }), "en").waited).toBe("< 1 min");
     expect(describeEntry(entry({ waitedSeconds: 3725 }), "fr").waited).toBe("1 h 02");
   });
 
