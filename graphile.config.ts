@@ -9,6 +9,7 @@
 // anonymous may call, and GRANTs alone shape each role's API.
 import type pg from "pg";
 import { makePgService } from "postgraphile/adaptors/pg";
+import type { GrafastSubscriber } from "postgraphile/grafast";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { ANONYMOUS_ROLE, type RequestRole } from "./lib/db/roles.ts";
 import { signOptions, type JwtSettings } from "./lib/auth/jwt.ts";
@@ -25,6 +26,11 @@ export interface PresetOptions {
   jwt: JwtSettings;
   /** Extra plugins (Google sign-in, …). */
   plugins?: GraphileConfig.Plugin[];
+  /**
+   * The process's one LISTEN connection (lib/realtime/listener.ts), shared by
+   * every role's instance; without it an instance would open its own.
+   */
+  pgSubscriber?: GrafastSubscriber<Record<string, string>>;
 }
 
 export function makePreset(options: PresetOptions): GraphileConfig.Preset {
@@ -38,6 +44,7 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
         pool: options.pool,
         schemas: ["app_public"],
         pgSettingsForIntrospection: { role },
+        pgSubscriber: options.pgSubscriber,
       }),
     ],
     gather: {
@@ -55,14 +62,20 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       graphiqlOnGraphQLGET: options.development,
       graphiqlPath: "/graphiql",
       watch: false,
-      websockets: false,
+      // Subscriptions over graphql-ws. The instances register no upgrade
+      // handler of their own: lib/realtime/websocket.ts owns /graphql's
+      // upgrades, authenticates the socket, then hands each operation to the
+      // instance of its role.
+      websockets: true,
       maskError,
     },
     grafast: {
       context(requestContext) {
-        const req = requestContext.expressv4?.req ?? requestContext.node?.req;
+        // An HTTP request, or a websocket's upgrade request for an operation on it.
+        const req = requestContext.expressv4?.req ?? requestContext.node?.req ?? requestContext.ws?.request;
         // The token was verified before the request was routed here
-        // (lib/http/app.ts); an instance only ever runs as its own role.
+        // (lib/http/app.ts, or lib/realtime/websocket.ts when the socket
+        // opened); an instance only ever runs as its own role.
         const auth = req ? requestAuth(req) : anonymousAuth;
         if (auth.role !== role) throw new Error(`request for ${auth.role} reached the ${role} schema`);
         return { pgSettings: pgSettingsFor(auth) };

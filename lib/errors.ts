@@ -65,6 +65,14 @@ export const applicationErrorCodes = {
   STRIPE_FAILURE: { code: "STRIPE_FAILURE", number: 5002 },
   /** This deployment has no STRIPE_SECRET_KEY: nothing can be bought or managed. */
   BILLING_NOT_CONFIGURED: { code: "BILLING_NOT_CONFIGURED" },
+  /**
+   * A subscription's LISTEN connection dropped (lib/realtime/listener.ts):
+   * notifications may have been lost, so the subscription ends; subscribe
+   * again and re-read the state.
+   */
+  SUBSCRIPTION_INTERRUPTED: { code: "SUBSCRIPTION_INTERRUPTED" },
+  /** A signed-in session is needed (a websocket operation only a signed-in schema has). */
+  UNAUTHENTICATED: { code: "UNAUTHENTICATED" },
 } as const satisfies Record<string, { code: string; number?: number }>;
 
 interface DatabaseErrorLike {

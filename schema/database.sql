@@ -527,6 +527,8 @@ CREATE INDEX account_events_user_id_idx ON app_public.account_events USING btree
 create policy select_all on app_public.account_events as permissive for select to waitify_admin using (true);
 create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
+
 create table app_public.billing_statements (
   id uuid default gen_random_uuid() not null,
   user_id uuid not null,
@@ -745,6 +747,7 @@ create policy select_own on app_public.queue_events as permissive for select to 
 
 CREATE TRIGGER _300_sms AFTER INSERT ON app_public.queue_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_queue_events__sms();
 CREATE CONSTRAINT TRIGGER _310_sms_reminder AFTER INSERT ON app_public.queue_events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.event_type = ANY (ARRAY['entry_called'::text, 'entry_cancelled'::text, 'entry_missed'::text, 'entry_served'::text]))) EXECUTE FUNCTION app_private.tg_queue_events__sms_reminder();
+CREATE TRIGGER _900_notify AFTER INSERT ON app_public.queue_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_queue_events__notify();
 
 create table app_public.queues (
   id uuid default gen_random_uuid() not null,
@@ -797,6 +800,7 @@ CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE OF name, max_queue_
 CREATE TRIGGER _100_defaults BEFORE INSERT ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__defaults();
 CREATE TRIGGER _100_keep_business BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__keep_business();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+CREATE TRIGGER _900_notify AFTER UPDATE ON app_public.queues FOR EACH ROW EXECUTE FUNCTION app_private.tg_queues__notify();
 
 create table app_public.sms_logs (
   id uuid default gen_random_uuid() not null,
@@ -985,6 +989,63 @@ CREATE TRIGGER _500_account_events AFTER UPDATE OF subscription_status, subscrip
 CREATE TRIGGER _510_close_queues_when_suspended AFTER UPDATE OF subscription_status ON app_public.users FOR EACH ROW WHEN (((new.subscription_status = ANY (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])) AND (old.subscription_status <> ALL (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])))) EXECUTE FUNCTION app_private.tg_users__close_queues_when_suspended();
 
 -- Functions and procedures
+
+CREATE OR REPLACE FUNCTION app_hidden.account_channel()
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_public.current_user_id();
+begin
+  if v_user is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  return app_hidden.channel_name('account', v_user);
+end;
+$function$;
+alter function app_hidden.account_channel() owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.account_channel() from public;
+grant execute on function app_hidden.account_channel() to waitify_anonymous;
+comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
+
+CREATE OR REPLACE FUNCTION app_hidden.channel_name(kind text, id uuid)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select 'waitify:' || channel_name.kind || ':' || channel_name.id::text;
+$function$;
+alter function app_hidden.channel_name(kind text, id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.channel_name(kind text, id uuid) from public;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_admin;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_anonymous;
+grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_merchant;
+comment on function app_hidden.channel_name(kind text, id uuid) is 'The LISTEN/NOTIFY channel of a queue (kind "queue") or an account (kind "account").';
+
+CREATE OR REPLACE FUNCTION app_hidden.entry_channel(entry_token text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_queue_id uuid;
+begin
+  -- Caller: anyone holding the entry's secret token; an unknown token is ENTRY_NOT_FOUND, as entryStatus says.
+  select e.queue_id into v_queue_id from app_public.queue_entries e where e.entry_token = entry_channel.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  return app_hidden.channel_name('queue', v_queue_id);
+end;
+$function$;
+alter function app_hidden.entry_channel(entry_token text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.entry_channel(entry_token text) from public;
+grant execute on function app_hidden.entry_channel(entry_token text) to waitify_anonymous;
+comment on function app_hidden.entry_channel(entry_token text) is 'The channel of the queue of the entry with this secret token (entryChanged). ENTRY_NOT_FOUND otherwise.';
 
 CREATE OR REPLACE FUNCTION app_hidden.error_catalog()
  RETURNS TABLE(code text, sqlstate text, message_fr text, message_en text)
@@ -1302,6 +1363,27 @@ alter function app_hidden.phone_to_e164(raw text, country text) owner to :DATABA
 revoke execute on function app_hidden.phone_to_e164(raw text, country text) from public;
 grant execute on function app_hidden.phone_to_e164(raw text, country text) to waitify_anonymous;
 comment on function app_hidden.phone_to_e164(raw text, country text) is 'E.164 for a typed FR/SN phone number, or null when invalid (join_queue raises INVALID_PHONE in the business''s language).';
+
+CREATE OR REPLACE FUNCTION app_hidden.queue_channel(queue_id uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if not has_table_privilege('app_public.queues', 'select') then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  if not exists (select 1 from app_public.queues q where q.id = queue_channel.queue_id) then
+    perform app_hidden.raise_error('QUEUE_NOT_FOUND', 'fr');
+  end if;
+  return app_hidden.channel_name('queue', queue_channel.queue_id);
+end;
+$function$;
+alter function app_hidden.queue_channel(queue_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.queue_channel(queue_id uuid) from public;
+grant execute on function app_hidden.queue_channel(queue_id uuid) to waitify_anonymous;
+comment on function app_hidden.queue_channel(queue_id uuid) is 'The channel of a queue the caller may read (queueChanged). UNAUTHENTICATED for anonymous, QUEUE_NOT_FOUND otherwise.';
 
 CREATE OR REPLACE FUNCTION app_hidden.raise_error(code text, lang text DEFAULT NULL::text, VARIADIC args text[] DEFAULT '{}'::text[])
  RETURNS void
@@ -3439,6 +3521,20 @@ alter function app_private.tg__set_updated_at() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg__set_updated_at() from public;
 comment on function app_private.tg__set_updated_at() is 'BEFORE UPDATE trigger: sets updated_at to now (strictly increasing, so optimistic checks work).';
 
+CREATE OR REPLACE FUNCTION app_private.tg_account_events__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform pg_notify(app_hidden.channel_name('account', new.user_id), jsonb_build_object('id', new.id)::text);
+  return null;
+end;
+$function$;
+alter function app_private.tg_account_events__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_account_events__notify() from public;
+comment on function app_private.tg_account_events__notify() is 'NOTIFYs waitify:account:<user id> with {"id"} for each account event (delivered at commit).';
+
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3524,6 +3620,22 @@ end;
 $function$;
 alter function app_private.tg_businesses__validate() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform pg_notify(
+    app_hidden.channel_name('queue', new.queue_id),
+    jsonb_build_object('event', new.event_type, 'entryId', new.entry_id)::text);
+  return null;
+end;
+$function$;
+alter function app_private.tg_queue_events__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_queue_events__notify() from public;
+comment on function app_private.tg_queue_events__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event", "entryId"} for each queue event (delivered at commit).';
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__sms()
  RETURNS trigger
@@ -3630,6 +3742,25 @@ end;
 $function$;
 alter function app_private.tg_queues__keep_business() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queues__keep_business() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_queues__notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if to_jsonb(old) - '{is_queue_active,is_queue_paused,updated_at}'::text[]
+     is distinct from to_jsonb(new) - '{is_queue_active,is_queue_paused,updated_at}'::text[] then
+    perform pg_notify(
+      app_hidden.channel_name('queue', new.id),
+      jsonb_build_object('event', 'queue_updated', 'entryId', null)::text);
+  end if;
+  return null;
+end;
+$function$;
+alter function app_private.tg_queues__notify() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_queues__notify() from public;
+comment on function app_private.tg_queues__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event": "queue_updated"} when its settings or QR token change (delivered at commit).';
 
 CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
  RETURNS trigger

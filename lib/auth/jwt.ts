@@ -23,6 +23,8 @@ export interface Session {
   role: TokenRole;
   /** Null for an admin token that is not tied to a merchant account. */
   userId: string | null;
+  /** The token's expiry (ms since the epoch): a websocket opened with it is closed then. */
+  expiresAt: number;
 }
 
 /** The claims row app_public.jwt_token (SQL) produces. */
@@ -86,5 +88,5 @@ export function verifyToken(token: string, settings: JwtSettings): Session {
   }
   // A merchant is always somebody.
   if (role === MERCHANT_ROLE && userId === null) throw new InvalidTokenError("Jeton d'authentification invalide.");
-  return { role: role as TokenRole, userId: userId as string | null };
+  return { role: role as TokenRole, userId: userId as string | null, expiresAt: claims.exp * 1000 };
 }

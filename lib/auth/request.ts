@@ -9,6 +9,8 @@ import { InvalidTokenError, verifyToken, type JwtSettings } from "./jwt.ts";
 export interface RequestAuth {
   role: RequestRole;
   userId: string | null;
+  /** When the session's token expires (ms since the epoch); null for anonymous. */
+  expiresAt?: number | null;
 }
 
 const sessions = new WeakMap<IncomingMessage, RequestAuth>();
@@ -32,12 +34,29 @@ export function pgSettingsFor(auth: RequestAuth): Record<string, string> {
 }
 
 export function authenticateRequest(req: IncomingMessage, settings: JwtSettings): RequestAuth {
-  const header = req.headers.authorization;
-  if (header === undefined || header === "") return anonymousAuth;
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
+  return authenticate(req, req.headers.authorization, settings);
+}
+
+/**
+ * The same check for a websocket (lib/realtime/websocket.ts), whose
+ * Authorization value comes in connection_init's payload
+ * (`connectionParams.authorization`) rather than a header: browsers cannot
+ * set headers on a websocket. `req` is the upgrade request, which then
+ * carries the session for every operation on that socket.
+ */
+export function authenticateConnection(req: IncomingMessage, authorization: unknown, settings: JwtSettings): RequestAuth {
+  if (authorization !== undefined && authorization !== null && typeof authorization !== "string") {
+    throw new InvalidTokenError("Paramètre authorization invalide : « Bearer <jeton> » attendu.");
+  }
+  return authenticate(req, authorization ?? undefined, settings);
+}
+
+function authenticate(req: IncomingMessage, authorization: string | undefined, settings: JwtSettings): RequestAuth {
+  if (authorization === undefined || authorization === "") return anonymousAuth;
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
   if (!match) throw new InvalidTokenError("En-tête Authorization invalide : « Bearer <jeton> » attendu.");
   const session = verifyToken(match[1]!, settings);
-  const auth: RequestAuth = { role: session.role, userId: session.userId };
+  const auth: RequestAuth = { role: session.role, userId: session.userId, expiresAt: session.expiresAt };
   sessions.set(req, auth);
   return auth;
 }

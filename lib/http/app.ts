@@ -6,6 +6,7 @@ import express from "express";
 import pg from "pg";
 import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
+import type { GrafservBase } from "postgraphile/grafserv";
 import { ADMIN_ROLE, ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../db/roles.ts";
 import type Stripe from "stripe";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
@@ -14,6 +15,9 @@ import { makeBillingPlugin } from "../billing/plugin.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
+import { Listener } from "../realtime/listener.ts";
+import { realtimePlugins } from "../realtime/plugins.ts";
+import { startRealtime, type RealtimeHandle } from "../realtime/websocket.ts";
 import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { healthRouter } from "./health.ts";
@@ -46,7 +50,9 @@ export interface HttpHandle {
   server: Server;
   /** The port actually bound (PORT=0 picks a free one, as tests do). */
   port: number;
-  /** Stops accepting, lets in-flight requests finish, releases the pools. */
+  /** The websockets (GraphQL subscriptions) on the same server. */
+  realtime: RealtimeHandle;
+  /** Stops accepting, lets in-flight requests finish, closes the websockets, releases the pools. */
   close(): Promise<void>;
 }
 
@@ -87,15 +93,28 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   // The merchant's billing mutations (checkout, portal, cancel, resume, change
   // of plan): their SQL runs on the authenticator's pool, like Google sign-in's.
   const billing = makeBillingPlugin({ db: pool, stripe: options.stripe, publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL });
+  // Subscriptions: one LISTEN connection for the process, shared by every
+  // role's instance; one websocket server that authenticates each socket and
+  // hands its operations to the instance of its role (lib/realtime/).
+  const listener = new Listener(options.authUrl);
+  const servs = new Map<RequestRole, GrafservBase>();
   for (const role of [ANONYMOUS_ROLE, MERCHANT_ROLE, ADMIN_ROLE] as const) {
-    const plugins = [...(google && role !== ADMIN_ROLE ? [google] : []), ...(role === MERCHANT_ROLE ? [billing] : [])];
+    const plugins = [
+      ...(google && role !== ADMIN_ROLE ? [google] : []),
+      ...(role === MERCHANT_ROLE ? [billing] : []),
+      ...realtimePlugins(role),
+    ];
     const rolePool = role === ANONYMOUS_ROLE ? anonymousPool : pool;
-    const pgl = postgraphile(makePreset({ ...options, pool: rolePool, role, plugins }));
+    const pgl = postgraphile(makePreset({ ...options, pool: rolePool, role, plugins, pgSubscriber: listener }));
     instances.push(pgl);
     const handler = express();
-    await pgl.createServ(grafserv).addTo(handler, server, false);
+    const serv = pgl.createServ(grafserv);
+    // false: no upgrade handler of its own (the realtime server below takes /graphql's).
+    await serv.addTo(handler, server, false);
     handlers.set(role, handler);
+    servs.set(role, serv);
   }
+  const realtime = startRealtime({ server, path: GRAPHQL_PATH, jwt: options.jwt, servs });
   app.use((req, res, next) => {
     // Only GraphQL requests carry a session; Ruru's page and assets (development)
     // and whatever routes come after are none of our business here.
@@ -122,11 +141,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   return {
     server,
     port,
+    realtime,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Upgraded sockets keep server.close() waiting: close them (their subscriptions end).
+      await realtime.close();
       await closed;
       for (const pgl of instances) await pgl.release();
+      await listener.release();
       await Promise.all([pool.end(), anonymousPool.end()]);
     },
   };

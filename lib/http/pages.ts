@@ -5,12 +5,24 @@
 // nothing from the URL is ever written into HTML. Only names of the form
 // `name.js` / `name.css` directly in web/ are served, so no path (encoded or
 // not) can reach a file outside it.
+import { createRequire } from "node:module";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Response, Router } from "express";
 import express from "express";
 
 const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
 const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css)$/;
+
+// graphql-ws's own browser build (a classic script that sets
+// window.graphqlWs), for web/live.js: the one file of node_modules served,
+// by this fixed path, so nothing of node_modules is reachable by name.
+const GRAPHQL_WS_BROWSER_BUILD = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("graphql-ws")),
+  "..",
+  "umd",
+  "graphql-ws.min.js",
+);
 
 // Scripts, styles and API calls from this origin only; no inline code, no
 // framing, no forms posting elsewhere.
@@ -51,6 +63,13 @@ export function pagesRouter(): Router {
   router.get("/counter", (_req, res, next) => {
     secure(res, "no-store");
     res.sendFile("counter.html", { root: WEB_ROOT, dotfiles: "deny", lastModified: false, etag: false }, (error) => {
+      if (error) next(error);
+    });
+  });
+  router.get("/assets/vendor/graphql-ws.js", (_req, res, next) => {
+    secure(res, "no-cache");
+    res.type("text/javascript");
+    res.sendFile(GRAPHQL_WS_BROWSER_BUILD, (error) => {
       if (error) next(error);
     });
   });

@@ -1,0 +1,128 @@
+// GraphQL over websockets (graphql-ws, protocol graphql-transport-ws) on the
+// HTTP server's own port and path (/graphql). One websocket server for the
+// process; each socket is authenticated once, from connection_init's
+// `connectionParams.authorization` ("Bearer <jwt>", verified exactly as the
+// HTTP Authorization header is), then every operation on it runs on the
+// PostGraphile instance of its role, as grafserv would run it
+// (makeGraphQLWSConfig), with the same error masking as HTTP.
+//
+// - No token: anonymous. A bad or expired token: the socket is closed with
+//   4401 "UNAUTHENTICATED", never downgraded to anonymous. A socket opened
+//   with a token is closed the same way when that token expires.
+// - An anonymous operation that only a signed-in schema knows (queueChanged,
+//   accountEvent) is refused with UNAUTHENTICATED, not with a bare "cannot
+//   query field": the client is told to sign in.
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Context, ServerOptions, SubscribePayload } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import { makeGraphQLWSConfig, type GrafservBase } from "postgraphile/grafserv";
+import { GraphQLError, parse, validate, type GraphQLSchema } from "postgraphile/graphql";
+import { ANONYMOUS_ROLE, MERCHANT_ROLE, type RequestRole } from "../db/roles.ts";
+import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
+import { authenticateConnection, requestAuth } from "../auth/request.ts";
+import { applicationErrorCodes } from "../errors.ts";
+import { log } from "../logger.ts";
+
+/** The close code and reason a refused token gets (4401 mirrors HTTP 401). */
+export const UNAUTHENTICATED_CLOSE = { code: 4401, reason: "UNAUTHENTICATED" } as const;
+
+type Extra = { socket: WebSocket; request: IncomingMessage };
+type WsContext = Context<Record<string, unknown> | undefined, Extra>;
+
+export interface RealtimeOptions {
+  server: Server;
+  path: string;
+  jwt: JwtSettings;
+  /** The grafserv instance of each request role. */
+  servs: Map<RequestRole, GrafservBase>;
+}
+
+export interface RealtimeHandle {
+  /** Open sockets (for tests and the bench). */
+  connections(): number;
+  /** Stops taking upgrades and closes every socket (1001 "Going away"); their subscriptions end. */
+  close(): Promise<void>;
+}
+
+export function startRealtime(options: RealtimeOptions): RealtimeHandle {
+  const configs = new Map([...options.servs].map(([role, serv]) => [role, makeGraphQLWSConfig(serv)]));
+  const configOf = (ctx: WsContext) => configs.get(requestAuth(ctx.extra.request).role)!;
+  const expiryTimers = new WeakMap<WebSocket, NodeJS.Timeout>();
+
+  const serverOptions: ServerOptions<Record<string, unknown> | undefined, Extra> = {
+    onConnect(ctx) {
+      const { socket, request } = ctx.extra;
+      try {
+        const auth = authenticateConnection(request, ctx.connectionParams?.authorization, options.jwt);
+        // (A token valid for more than setTimeout's 24.8 days is not watched.)
+        if (auth.expiresAt && auth.expiresAt - Date.now() < 2 ** 31 - 1) {
+          const timer = setTimeout(() => socket.close(UNAUTHENTICATED_CLOSE.code, UNAUTHENTICATED_CLOSE.reason), auth.expiresAt - Date.now());
+          timer.unref();
+          expiryTimers.set(socket, timer);
+        }
+        return true;
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        // graphql-ws would close with 4403 on `false`; ours comes first and wins.
+        socket.close(UNAUTHENTICATED_CLOSE.code, UNAUTHENTICATED_CLOSE.reason);
+        return false;
+      }
+    },
+    async onSubscribe(ctx, id, payload) {
+      const result = await configOf(ctx).onSubscribe!(ctx, id, payload);
+      if (Array.isArray(result) && requestAuth(ctx.extra.request).role === ANONYMOUS_ROLE && (await signedInOnly(payload))) {
+        return [new GraphQLError("Connexion requise.", { extensions: { ...applicationErrorCodes.UNAUTHENTICATED } })];
+      }
+      return result;
+    },
+    onNext: (ctx, id, payload, args, result) => configOf(ctx).onNext!(ctx, id, payload, args, result),
+    onError: (ctx, id, payload, errors) => configOf(ctx).onError!(ctx, id, payload, errors),
+    execute: (args) => configs.get(ANONYMOUS_ROLE)!.execute!(args),
+    subscribe: (args) => configs.get(ANONYMOUS_ROLE)!.subscribe!(args),
+  };
+
+  // Valid for a merchant but not for anonymous: the operation needs a session.
+  let merchantSchema: Promise<GraphQLSchema> | undefined;
+  async function signedInOnly(payload: SubscribePayload): Promise<boolean> {
+    const merchant = options.servs.get(MERCHANT_ROLE);
+    if (!merchant || typeof payload.query !== "string") return false;
+    try {
+      merchantSchema ??= Promise.resolve(merchant.getSchema());
+      return validate(await merchantSchema, parse(payload.query)).length === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  const wss = new WebSocketServer({ noServer: true });
+  const graphqlWs = useServer(serverOptions, wss);
+  wss.on("connection", (socket) => {
+    socket.once("close", () => clearTimeout(expiryTimers.get(socket)));
+  });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== options.path) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  };
+  options.server.on("upgrade", onUpgrade);
+
+  return {
+    connections: () => wss.clients.size,
+    async close() {
+      options.server.off("upgrade", onUpgrade);
+      const sockets = [...wss.clients];
+      // A client that does not answer the close handshake is cut off.
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, 2_000);
+      await graphqlWs.dispose();
+      clearTimeout(timer);
+      log.debug("websockets closed", { sockets: sockets.length });
+    },
+  };
+}
