@@ -26,7 +26,6 @@ export default tseslint.config(
         setTimeout: "readonly",
         clearTimeout: "readonly",
         setInterval: "readonly",
-        window: "readonly",
         performance: "readonly",
       },
     },

@@ -95,6 +95,7 @@ export interface KeyLike {
 export const AUTHENTICATE_MUTATION: string;
 export const BUSINESSES_QUERY: string;
 export const ENTRY_FIELDS_QUERY: string;
+export const QUEUE_CHANGED_SUBSCRIPTION: string;
 export const MUTATIONS: Record<"open" | "close" | "pause" | "resume" | "callNext" | "served" | "missed" | "walkIn", string>;
 export const STORAGE_KEYS: { token: string; choice: string };
 export const WALK_IN_NAME_MAX: number;

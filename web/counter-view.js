@@ -37,6 +37,15 @@ export function queueQuery(moreTime) {
 }`;
 }
 
+/**
+ * The live feed of the queue (realtime API): each message says something
+ * changed; the page then fetches the queue again (queueQuery), which also
+ * covers what changed while the feed was down.
+ */
+export const QUEUE_CHANGED_SUBSCRIPTION = `subscription CounterQueueChanged($id: UUID!) {
+  queueChanged(queueId: $id) { event entryId }
+}`;
+
 /** The mutations of the counter, by action; each takes { id } (a queue or an entry) and one takes a name. */
 export const MUTATIONS = {
   open: `mutation OpenQueue($id: UUID!) { openQueue(input: { queueId: $id }) { result { rowId } } }`,
@@ -140,6 +149,8 @@ const TEXTS = {
     noCalled: "Aucun client appelé : appelez d'abord le suivant.",
     offline: "Connexion perdue : la liste est peut-être en retard. Nouvel essai en cours…",
     updatedAt: (time) => `Mis à jour à ${time}`,
+    liveOn: "En direct",
+    liveOff: "Mise à jour toutes les 5 s",
     signedOut: "Vous êtes déconnecté.",
   },
   en: {
@@ -216,6 +227,8 @@ const TEXTS = {
     noCalled: "Nobody has been called: call the next customer first.",
     offline: "Connection lost: the list may be out of date. Trying again…",
     updatedAt: (time) => `Updated at ${time}`,
+    liveOn: "Live",
+    liveOff: "Updating every 5 s",
     signedOut: "You are signed out.",
   },
 };

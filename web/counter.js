@@ -5,14 +5,21 @@
 // the storage of this tab and the network. Text goes in with textContent
 // only: nothing from the server is ever parsed as HTML.
 //
+// Live: the queueChanged subscription (web/live.js) says when the queue
+// changed, and the page fetches it again then and on every (re)connection;
+// polling stays as the fallback, slow while the feed is up, brisk while it is
+// down.
+//
 // The session token lives in sessionStorage (this tab, until it closes or
 // the merchant signs out) and travels only in the Authorization header:
 // never in a URL, never in localStorage or a cookie.
+/* global window */
 import {
   AUTHENTICATE_MUTATION,
   BUSINESSES_QUERY,
   ENTRY_FIELDS_QUERY,
   MUTATIONS,
+  QUEUE_CHANGED_SUBSCRIPTION,
   STORAGE_KEYS,
   cleanWalkInName,
   currentCalled,
@@ -30,9 +37,12 @@ import {
   splitEntries,
   texts,
 } from "./counter-view.js";
+import { subscribe } from "./live.js";
 
-/** Re-fetch the list this often (live updates come on top once the page subscribes). */
+/** Re-fetch the list this often while the live feed is down (or unavailable)… */
 const POLL_MS = 5000;
+/** …and this often while it is up, in case a message was lost. */
+const POLL_LIVE_MS = 30000;
 /** Re-draw the times (waited, time left) this often between fetches. */
 const TICK_MS = 5000;
 
@@ -55,6 +65,9 @@ const state = {
   pollTimer: null,
   inflight: null,
   again: false,
+  /** unsubscribe() of the live feed of the open queue, and whether it is connected. */
+  unsubscribe: null,
+  live: false,
 };
 
 function readStorage(key) {
@@ -156,11 +169,13 @@ function showScreen(name) {
   el("change-queue").hidden = name !== "counter";
   el("tv-toggle").hidden = name !== "counter";
   el("where").hidden = name !== "counter";
+  el("live").hidden = name !== "counter";
   document.body.classList.toggle("tv-mode", name === "counter" && state.tv);
 }
 
 function showSignIn(message) {
   stopPolling();
+  stopLive();
   state.queue = null;
   showScreen("signin");
   setText("signin-error", message || "");
@@ -265,6 +280,7 @@ function fillQueues(businessId, queueId) {
 
 function showPicker(preferred) {
   stopPolling();
+  stopLive();
   const t = texts(state.lang);
   const businesses = state.model ? state.model.businesses : [];
   if (businesses.length === 1) state.lang = pickLanguage(businesses[0].language, navigator.language);
@@ -293,6 +309,7 @@ async function openCounter(choice) {
   showScreen("counter");
   if (state.moreTime === null) state.moreTime = await detectMoreTime();
   await refresh();
+  if (state.choice === choice && state.token) startLive();
   el("call-next").focus();
 }
 
@@ -312,7 +329,51 @@ function stopPolling() {
 
 function schedule() {
   stopPolling();
-  if (state.choice && state.token) state.pollTimer = setTimeout(() => void refresh(), POLL_MS);
+  if (state.choice && state.token) state.pollTimer = setTimeout(() => void refresh(), state.live ? POLL_LIVE_MS : POLL_MS);
+}
+
+/** Says whether the list follows the queue live or by polling. */
+function showLive() {
+  const node = el("live");
+  const t = texts(state.lang);
+  node.textContent = state.live ? t.liveOn : t.liveOff;
+  node.className = `live ${state.live ? "live-on" : "live-off"}`;
+}
+
+function stopLive() {
+  if (state.unsubscribe) state.unsubscribe();
+  state.unsubscribe = null;
+  state.live = false;
+}
+
+/** Follows the open queue's changes: every message, and every (re)connection, fetches it again. */
+function startLive() {
+  stopLive();
+  const queueId = state.choice.queueId;
+  state.unsubscribe = subscribe({
+    query: QUEUE_CHANGED_SUBSCRIPTION,
+    variables: { id: queueId },
+    token: state.token,
+    onConnected: () => {
+      state.live = true;
+      showLive();
+      void refresh();
+    },
+    onData: () => void refresh(),
+    onError: (code) => {
+      state.live = false;
+      showLive();
+      if (isSessionError(code)) {
+        signOut(describeError(code, state.lang));
+      } else if (code === "NOT_FOUND") {
+        // The queue is gone or no longer ours: the next fetch says so.
+        void refresh();
+      }
+      // NETWORK, SUBSCRIPTION_INTERRUPTED: live.js subscribes again by
+      // itself; meanwhile the polling is brisk.
+      schedule();
+    },
+  });
 }
 
 /** Fetches the queue and redraws; one request at a time, one more if asked meanwhile. */
@@ -441,6 +502,7 @@ function render() {
 
   const time = formatTime(Date.now(), state.lang);
   el("updated").textContent = time ? t.updatedAt(time) : "";
+  showLive();
 
   if (focusKey) {
     const again = document.querySelector(`[data-focus-key="${focusKey}"]`);
