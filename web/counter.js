@@ -441,14 +441,12 @@ function render() {
   // The last ticket called, large.
   const tv = describeTv(queue, state.lang);
   el("now-label").textContent = tv.label;
-  el("now-ticket").textContent = tv.ticket;
-  el("now-ticket").setAttribute("aria-label", tv.announcement || tv.label);
+  showTicket(el("now-ticket"), tv);
   el("now-prompt").textContent = queue.lastCalledEntry && queue.lastCalledEntry.clientName ? queue.lastCalledEntry.clientName : "";
   el("now-waiting").textContent = view.waitingLabel;
   el("tv-business").textContent = businessName;
   el("tv-label").textContent = tv.label;
-  el("tv-ticket").textContent = tv.ticket;
-  el("tv-ticket").setAttribute("aria-label", tv.announcement || tv.label);
+  showTicket(el("tv-ticket"), tv);
   el("tv-prompt").textContent = tv.prompt;
   el("tv-waiting").textContent = view.waitingLabel;
 
@@ -508,6 +506,27 @@ function render() {
     const again = document.querySelector(`[data-focus-key="${focusKey}"]`);
     if (again && again !== document.activeElement) again.focus();
   }
+}
+
+/**
+ * The last ticket called, in a live region: the number large for the eyes,
+ * "Ticket n° 12" for screen readers. Rewritten only when it changes, so a
+ * redraw does not announce it again.
+ */
+function showTicket(node, tv) {
+  const key = `${state.lang}:${tv.ticket}`;
+  if (node.dataset.shown === key) return;
+  node.dataset.shown = key;
+  node.textContent = "";
+  const shown = document.createElement("span");
+  shown.className = "ticket-number";
+  shown.setAttribute("aria-hidden", "true");
+  shown.textContent = tv.ticket;
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.textContent = tv.announcement || tv.label;
+  node.appendChild(shown);
+  node.appendChild(said);
 }
 
 /** A small label after a text (a space first, so it reads as a separate word); `spoken` replaces a terse `text` for screen readers. */

@@ -168,7 +168,7 @@ describe("counter screen in a browser", () => {
     // Call next with the button: Alice is called, shown large.
     await page.click("#call-next");
     await waitForText(page, "#called-list", "Alice");
-    await waitForText(page, "#now-ticket", "1");
+    await waitForText(page, "#now-ticket .ticket-number", "1");
     await waitForText(page, "#status", "Ticket n° 1 appelé : Alice.");
     expect(await page.textContent("#called-list .called-card")).toMatch(/à venir avant \d\d:\d\d/);
 
@@ -179,7 +179,7 @@ describe("counter screen in a browser", () => {
 
     // N: the next one, then the Missed button on their card.
     await page.keyboard.press("n");
-    await waitForText(page, "#now-ticket", "2");
+    await waitForText(page, "#now-ticket .ticket-number", "2");
     await page.waitForSelector("#called-list .called-card button[data-action='missed']");
     await page.click("#called-list .called-card button[data-action='missed']");
     await waitForText(page, "#status", "Ticket n° 2 marqué absent.");
@@ -222,10 +222,11 @@ describe("counter screen in a browser", () => {
     await page.keyboard.press("t");
     await page.waitForSelector("#tv:not([hidden])");
     expect(await page.isHidden("#counter")).toBe(true);
-    await waitForText(page, "#tv-ticket", "2");
+    await waitForText(page, "#tv-ticket .ticket-number", "2");
     const called = await server().graphql(CALL_NEXT, { id: bakery.queueId }, merchant.headers);
     expect(called.body.errors).toBeUndefined();
-    await waitForText(page, "#tv-ticket", "3", LIVE_MS);
+    await waitForText(page, "#tv-ticket .ticket-number", "3", LIVE_MS);
+    expect(await page.textContent("#tv-ticket .visually-hidden")).toBe("Ticket n° 3");
     await waitForText(page, "#tv-prompt", "Présentez-vous au comptoir", LIVE_MS);
     // N does nothing on the TV.
     await page.keyboard.press("n");
@@ -299,6 +300,19 @@ describe("counter screen in a browser", () => {
     await waitForText(page, "#queue-state", "Open");
     await waitForText(page, "#called-list", "Customer 1");
     expect(await page.textContent("#call-next")).toContain("Call next");
+    // A redraw (someone joins) does not announce the called ticket again: its live region is left alone.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { changes: number; MutationObserver: new (fn: () => void) => { observe(n: unknown, o: object): void } };
+      w.changes = 0;
+      new w.MutationObserver(() => (w.changes += 1)).observe(document.querySelector("#now-ticket"), {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+    });
+    await joinThroughApi(shop.qrToken, phone(107));
+    await page.waitForFunction(() => document.querySelectorAll("#waiting-rows tr").length === 6, undefined, { timeout: LIVE_MS });
+    expect(await page.evaluate(() => (globalThis as unknown as { changes: number }).changes)).toBe(0);
     const last = (await waitingRows(page))[4]!;
     expect(last.slice(1, 4)).toEqual(["#6", "No name", "+33 6 •• •• •• 06"]);
     expect(last.slice(4)).toEqual(["40 min +20 min20 min over the quote", "20 min"]);
