@@ -8,6 +8,7 @@
 // .data/screenshots/.
 import type { Page, Request } from "playwright-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { merchantToken, testJwt } from "../helpers/auth.ts";
 import { useBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, createMerchant, phone, smsLogs, type BusinessFixture, type TestMerchant } from "../helpers/fixtures.ts";
@@ -282,6 +283,23 @@ describe("counter screen in a browser", () => {
     await joinThroughApi(shop.qrToken, phone(200), "Zoé");
     await waitForText(page, "#waiting-rows", "Zoé", 8_000);
     expect(await page.textContent("#live")).toBe("Mise à jour toutes les 5 s");
+  });
+
+  it("an expired session goes back to sign-in with a sentence", async () => {
+    // The merchant's own token, signed by the server's key, valid for one second.
+    const expired = merchantToken(merchant.userId, { ...testJwt, expiresIn: "1" });
+    await open(1280, 800);
+    await page.waitForSelector("#signin:not([hidden])");
+    await page.evaluate((token) => {
+      (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem(
+        "waitify.counter.token",
+        token,
+      );
+    }, expired);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await page.reload();
+    await waitForText(page, "#signin-error", "Votre session a expiré : connectez-vous à nouveau.");
+    expect(await page.evaluate(() => sessionStorage.getItem("waitify.counter.token"))).toBeNull();
   });
 
   it("fits a tablet (1024 × 768), in English for an English business", async () => {
