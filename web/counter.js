@@ -239,9 +239,9 @@ async function loadBusinesses() {
   const body = await graphql(BUSINESSES_QUERY, {});
   const code = errorCode(body);
   if (code) {
-    if (isSessionError(code)) return signOut(describeError(code, state.lang));
-    // An account whose schema has no businesses (the back office) cannot run a counter.
-    showSignIn(describeError(code === "INTERNAL" ? "FORBIDDEN" : code, state.lang));
+    // Back to sign-in, token forgotten, with the reason. An account whose
+    // schema has no businesses (the back office) cannot run a counter.
+    signOut(describeError(code === "INTERNAL" ? "FORBIDDEN" : code, state.lang));
     return;
   }
   const remembered = rememberedChoice();
@@ -281,9 +281,9 @@ function fillQueues(businessId, queueId) {
 function showPicker(preferred) {
   stopPolling();
   stopLive();
-  const t = texts(state.lang);
   const businesses = state.model ? state.model.businesses : [];
   if (businesses.length === 1) state.lang = pickLanguage(businesses[0].language, navigator.language);
+  const t = texts(state.lang);
   applyTexts();
   const select = el("business-select");
   select.textContent = "";
