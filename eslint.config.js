@@ -26,6 +26,8 @@ export default tseslint.config(
         localStorage: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",
+        setInterval: "readonly",
+        performance: "readonly",
       },
     },
     rules: {

@@ -97,9 +97,7 @@ create type app_public.customer_entry as (
   custom_message text,
   joined_at timestamp with time zone,
   called_at timestamp with time zone,
-  call_expires_at timestamp with time zone,
-  more_time_requested boolean,
-  can_request_more_time boolean
+  call_expires_at timestamp with time zone
 );
 alter type app_public.customer_entry owner to :DATABASE_OWNER;
 comment on type app_public.customer_entry is 'A customer''s own place in a queue: position and estimate while waiting, the deadline once called.';
@@ -107,8 +105,6 @@ comment on column app_public.customer_entry.entry_token is 'The customer''s secr
 comment on column app_public.customer_entry."position" is '1 = next to be called; null unless waiting.';
 comment on column app_public.customer_entry.estimated_wait_minutes is 'People ahead × learned service time; null unless waiting.';
 comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
-comment on column app_public.customer_entry.more_time_requested is 'The customer asked for more time (requestMoreTime) during this call; it can be asked once.';
-comment on column app_public.customer_entry.can_request_more_time is 'requestMoreTime would be accepted now: called, and no extra time asked for yet.';
 
 create type app_public.invoice_summary as (
   number text,
@@ -645,7 +641,7 @@ create table app_public.queue_entries (
   queue_id uuid not null,
   business_id uuid not null,
   user_id uuid not null,
-  phone text not null,
+  phone text,
   client_name text,
   status text default 'waiting'::text not null,
   ticket_day date not null,
@@ -664,18 +660,19 @@ create table app_public.queue_entries (
   entry_token text default translate(encode(public.gen_random_bytes(24), 'base64'::text), '+/'::text, '-_'::text) not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
-  more_time_requested_at timestamp with time zone
+  is_walk_in boolean default false not null
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at) on table app_public.queue_entries to waitify_merchant;
-comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, is_walk_in) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, is_walk_in) on table app_public.queue_entries to waitify_merchant;
+comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, callNext, markServed, markMissed and the timeout.';
+comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS.';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
-comment on column app_public.queue_entries.more_time_requested_at is 'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
+comment on column app_public.queue_entries.is_walk_in is 'Added at the counter without a phone (addWalkIn) rather than through the QR code.';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -685,7 +682,6 @@ alter table app_public.queue_entries add constraint queue_entries_cancelled_chec
 alter table app_public.queue_entries add constraint queue_entries_client_name_check CHECK (((length(client_name) >= 1) AND (length(client_name) <= 100)));
 alter table app_public.queue_entries add constraint queue_entries_entry_token_check CHECK ((entry_token ~ '^[A-Za-z0-9_-]{32}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_missed_check CHECK (((status = 'missed'::text) = (missed_at IS NOT NULL)));
-alter table app_public.queue_entries add constraint queue_entries_more_time_after_called CHECK (((more_time_requested_at IS NULL) OR ((called_at IS NOT NULL) AND (more_time_requested_at >= called_at))));
 alter table app_public.queue_entries add constraint queue_entries_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{7,14}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_pkey PRIMARY KEY (id);
 alter table app_public.queue_entries add constraint queue_entries_position_at_join_check CHECK ((position_at_join > 0));
@@ -697,6 +693,8 @@ alter table app_public.queue_entries add constraint queue_entries_served_check C
 alter table app_public.queue_entries add constraint queue_entries_sms_sent_count_check CHECK ((sms_sent_count >= 0));
 alter table app_public.queue_entries add constraint queue_entries_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'called'::text, 'served'::text, 'missed'::text, 'cancelled'::text])));
 alter table app_public.queue_entries add constraint queue_entries_ticket_number_check CHECK ((ticket_number > 0));
+alter table app_public.queue_entries add constraint queue_entries_walk_in_name_check CHECK (((NOT is_walk_in) OR (client_name IS NOT NULL)));
+alter table app_public.queue_entries add constraint queue_entries_walk_in_phone_check CHECK (((NOT is_walk_in) OR (phone IS NULL)));
 
 CREATE UNIQUE INDEX queue_entries_active_phone_key ON app_public.queue_entries USING btree (queue_id, phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE INDEX queue_entries_business_idx ON app_public.queue_entries USING btree (business_id, joined_at);
@@ -733,7 +731,7 @@ comment on column app_public.queue_events.waiting_count is 'Waiting entries in t
 alter table app_public.queue_events add constraint _310_sms_reminder TRIGGER DEFERRABLE INITIALLY DEFERRED;
 alter table app_public.queue_events add constraint queue_events_actor_check CHECK ((actor = ANY (ARRAY['customer'::text, 'merchant'::text, 'system'::text])));
 alter table app_public.queue_events add constraint queue_events_entry_check CHECK (((event_type ~~ 'entry\_%'::text) = (entry_id IS NOT NULL)));
-alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'entry_more_time_requested'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
+alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
 alter table app_public.queue_events add constraint queue_events_merchant_actor_check CHECK (((actor <> 'merchant'::text) OR (actor_user_id IS NOT NULL)));
 alter table app_public.queue_events add constraint queue_events_pkey PRIMARY KEY (id);
 alter table app_public.queue_events add constraint queue_events_queue_fkey FOREIGN KEY (queue_id, user_id) REFERENCES app_public.queues(id, user_id) ON DELETE CASCADE;
@@ -1080,12 +1078,12 @@ AS $function$
     ('INVALID_NAME', 'WTVAL',
      'Le nom doit faire au plus 100 caractères.',
      'The name must be at most 100 characters.'),
+    ('WALK_IN_NAME_REQUIRED', 'WTVAL',
+     'Indiquez le nom du client (100 caractères au plus) : c''est par son nom qu''il sera appelé.',
+     'Enter the customer''s name (at most 100 characters): it is how they will be called.'),
     ('INVALID_TRANSITION', 'WTTRN',
      'Action impossible : %s.',
      'This action is not possible: %s.'),
-    ('MORE_TIME_ALREADY_USED', 'WTMTU',
-     'Vous avez déjà demandé %s minutes de plus : ce délai ne se prolonge qu''une fois.',
-     'You have already asked for %s more minutes: this can only be done once.'),
     ('QUEUE_NOT_FOUND', 'WTNFD',
      'File d''attente introuvable.',
      'Queue not found.'),
@@ -1420,6 +1418,34 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
 
+CREATE OR REPLACE FUNCTION app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  waiting := app_private.waiting_count((queue).id);
+  if waiting >= (queue).max_queue_size then
+    perform app_hidden.raise_error('QUEUE_FULL', (business).language);
+  end if;
+  service_seconds := app_private.queue_service_seconds((queue).id);
+  insert into app_public.queue_entries (
+    queue_id, business_id, user_id, phone, client_name, is_walk_in, ticket_day, ticket_number,
+    quoted_wait_minutes, position_at_join)
+  select (queue).id, (queue).business_id, (queue).user_id, admit_entry.phone, admit_entry.client_name,
+    admit_entry.is_walk_in, d.day,
+    coalesce((select max(e.ticket_number) from app_public.queue_entries e
+               where e.queue_id = (queue).id and e.ticket_day = d.day), 0) + 1,
+    app_private.wait_minutes(waiting, service_seconds),
+    waiting + 1
+    from (select app_private.local_date((business).country) as day) d
+  returning * into entry;
+  perform app_private.log_queue_event(queue, (entry).id, 'entry_joined', actor, actor_user_id, waiting + 1);
+end;
+$function$;
+alter function app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric) from public;
+
 CREATE OR REPLACE FUNCTION app_private.apply_own_subscription(user_id uuid, subscription jsonb, event_type text)
  RETURNS void
  LANGUAGE plpgsql
@@ -1541,6 +1567,27 @@ alter function app_private.assert_account_writable(user_id uuid, lang text) owne
 revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
 comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
 
+CREATE OR REPLACE FUNCTION app_private.assert_queue_accepts(queue app_public.queues, business app_public.businesses)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if not app_private.business_accepts_customers((business).id) then
+    perform app_hidden.raise_error('BUSINESS_SUSPENDED', (business).language);
+  end if;
+  if not (queue).is_queue_active then
+    perform app_hidden.raise_error('QUEUE_CLOSED', (business).language);
+  end if;
+  if (queue).is_queue_paused then
+    perform app_hidden.raise_error('QUEUE_PAUSED', (business).language);
+  end if;
+end;
+$function$;
+alter function app_private.assert_queue_accepts(queue app_public.queues, business app_public.businesses) owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_queue_accepts(queue app_public.queues, business app_public.businesses) from public;
+
 CREATE OR REPLACE FUNCTION app_private.assert_server_connection()
  RETURNS void
  LANGUAGE plpgsql
@@ -1616,19 +1663,6 @@ $function$;
 alter function app_private.business_language(business_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.business_language(business_id uuid) from public;
 
-CREATE OR REPLACE FUNCTION app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues)
- RETURNS timestamp with time zone
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select (entry).called_at
-       + make_interval(mins => (queue).client_timeout_minutes
-           + case when (entry).more_time_requested_at is null then 0 else app_private.more_time_minutes() end);
-$function$;
-alter function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) owner to :DATABASE_OWNER;
-revoke execute on function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) from public;
-
 CREATE OR REPLACE FUNCTION app_private.call_first_waiting(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
@@ -1653,7 +1687,8 @@ begin
   returning e.* into v_entry;
   perform app_private.log_queue_event(queue, v_entry.id, 'entry_called', actor, actor_user_id,
     app_private.waiting_count((queue).id));
-  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, queue));
+  perform app_private.schedule_entry_timeout(v_entry.id,
+    v_entry.called_at + make_interval(mins => (queue).client_timeout_minutes));
   return v_entry;
 end;
 $function$;
@@ -1935,10 +1970,8 @@ begin
   v_view.joined_at := (entry).joined_at;
   v_view.called_at := (entry).called_at;
   if (entry).status = 'called' then
-    v_view.call_expires_at := app_private.call_deadline(entry, v_queue);
+    v_view.call_expires_at := (entry).called_at + make_interval(mins => v_queue.client_timeout_minutes);
   end if;
-  v_view.more_time_requested := (entry).more_time_requested_at is not null;
-  v_view.can_request_more_time := (entry).status = 'called' and (entry).more_time_requested_at is null;
   return v_view;
 end;
 $function$;
@@ -2182,7 +2215,11 @@ begin
     perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
   select * into v_entry from app_public.queue_entries where id = enqueue_sms.entry_id;
-  if not found then
+  -- No phone, no SMS, whatever the event: a walk-in added at the counter
+  -- (db/queue/walk-in.sql), or a number already erased for privacy. Every
+  -- message type passes here (confirmation, reminder, your_turn, missed,
+  -- cancelled), so this one check covers them all.
+  if not found or v_entry.phone is null then
     return null;
   end if;
   select * into v_business from app_public.businesses where id = v_entry.business_id;
@@ -2236,10 +2273,9 @@ begin
   if v_entry.status <> 'called' then
     return 'noop';
   end if;
-  -- The current rows say how long a customer has: a merchant who shortened
-  -- the timeout, or a customer who asked for more time after this job was
-  -- scheduled (or while it was already running), is taken into account.
-  v_due := app_private.call_deadline(v_entry, v_queue);
+  -- The queue row says how long a customer has: a test (or a merchant who
+  -- shortened it) can rely on the current setting.
+  v_due := v_entry.called_at + make_interval(mins => v_queue.client_timeout_minutes);
   if v_due > now() then
     perform app_private.schedule_entry_timeout(v_entry.id, v_due);
     return 'not_due';
@@ -2702,17 +2738,6 @@ $function$;
 alter function app_private.mirror_stripe_subscription(subscription jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.mirror_stripe_subscription(subscription jsonb) from public;
 comment on function app_private.mirror_stripe_subscription(subscription jsonb) is 'Mirrors a subscription fetched from Stripe and moves the account to its plan; the status is not recomputed.';
-
-CREATE OR REPLACE FUNCTION app_private.more_time_minutes()
- RETURNS integer
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select 5;
-$function$;
-alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
-revoke execute on function app_private.more_time_minutes() from public;
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -3901,6 +3926,36 @@ $function$;
 alter function app_private.waiting_count(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.waiting_count(queue_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_public.add_walk_in(queue_id uuid, client_name text)
+ RETURNS app_public.queue_entries
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_queue app_public.queues := app_private.lock_merchant_queue(add_walk_in.queue_id);
+  v_business app_public.businesses;
+  -- One line, as the counter and the TV show it: blanks (tabs, line breaks)
+  -- collapsed to one space.
+  v_name text := btrim(regexp_replace(coalesce(add_walk_in.client_name, ''), '[[:space:]]+', ' ', 'g'));
+begin
+  -- Caller: the queue's owner: lock_merchant_queue raises UNAUTHENTICATED / NOT_FOUND otherwise.
+  select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
+  perform app_private.assert_queue_accepts(v_queue, v_business);
+  if v_name = '' then
+    perform app_hidden.raise_error('WALK_IN_NAME_REQUIRED', v_business.language);
+  end if;
+  if length(v_name) > 100 then
+    perform app_hidden.raise_error('INVALID_NAME', v_business.language);
+  end if;
+  return (app_private.admit_entry(v_queue, v_business, null, v_name, true, 'merchant', app_public.current_user_id())).entry;
+end;
+$function$;
+alter function app_public.add_walk_in(queue_id uuid, client_name text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.add_walk_in(queue_id uuid, client_name text) from public;
+grant execute on function app_public.add_walk_in(queue_id uuid, client_name text) to waitify_merchant;
+comment on function app_public.add_walk_in(queue_id uuid, client_name text) is 'Adds a customer without a phone to one of your queues (someone who asks at the counter): a ticket from the same daily sequence, the quoted wait, no SMS. The name is required (at most 100 characters). Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), BUSINESS_SUSPENDED (4004), VALIDATION (name), NOT_FOUND.';
+
 CREATE OR REPLACE FUNCTION app_public.authenticate(email text, password text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
@@ -4116,14 +4171,11 @@ declare
   v_business app_public.businesses;
   v_phone text;
   v_name text := nullif(btrim(join_queue.client_name), '');
-  v_waiting integer;
-  v_service numeric;
-  v_entry app_public.queue_entries;
+  v_admitted record;
 begin
   -- Caller: anyone, anonymous or signed in: the QR token is the credential.
-  -- Anyone may join (anonymous or signed in): the QR token is the credential.
-  -- The queue lock makes the capacity and duplicate checks below exact under
-  -- concurrent joins.
+  -- The queue lock makes the capacity and duplicate checks exact under
+  -- concurrent joins (and walk-ins added at the counter).
   select q.* into v_queue from app_public.queues q where q.qr_code_token = join_queue.qr_token
      for no key update;
   if not found then
@@ -4131,15 +4183,7 @@ begin
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
 
-  if not app_private.business_accepts_customers(v_business.id) then
-    perform app_hidden.raise_error('BUSINESS_SUSPENDED', v_business.language);
-  end if;
-  if not v_queue.is_queue_active then
-    perform app_hidden.raise_error('QUEUE_CLOSED', v_business.language);
-  end if;
-  if v_queue.is_queue_paused then
-    perform app_hidden.raise_error('QUEUE_PAUSED', v_business.language);
-  end if;
+  perform app_private.assert_queue_accepts(v_queue, v_business);
   v_phone := app_hidden.phone_to_e164(join_queue.phone, v_business.country);
   if v_phone is null then
     perform app_hidden.raise_error('INVALID_PHONE', v_business.language);
@@ -4151,25 +4195,9 @@ begin
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
     perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
-  v_waiting := app_private.waiting_count(v_queue.id);
-  if v_waiting >= v_queue.max_queue_size then
-    perform app_hidden.raise_error('QUEUE_FULL', v_business.language);
-  end if;
 
-  v_service := app_private.queue_service_seconds(v_queue.id);
-  insert into app_public.queue_entries (
-    queue_id, business_id, user_id, phone, client_name, ticket_day, ticket_number,
-    quoted_wait_minutes, position_at_join)
-  select v_queue.id, v_queue.business_id, v_queue.user_id, v_phone, v_name, d.day,
-    coalesce((select max(e.ticket_number) from app_public.queue_entries e
-               where e.queue_id = v_queue.id and e.ticket_day = d.day), 0) + 1,
-    app_private.wait_minutes(v_waiting, v_service),
-    v_waiting + 1
-    from (select app_private.local_date(v_business.country) as day) d
-  returning * into v_entry;
-
-  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_joined', 'customer', null, v_waiting + 1);
-  return app_private.customer_view(v_entry, v_waiting, v_service);
+  v_admitted := app_private.admit_entry(v_queue, v_business, v_phone, v_name, false, 'customer', null);
+  return app_private.customer_view(v_admitted.entry, v_admitted.waiting, v_admitted.service_seconds);
 end;
 $function$;
 alter function app_public.join_queue(qr_token text, phone text, client_name text) owner to :DATABASE_OWNER;
@@ -4374,6 +4402,65 @@ revoke execute on function app_public.pause_queue(queue_id uuid) from public;
 grant execute on function app_public.pause_queue(queue_id uuid) to waitify_merchant;
 comment on function app_public.pause_queue(queue_id uuid) is 'Pauses an open queue: no new customers (QUEUE_PAUSED), no calls, places kept.';
 
+CREATE OR REPLACE FUNCTION app_public.queue_entries_call_expires_at(entry app_public.queue_entries)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_entry app_public.queue_entries;
+begin
+  -- Caller: a merchant: only the caller's own entries (user_id = current_user_id()).
+  if (entry).status is distinct from 'called' then
+    return null;
+  end if;
+  select e.* into v_entry from app_public.queue_entries e
+   where e.id = (entry).id and e.user_id = app_public.current_user_id();
+  if not found then
+    return null;
+  end if;
+  return (app_private.customer_view(v_entry)).call_expires_at;
+end;
+$function$;
+alter function app_public.queue_entries_call_expires_at(entry app_public.queue_entries) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queue_entries_call_expires_at(entry app_public.queue_entries) from public;
+grant execute on function app_public.queue_entries_call_expires_at(entry app_public.queue_entries) to waitify_merchant;
+comment on function app_public.queue_entries_call_expires_at(entry app_public.queue_entries) is 'When a called customer who has not come is marked missed (the deadline their own page shows); null unless called.';
+
+CREATE OR REPLACE FUNCTION app_public.queue_entries_masked_phone(entry app_public.queue_entries)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case
+    when (entry).phone is null then null
+    when (entry).phone ~ '^\+33[0-9]{9}$' then '+33 ' || substr((entry).phone, 4, 1) || ' •• •• •• ' || right((entry).phone, 2)
+    when (entry).phone ~ '^\+221[0-9]{9}$' then '+221 ' || substr((entry).phone, 5, 2) || ' ••• •• ' || right((entry).phone, 2)
+    else '•• •• ' || right((entry).phone, 2)
+  end;
+$function$;
+alter function app_public.queue_entries_masked_phone(entry app_public.queue_entries) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queue_entries_masked_phone(entry app_public.queue_entries) from public;
+grant execute on function app_public.queue_entries_masked_phone(entry app_public.queue_entries) to waitify_admin;
+grant execute on function app_public.queue_entries_masked_phone(entry app_public.queue_entries) to waitify_merchant;
+comment on function app_public.queue_entries_masked_phone(entry app_public.queue_entries) is 'The phone with all but its country, first digit(s) and last two digits hidden (+33 6 •• •• •• 78), for screens others can see. Null for a walk-in.';
+
+CREATE OR REPLACE FUNCTION app_public.queue_entries_waited_seconds(entry app_public.queue_entries)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select greatest(0, floor(extract(epoch from coalesce((entry).called_at, (entry).cancelled_at, now()) - (entry).joined_at)))::integer;
+$function$;
+alter function app_public.queue_entries_waited_seconds(entry app_public.queue_entries) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queue_entries_waited_seconds(entry app_public.queue_entries) from public;
+grant execute on function app_public.queue_entries_waited_seconds(entry app_public.queue_entries) to waitify_admin;
+grant execute on function app_public.queue_entries_waited_seconds(entry app_public.queue_entries) to waitify_merchant;
+comment on function app_public.queue_entries_waited_seconds(entry app_public.queue_entries) is 'Seconds waited: until now while waiting, until the call once called (compare with quotedWaitMinutes).';
+
 CREATE OR REPLACE FUNCTION app_public.queue_status(qr_token text)
  RETURNS app_public.queue_public_status
  LANGUAGE plpgsql
@@ -4414,6 +4501,69 @@ alter function app_public.queue_status(qr_token text) owner to :DATABASE_OWNER;
 revoke execute on function app_public.queue_status(qr_token text) from public;
 grant execute on function app_public.queue_status(qr_token text) to waitify_anonymous;
 comment on function app_public.queue_status(qr_token text) is 'The public status of a queue from its QR token: open, paused, full, how many wait and the wait of a newcomer.';
+
+CREATE OR REPLACE FUNCTION app_public.queues_active_entries(queue app_public.queues)
+ RETURNS SETOF app_public.queue_entries
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: a merchant: only the caller's own entries (user_id = current_user_id()), whatever row is passed in.
+  return query
+    select e.* from app_public.queue_entries e
+     where e.user_id = app_public.current_user_id() and e.queue_id = (queue).id and e.status in ('called', 'waiting')
+     order by e.status = 'waiting', e.called_at, e.joined_seq;
+end;
+$function$;
+alter function app_public.queues_active_entries(queue app_public.queues) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queues_active_entries(queue app_public.queues) from public;
+grant execute on function app_public.queues_active_entries(queue app_public.queues) to waitify_merchant;
+comment on function app_public.queues_active_entries(queue app_public.queues) is 'The called customers (in call order) then the waiting ones (in join order): the counter''s list.';
+
+CREATE OR REPLACE FUNCTION app_public.queues_last_called_entry(queue app_public.queues)
+ RETURNS app_public.queue_entries
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_entry app_public.queue_entries;
+begin
+  -- Caller: a merchant: only the caller's own entries (user_id = current_user_id()), whatever row is passed in.
+  select e.* into v_entry
+    from app_public.queue_events ev
+    join app_public.queue_entries e on e.id = ev.entry_id
+   where ev.user_id = app_public.current_user_id() and ev.queue_id = (queue).id and ev.event_type = 'entry_called'
+   order by ev.id desc
+   limit 1;
+  if not found then
+    return null;
+  end if;
+  return v_entry;
+end;
+$function$;
+alter function app_public.queues_last_called_entry(queue app_public.queues) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queues_last_called_entry(queue app_public.queues) from public;
+grant execute on function app_public.queues_last_called_entry(queue app_public.queues) to waitify_merchant;
+comment on function app_public.queues_last_called_entry(queue app_public.queues) is 'The customer called last (the ticket for the TV), whatever became of them since; null before the first call.';
+
+CREATE OR REPLACE FUNCTION app_public.queues_waiting_count(queue app_public.queues)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  return (select count(*)::integer from app_public.queue_entries e
+           where e.user_id = (queue).user_id and e.queue_id = (queue).id and e.status = 'waiting');
+end;
+$function$;
+alter function app_public.queues_waiting_count(queue app_public.queues) owner to :DATABASE_OWNER;
+revoke execute on function app_public.queues_waiting_count(queue app_public.queues) from public;
+grant execute on function app_public.queues_waiting_count(queue app_public.queues) to waitify_admin;
+grant execute on function app_public.queues_waiting_count(queue app_public.queues) to waitify_merchant;
+comment on function app_public.queues_waiting_count(queue app_public.queues) is 'How many customers are waiting (not yet called).';
 
 CREATE OR REPLACE FUNCTION app_public.regenerate_qr_token(queue_id uuid)
  RETURNS app_public.queues
@@ -4472,47 +4622,6 @@ alter function app_public.register(email text, password text, first_name text, l
 revoke execute on function app_public.register(email text, password text, first_name text, last_name text) from public;
 grant execute on function app_public.register(email text, password text, first_name text, last_name text) to waitify_anonymous;
 comment on function app_public.register(email text, password text, first_name text, last_name text) is E'@resultFieldName jwtToken\nCreates a merchant account (14-day trial on the basic plan) and returns its session token.';
-
-CREATE OR REPLACE FUNCTION app_public.request_more_time(entry_token text)
- RETURNS app_public.customer_entry
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_entry app_public.queue_entries;
-  v_queue app_public.queues;
-  v_lang text;
-begin
-  -- Caller: anyone holding the entry's secret token; it extends that one entry's deadline.
-  select e.* into v_entry from app_public.queue_entries e where e.entry_token = request_more_time.entry_token;
-  if not found then
-    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
-  end if;
-  -- Queue first, then the entry: the one lock order of the engine (the
-  -- timeout job takes the same locks, so it sees the request or precedes it).
-  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
-  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
-  v_lang := app_private.business_language(v_entry.business_id);
-  if v_entry.status <> 'called' then
-    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
-  end if;
-  if v_entry.more_time_requested_at is not null then
-    perform app_hidden.raise_error('MORE_TIME_ALREADY_USED', v_lang, app_private.more_time_minutes()::text);
-  end if;
-  update app_public.queue_entries e set more_time_requested_at = now()
-   where e.id = v_entry.id
-  returning e.* into v_entry;
-  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_more_time_requested', 'customer', null,
-    app_private.waiting_count(v_queue.id));
-  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, v_queue));
-  return app_private.customer_view(v_entry);
-end;
-$function$;
-alter function app_public.request_more_time(entry_token text) owner to :DATABASE_OWNER;
-revoke execute on function app_public.request_more_time(entry_token text) from public;
-grant execute on function app_public.request_more_time(entry_token text) to waitify_anonymous;
-comment on function app_public.request_more_time(entry_token text) is 'A called customer asks for 5 more minutes before being marked missed, with the secret entry token; once per call. Errors: MORE_TIME_ALREADY_USED (asked already), INVALID_TRANSITION (not called), NOT_FOUND.';
 
 CREATE OR REPLACE FUNCTION app_public.request_password_reset(email text)
  RETURNS void

@@ -23,16 +23,23 @@ revoke all on app_public.queue_entries, app_public.queue_events from waitify_ano
 
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, created_at, updated_at)
+  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
   on app_public.queue_entries to waitify_merchant;
 
 grant select on app_public.queue_events to waitify_merchant;
 
 comment on table app_public.queue_entries is
-  E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
+  E'@behavior -insert -update -delete
+A customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 
 comment on column app_public.queue_entries.entry_token is
   E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
+
+comment on column app_public.queue_entries.phone is
+  'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS.';
+
+comment on column app_public.queue_entries.is_walk_in is
+  'Added at the counter without a phone (addWalkIn) rather than through the QR code.';
 
 comment on column app_public.queue_entries.joined_seq is
   'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
@@ -64,7 +71,7 @@ comment on constraint queue_events_queue_fkey on app_public.queue_events is
 -- changes go through the queue functions.
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, created_at, updated_at)
+  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
   on app_public.queue_entries to waitify_admin;
 
 grant select on app_public.queue_events to waitify_admin;

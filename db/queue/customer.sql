@@ -77,14 +77,11 @@ declare
   v_business app_public.businesses;
   v_phone text;
   v_name text := nullif(btrim(join_queue.client_name), '');
-  v_waiting integer;
-  v_service numeric;
-  v_entry app_public.queue_entries;
+  v_admitted record;
 begin
   -- Caller: anyone, anonymous or signed in: the QR token is the credential.
-  -- Anyone may join (anonymous or signed in): the QR token is the credential.
-  -- The queue lock makes the capacity and duplicate checks below exact under
-  -- concurrent joins.
+  -- The queue lock makes the capacity and duplicate checks exact under
+  -- concurrent joins (and walk-ins added at the counter).
   select q.* into v_queue from app_public.queues q where q.qr_code_token = join_queue.qr_token
      for no key update;
   if not found then
@@ -92,15 +89,7 @@ begin
   end if;
   select b.* into v_business from app_public.businesses b where b.id = v_queue.business_id;
 
-  if not app_private.business_accepts_customers(v_business.id) then
-    perform app_hidden.raise_error('BUSINESS_SUSPENDED', v_business.language);
-  end if;
-  if not v_queue.is_queue_active then
-    perform app_hidden.raise_error('QUEUE_CLOSED', v_business.language);
-  end if;
-  if v_queue.is_queue_paused then
-    perform app_hidden.raise_error('QUEUE_PAUSED', v_business.language);
-  end if;
+  perform app_private.assert_queue_accepts(v_queue, v_business);
   v_phone := app_hidden.phone_to_e164(join_queue.phone, v_business.country);
   if v_phone is null then
     perform app_hidden.raise_error('INVALID_PHONE', v_business.language);
@@ -112,25 +101,9 @@ begin
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
     perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
-  v_waiting := app_private.waiting_count(v_queue.id);
-  if v_waiting >= v_queue.max_queue_size then
-    perform app_hidden.raise_error('QUEUE_FULL', v_business.language);
-  end if;
 
-  v_service := app_private.queue_service_seconds(v_queue.id);
-  insert into app_public.queue_entries (
-    queue_id, business_id, user_id, phone, client_name, ticket_day, ticket_number,
-    quoted_wait_minutes, position_at_join)
-  select v_queue.id, v_queue.business_id, v_queue.user_id, v_phone, v_name, d.day,
-    coalesce((select max(e.ticket_number) from app_public.queue_entries e
-               where e.queue_id = v_queue.id and e.ticket_day = d.day), 0) + 1,
-    app_private.wait_minutes(v_waiting, v_service),
-    v_waiting + 1
-    from (select app_private.local_date(v_business.country) as day) d
-  returning * into v_entry;
-
-  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_joined', 'customer', null, v_waiting + 1);
-  return app_private.customer_view(v_entry, v_waiting, v_service);
+  v_admitted := app_private.admit_entry(v_queue, v_business, v_phone, v_name, false, 'customer', null);
+  return app_private.customer_view(v_admitted.entry, v_admitted.waiting, v_admitted.service_seconds);
 end;
 $$;
 comment on function app_public.join_queue(text, text, text) is

@@ -134,6 +134,63 @@ begin
 end;
 $$;
 
+-- Whether a locked queue takes a new customer now: the business and its
+-- account accept customers (BUSINESS_SUSPENDED, 4004), the queue is open
+-- (QUEUE_CLOSED, 4001) and not paused (QUEUE_PAUSED, 4001). One rule for the
+-- QR code (join_queue) and the counter (add_walk_in).
+create or replace function app_private.assert_queue_accepts(queue app_public.queues, business app_public.businesses)
+  returns void
+  language plpgsql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+begin
+  if not app_private.business_accepts_customers((business).id) then
+    perform app_hidden.raise_error('BUSINESS_SUSPENDED', (business).language);
+  end if;
+  if not (queue).is_queue_active then
+    perform app_hidden.raise_error('QUEUE_CLOSED', (business).language);
+  end if;
+  if (queue).is_queue_paused then
+    perform app_hidden.raise_error('QUEUE_PAUSED', (business).language);
+  end if;
+end;
+$$;
+
+-- Puts a new customer at the end of a locked queue that accepts customers
+-- (assert_queue_accepts): the capacity check (QUEUE_FULL, 4002), the ticket
+-- number of the business's day (one sequence for QR customers and walk-ins),
+-- the quoted wait and position, and the entry_joined event. The caller has
+-- locked the queue row, so the count, the capacity and the ticket number are
+-- decided by one transaction at a time. Returns the entry with the waiting
+-- count before it and the service time used, which the customer's view reuses.
+create or replace function app_private.admit_entry(
+  queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean,
+  actor text, actor_user_id uuid,
+  out entry app_public.queue_entries, out waiting integer, out service_seconds numeric)
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+begin
+  waiting := app_private.waiting_count((queue).id);
+  if waiting >= (queue).max_queue_size then
+    perform app_hidden.raise_error('QUEUE_FULL', (business).language);
+  end if;
+  service_seconds := app_private.queue_service_seconds((queue).id);
+  insert into app_public.queue_entries (
+    queue_id, business_id, user_id, phone, client_name, is_walk_in, ticket_day, ticket_number,
+    quoted_wait_minutes, position_at_join)
+  select (queue).id, (queue).business_id, (queue).user_id, admit_entry.phone, admit_entry.client_name,
+    admit_entry.is_walk_in, d.day,
+    coalesce((select max(e.ticket_number) from app_public.queue_entries e
+               where e.queue_id = (queue).id and e.ticket_day = d.day), 0) + 1,
+    app_private.wait_minutes(waiting, service_seconds),
+    waiting + 1
+    from (select app_private.local_date((business).country) as day) d
+  returning * into entry;
+  perform app_private.log_queue_event(queue, (entry).id, 'entry_joined', actor, actor_user_id, waiting + 1);
+end;
+$$;
+
 -- The queue of the signed-in merchant, locked for a change. Someone else's
 -- queue is NOT_FOUND, like a queue that does not exist: no existence leak.
 create or replace function app_private.lock_merchant_queue(queue_id uuid) returns app_public.queues

@@ -3,8 +3,9 @@
 -- The outbox: records one SMS for an entry and enqueues its send_sms job in
 -- the caller's transaction, so a rolled-back change sends nothing and a
 -- committed one is never forgotten. Returns the sms_logs id, or null when
--- nothing is to be sent: SMS turned off by the business, this type already
--- recorded for the entry, or the entry's cap of 5 reached.
+-- nothing is to be sent: an entry without a phone (a walk-in), SMS turned off
+-- by the business, this type already recorded for the entry, or the entry's
+-- cap of 5 reached.
 -- SECURITY DEFINER: called from triggers that fire in a customer's or a
 -- merchant's request; EXECUTE is granted to nobody (default
 -- privileges revoke it from PUBLIC), and the body refuses any direct call but the
@@ -25,7 +26,11 @@ begin
     perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
   select * into v_entry from app_public.queue_entries where id = enqueue_sms.entry_id;
-  if not found then
+  -- No phone, no SMS, whatever the event: a walk-in added at the counter
+  -- (db/queue/walk-in.sql), or a number already erased for privacy. Every
+  -- message type passes here (confirmation, reminder, your_turn, missed,
+  -- cancelled), so this one check covers them all.
+  if not found or v_entry.phone is null then
     return null;
   end if;
   select * into v_business from app_public.businesses where id = v_entry.business_id;

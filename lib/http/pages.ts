@@ -1,7 +1,7 @@
 // Static pages of web/: the customer's status page at /e/<entry token> (the
 // link in every SMS), the join page at /q/<qr token> (what the printed QR
-// code opens) and their scripts, styles and icon under /assets/. Each page
-// is the same file for every token: it reads the token from its own address,
+// code opens), the merchant's counter screen at /counter, and their scripts,
+// styles and icon under /assets/. Each page is the same file for every token: it reads the token from its own address,
 // so nothing from the URL is ever written into HTML. Only names of the form
 // `name.js` / `name.css` / `name.svg` directly in web/ are served, so no path
 // (encoded or not) can reach a file outside it.
@@ -60,6 +60,9 @@ export function pagesRouter(): Router {
   };
   router.get("/e/:token", page("status.html"));
   router.get("/q/:token", page("join.html"));
+  // The merchant's counter screen: one static page; the session token stays
+  // in the tab (sessionStorage) and the Authorization header, never the URL.
+  router.get("/counter", page("counter.html"));
   router.get("/assets/vendor/graphql-ws.js", (_req, res, next) => {
     secure(res, "no-cache");
     res.type("text/javascript");

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { signToken } from "../../lib/auth/jwt.ts";
 import { testJwt } from "../helpers/auth.ts";
-import { useTestDatabase } from "../helpers/db.ts";
+import { customerQuery, useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, createMerchant, join, phone, queueCalls } from "../helpers/fixtures.ts";
 import { useTestServer } from "../helpers/server.ts";
 import { connect, type TestClient } from "../helpers/subscriptions.ts";
@@ -63,10 +63,9 @@ describe("entryChanged", () => {
       peopleAhead: 1,
       businessName: "Boulangerie Live",
     });
-    // Someone joins behind: Bob's view, unchanged, but sent.
+    // Someone joins behind: that changes nothing for Bob, and nothing is sent;
+    // Alice is called: Bob moves up (the next message is that one).
     await join(db(), q.qrToken, phone(3));
-    expect((await sub.nextData()).entryChanged).toMatchObject({ entryToken: bob.entry_token, position: 2 });
-    // Alice is called: Bob moves up.
     await call(q.userId, q.queueId);
     expect((await sub.nextData()).entryChanged).toMatchObject({ entryToken: bob.entry_token, position: 1, peopleAhead: 0 });
     await merchantCall(q.userId, "mark_served", (await entryByToken(alice.entry_token)).id);
@@ -89,15 +88,18 @@ describe("entryChanged", () => {
     await aliceSub.nextData();
     await carolSub.nextData();
 
-    // Bob joins Alice's queue, then Alice is called: Alice hears both, as her own view only.
+    // Bob joins Alice's queue, Alice is called, then Bob cancels: Alice hears
+    // of the call and of the cancellation, as her own view only.
     const bob = await join(db(), q.qrToken, phone(2), "Bob");
     await call(q.userId, q.queueId);
+    await customerQuery(db(), "select app_public.cancel_entry($1)", [bob.entry_token]);
     // Then Carol's queue changes: the first thing Carol hears is that change.
-    await join(db(), other.qrToken, phone(4));
+    const dave = await join(db(), other.qrToken, phone(4));
+    await customerQuery(db(), "select app_public.cancel_entry($1)", [dave.entry_token]);
 
     const aliceViews = [(await aliceSub.nextData()).entryChanged, (await aliceSub.nextData()).entryChanged];
     expect(aliceViews.map((view) => view.entryToken)).toEqual([alice.entry_token, alice.entry_token]);
-    expect(aliceViews.map((view) => view.status)).toEqual(["waiting", "called"]);
+    expect(aliceViews.map((view) => view.status)).toEqual(["called", "called"]);
     expect(JSON.stringify(aliceViews)).not.toContain(bob.entry_token);
     const carolView = (await carolSub.nextData()).entryChanged;
     expect(carolView).toMatchObject({ entryToken: carol.entry_token, position: 1 });

@@ -100,8 +100,8 @@ describe("web/live.js", () => {
     // Connected again (the page re-reads then), and the subscription is back: its first view, then the changes.
     const events = await eventsOnceAtLeast(page, 4);
     expect(events.slice(2)).toEqual([{ connected: true }, { data: { entryChanged: { status: "waiting", position: 1 } } }]);
-    await join(db(), q.qrToken, phone(2));
-    expect((await eventsOnceAtLeast(page, 5))[4]).toEqual({ data: { entryChanged: { status: "waiting", position: 1 } } });
+    await call(q.userId, q.queueId);
+    expect((await eventsOnceAtLeast(page, 5))[4]).toEqual({ data: { entryChanged: { status: "called", position: null } } });
   });
 
   it("resumes after SUBSCRIPTION_INTERRUPTED (the server lost its LISTEN connection), and the page is told to re-read", async () => {

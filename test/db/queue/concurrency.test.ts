@@ -5,84 +5,13 @@
 //
 // To make the race real and not a matter of luck, a gate transaction holds
 // the queue row's lock while every call is sent; once PostgreSQL shows them
-// all waiting for that lock, the gate commits and they all contend at once.
-import pg from "pg";
+// all waiting for that lock, the gate commits and they all contend at once
+// (test/helpers/race.ts).
+import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RequestRole } from "../../../lib/db/roles.ts";
-import { withDatabase } from "../../../lib/db/urls.ts";
-import { enterRole, failure, useTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { failure, useTestDatabase } from "../../helpers/db.ts";
 import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
-
-interface Outcome {
-  ok: boolean;
-  code?: string;
-  row?: Record<string, unknown>;
-}
-
-/**
- * Connections for the race: `wanted`, or fewer when the server cannot spare
- * them while other test files run (PostgreSQL 15 here allows 100 in all);
- * then each connection carries several of the concurrent calls.
- */
-async function openConnections(db: TestDatabase, wanted: number): Promise<pg.Client[]> {
-  const { rows } = await db.root.query<{ spare: number }>(
-    `select current_setting('max_connections')::int / 2 - (select count(*) from pg_stat_activity)::int as spare`,
-  );
-  const count = Math.max(8, Math.min(wanted, rows[0]!.spare));
-  const clients = Array.from({ length: count }, () => new pg.Client({ connectionString: withDatabase(db.rootUrl, db.name) }));
-  await Promise.all(clients.map((client) => client.connect()));
-  return clients;
-}
-
-/**
- * Runs every call (in order, spread over the connections, each switched to
- * `as` for its session) while `queueId`'s row is locked, releases the lock
- * once all connections are blocked on it, and returns each call's outcome in
- * order.
- */
-async function race(
-  db: TestDatabase,
-  queueId: string,
-  clients: pg.Client[],
-  as: { role: RequestRole; userId?: string },
-  calls: Array<{ sql: string; values: unknown[] }>,
-): Promise<Outcome[]> {
-  await Promise.all(clients.map((client) => enterRole(client, as.role, { userId: as.userId, session: true })));
-  const gate = await db.root.connect();
-  try {
-    await gate.query("begin");
-    await gate.query("select 1 from app_public.queues where id = $1 for update", [queueId]);
-    const outcomes: Outcome[] = new Array(calls.length);
-    const lanes = clients.map(async (client, lane) => {
-      for (let i = lane; i < calls.length; i += clients.length) {
-        const { sql, values } = calls[i]!;
-        try {
-          const { rows } = await client.query(sql, values);
-          outcomes[i] = { ok: true, row: rows[0] };
-        } catch (error) {
-          outcomes[i] = { ok: false, code: (error as { code?: string }).code };
-        }
-      }
-    });
-    // Every connection with a call is now blocked behind the gate's lock.
-    const busy = clients.slice(0, calls.length);
-    const pids = busy.map((client) => (client as unknown as { processID: number }).processID);
-    for (let attempt = 0; ; attempt++) {
-      const { rows } = await gate.query<{ n: number }>(
-        "select count(*)::int as n from pg_stat_activity where pid = any($1) and wait_event_type = 'Lock'",
-        [pids],
-      );
-      if (rows[0]!.n === busy.length) break;
-      if (attempt > 500) throw new Error(`only ${rows[0]!.n} of ${busy.length} connections reached the lock`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await gate.query("commit");
-    await Promise.all(lanes);
-    return outcomes;
-  } finally {
-    gate.release();
-  }
-}
+import { openConnections, race } from "../../helpers/race.ts";
 
 describe("queue concurrency", () => {
   const db = useTestDatabase();
@@ -131,6 +60,42 @@ describe("queue concurrency", () => {
       q.queueId,
     ]);
     expect(waiting.rows[0].n).toBe(50);
+  });
+
+  it("walk-ins and QR joins racing for the last 5 places: exactly 5 in, tickets and positions unique", async () => {
+    const q = await createBusiness(db(), { maxQueueSize: 20 });
+    for (let i = 1; i <= 15; i++) await join(db(), q.qrToken, phone(i));
+    const clients = await connections(30);
+    const merchant = { role: "waitify_merchant" as const, userId: q.userId };
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      i % 2 === 0
+        ? { sql: "select * from app_public.join_queue($1, $2)", values: [q.qrToken, phone(100 + i)] }
+        : { sql: "select * from app_public.add_walk_in($1, $2)", values: [q.queueId, `Client ${i}`], as: merchant },
+    );
+    const outcomes = await race(db(), q.queueId, clients, { role: "waitify_anonymous" }, calls);
+    const admitted = outcomes.filter((o) => o.ok);
+    expect(admitted).toHaveLength(5);
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.code)).toEqual(Array(25).fill("WT402"));
+    const { rows } = await db().root.query<{ waiting: number; tickets: number[]; positions: number[]; walk_ins: number }>(
+      `select count(*)::int as waiting,
+              array_agg(ticket_number order by ticket_number) as tickets,
+              array_agg(position_at_join order by position_at_join) as positions,
+              count(*) filter (where is_walk_in)::int as walk_ins
+         from app_public.queue_entries where queue_id = $1 and status = 'waiting'`,
+      [q.queueId],
+    );
+    const oneToTwenty = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(rows[0]!.waiting).toBe(20);
+    expect(rows[0]!.tickets).toEqual(oneToTwenty);
+    expect(rows[0]!.positions).toEqual(oneToTwenty);
+    // The walk-ins stored are exactly those the race admitted.
+    expect(rows[0]!.walk_ins).toBe(admitted.filter((o) => o.row!.is_walk_in === true).length);
+    const joined = await db().root.query<{ counts: number[] }>(
+      `select array_agg(waiting_count order by id) as counts
+         from app_public.queue_events where queue_id = $1 and event_type = 'entry_joined'`,
+      [q.queueId],
+    );
+    expect(joined.rows[0]!.counts).toEqual(oneToTwenty);
   });
 
   it("the same phone 10 times at once (typed 10 ways): 1 in, 9 ALREADY_IN_QUEUE", async () => {
