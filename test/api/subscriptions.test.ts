@@ -8,7 +8,7 @@ import { signToken } from "../../lib/auth/jwt.ts";
 import { testJwt } from "../helpers/auth.ts";
 import { customerQuery, useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, createMerchant, join, phone, queueCalls } from "../helpers/fixtures.ts";
-import { useTestServer } from "../helpers/server.ts";
+import { startTestServer, useTestServer } from "../helpers/server.ts";
 import { connect, type TestClient } from "../helpers/subscriptions.ts";
 
 const db = useTestDatabase();
@@ -243,6 +243,18 @@ describe("authentication of the socket", () => {
     }
   });
 
+  it("closes a socket with 4401 when the token it was opened with expires", async () => {
+    const q = await createBusiness(db());
+    const shortLived = signToken({ role: "waitify_merchant", user_id: q.userId, sub: q.userId }, { ...testJwt, expiresIn: "2s" });
+    const client = open({ token: shortLived });
+    const sub = client.subscribe<{ queueChanged: QueueChange }>(QUEUE_CHANGED, { queueId: q.queueId });
+    expect((await sub.nextData()).queueChanged.event).toBe("subscribed");
+    const opened = Date.now();
+    expect(await client.closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    // jsonwebtoken's exp is in whole seconds: between 1 and 2 s after the subscription.
+    expect(Date.now() - opened).toBeLessThan(3_000);
+  });
+
   it("treats no token as anonymous, and a merchant's token as that merchant", async () => {
     const q = await createBusiness(db());
     const entry = await join(db(), q.qrToken, phone(1));
@@ -302,5 +314,33 @@ describe("the LISTEN connection", () => {
     await join(db(), q.qrToken, phone(2));
     expect((await again.nextData()).queueChanged.event).toBe("entry_joined");
     expect([...queueSub.pending(), ...entrySub.pending()]).toEqual([]);
+  });
+});
+
+describe("shutdown", () => {
+  it("closes open websockets (1001) and their subscriptions when the server closes, without waiting for the clients", async () => {
+    const listeners = async () =>
+      (
+        await db().root.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'waitify-listen'",
+          [db().name],
+        )
+      ).rows[0]!.n;
+    const own = await startTestServer(db());
+    const q = await createBusiness(db());
+    const client = connect(own, { token: q.merchant.token });
+    clients.push(client);
+    const sub = client.subscribe<{ queueChanged: QueueChange }>(QUEUE_CHANGED, { queueId: q.queueId });
+    await sub.nextData();
+    expect(own.http.realtime.connections()).toBe(1);
+    // The file's other server may hold one too.
+    const before = await listeners();
+    const started = performance.now();
+    await own.close();
+    // The client answered the close handshake: no wait for the 2 s cut-off.
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(await client.closed).toMatchObject({ code: 1001 });
+    // And its LISTEN connection is gone with it (the backend exits just after the client).
+    await expect.poll(listeners, { timeout: 5_000 }).toBe(before - 1);
   });
 });
