@@ -97,7 +97,9 @@ create type app_public.customer_entry as (
   custom_message text,
   joined_at timestamp with time zone,
   called_at timestamp with time zone,
-  call_expires_at timestamp with time zone
+  call_expires_at timestamp with time zone,
+  more_time_requested boolean,
+  can_request_more_time boolean
 );
 alter type app_public.customer_entry owner to :DATABASE_OWNER;
 comment on type app_public.customer_entry is 'A customer''s own place in a queue: position and estimate while waiting, the deadline once called.';
@@ -105,6 +107,8 @@ comment on column app_public.customer_entry.entry_token is 'The customer''s secr
 comment on column app_public.customer_entry."position" is '1 = next to be called; null unless waiting.';
 comment on column app_public.customer_entry.estimated_wait_minutes is 'People ahead × learned service time; null unless waiting.';
 comment on column app_public.customer_entry.call_expires_at is 'When a called customer who has not come is marked missed.';
+comment on column app_public.customer_entry.more_time_requested is 'The customer asked for more time (requestMoreTime) during this call; it can be asked once.';
+comment on column app_public.customer_entry.can_request_more_time is 'requestMoreTime would be accepted now: called, and no extra time asked for yet.';
 
 create type app_public.invoice_summary as (
   number text,
@@ -660,18 +664,20 @@ create table app_public.queue_entries (
   entry_token text default translate(encode(public.gen_random_bytes(24), 'base64'::text), '+/'::text, '-_'::text) not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  more_time_requested_at timestamp with time zone,
   is_walk_in boolean default false not null
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, is_walk_in) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, is_walk_in) on table app_public.queue_entries to waitify_merchant;
-comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, callNext, markServed, markMissed and the timeout.';
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in) on table app_public.queue_entries to waitify_merchant;
+comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS.';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
+comment on column app_public.queue_entries.more_time_requested_at is 'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 comment on column app_public.queue_entries.is_walk_in is 'Added at the counter without a phone (addWalkIn) rather than through the QR code.';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
@@ -682,6 +688,7 @@ alter table app_public.queue_entries add constraint queue_entries_cancelled_chec
 alter table app_public.queue_entries add constraint queue_entries_client_name_check CHECK (((length(client_name) >= 1) AND (length(client_name) <= 100)));
 alter table app_public.queue_entries add constraint queue_entries_entry_token_check CHECK ((entry_token ~ '^[A-Za-z0-9_-]{32}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_missed_check CHECK (((status = 'missed'::text) = (missed_at IS NOT NULL)));
+alter table app_public.queue_entries add constraint queue_entries_more_time_after_called CHECK (((more_time_requested_at IS NULL) OR ((called_at IS NOT NULL) AND (more_time_requested_at >= called_at))));
 alter table app_public.queue_entries add constraint queue_entries_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{7,14}$'::text));
 alter table app_public.queue_entries add constraint queue_entries_pkey PRIMARY KEY (id);
 alter table app_public.queue_entries add constraint queue_entries_position_at_join_check CHECK ((position_at_join > 0));
@@ -731,7 +738,7 @@ comment on column app_public.queue_events.waiting_count is 'Waiting entries in t
 alter table app_public.queue_events add constraint _310_sms_reminder TRIGGER DEFERRABLE INITIALLY DEFERRED;
 alter table app_public.queue_events add constraint queue_events_actor_check CHECK ((actor = ANY (ARRAY['customer'::text, 'merchant'::text, 'system'::text])));
 alter table app_public.queue_events add constraint queue_events_entry_check CHECK (((event_type ~~ 'entry\_%'::text) = (entry_id IS NOT NULL)));
-alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
+alter table app_public.queue_events add constraint queue_events_event_type_check CHECK ((event_type = ANY (ARRAY['entry_joined'::text, 'entry_called'::text, 'entry_served'::text, 'entry_missed'::text, 'entry_cancelled'::text, 'entry_more_time_requested'::text, 'queue_opened'::text, 'queue_closed'::text, 'queue_paused'::text, 'queue_resumed'::text])));
 alter table app_public.queue_events add constraint queue_events_merchant_actor_check CHECK (((actor <> 'merchant'::text) OR (actor_user_id IS NOT NULL)));
 alter table app_public.queue_events add constraint queue_events_pkey PRIMARY KEY (id);
 alter table app_public.queue_events add constraint queue_events_queue_fkey FOREIGN KEY (queue_id, user_id) REFERENCES app_public.queues(id, user_id) ON DELETE CASCADE;
@@ -1084,6 +1091,9 @@ AS $function$
     ('INVALID_TRANSITION', 'WTTRN',
      'Action impossible : %s.',
      'This action is not possible: %s.'),
+    ('MORE_TIME_ALREADY_USED', 'WTMTU',
+     'Vous avez déjà demandé %s minutes de plus : ce délai ne se prolonge qu''une fois.',
+     'You have already asked for %s more minutes: this can only be done once.'),
     ('QUEUE_NOT_FOUND', 'WTNFD',
      'File d''attente introuvable.',
      'Queue not found.'),
@@ -1663,6 +1673,19 @@ $function$;
 alter function app_private.business_language(business_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.business_language(business_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select (entry).called_at
+       + make_interval(mins => (queue).client_timeout_minutes
+           + case when (entry).more_time_requested_at is null then 0 else app_private.more_time_minutes() end);
+$function$;
+alter function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) owner to :DATABASE_OWNER;
+revoke execute on function app_private.call_deadline(entry app_public.queue_entries, queue app_public.queues) from public;
+
 CREATE OR REPLACE FUNCTION app_private.call_first_waiting(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
@@ -1687,8 +1710,7 @@ begin
   returning e.* into v_entry;
   perform app_private.log_queue_event(queue, v_entry.id, 'entry_called', actor, actor_user_id,
     app_private.waiting_count((queue).id));
-  perform app_private.schedule_entry_timeout(v_entry.id,
-    v_entry.called_at + make_interval(mins => (queue).client_timeout_minutes));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, queue));
   return v_entry;
 end;
 $function$;
@@ -1970,8 +1992,10 @@ begin
   v_view.joined_at := (entry).joined_at;
   v_view.called_at := (entry).called_at;
   if (entry).status = 'called' then
-    v_view.call_expires_at := (entry).called_at + make_interval(mins => v_queue.client_timeout_minutes);
+    v_view.call_expires_at := app_private.call_deadline(entry, v_queue);
   end if;
+  v_view.more_time_requested := (entry).more_time_requested_at is not null;
+  v_view.can_request_more_time := (entry).status = 'called' and (entry).more_time_requested_at is null;
   return v_view;
 end;
 $function$;
@@ -2273,9 +2297,10 @@ begin
   if v_entry.status <> 'called' then
     return 'noop';
   end if;
-  -- The queue row says how long a customer has: a test (or a merchant who
-  -- shortened it) can rely on the current setting.
-  v_due := v_entry.called_at + make_interval(mins => v_queue.client_timeout_minutes);
+  -- The current rows say how long a customer has: a merchant who shortened
+  -- the timeout, or a customer who asked for more time after this job was
+  -- scheduled (or while it was already running), is taken into account.
+  v_due := app_private.call_deadline(v_entry, v_queue);
   if v_due > now() then
     perform app_private.schedule_entry_timeout(v_entry.id, v_due);
     return 'not_due';
@@ -2738,6 +2763,17 @@ $function$;
 alter function app_private.mirror_stripe_subscription(subscription jsonb) owner to :DATABASE_OWNER;
 revoke execute on function app_private.mirror_stripe_subscription(subscription jsonb) from public;
 comment on function app_private.mirror_stripe_subscription(subscription jsonb) is 'Mirrors a subscription fetched from Stripe and moves the account to its plan; the status is not recomputed.';
+
+CREATE OR REPLACE FUNCTION app_private.more_time_minutes()
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select 5;
+$function$;
+alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
+revoke execute on function app_private.more_time_minutes() from public;
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -4622,6 +4658,47 @@ alter function app_public.register(email text, password text, first_name text, l
 revoke execute on function app_public.register(email text, password text, first_name text, last_name text) from public;
 grant execute on function app_public.register(email text, password text, first_name text, last_name text) to waitify_anonymous;
 comment on function app_public.register(email text, password text, first_name text, last_name text) is E'@resultFieldName jwtToken\nCreates a merchant account (14-day trial on the basic plan) and returns its session token.';
+
+CREATE OR REPLACE FUNCTION app_public.request_more_time(entry_token text)
+ RETURNS app_public.customer_entry
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_entry app_public.queue_entries;
+  v_queue app_public.queues;
+  v_lang text;
+begin
+  -- Caller: anyone holding the entry's secret token; it extends that one entry's deadline.
+  select e.* into v_entry from app_public.queue_entries e where e.entry_token = request_more_time.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  -- Queue first, then the entry: the one lock order of the engine (the
+  -- timeout job takes the same locks, so it sees the request or precedes it).
+  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
+  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_lang := app_private.business_language(v_entry.business_id);
+  if v_entry.status <> 'called' then
+    perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
+  end if;
+  if v_entry.more_time_requested_at is not null then
+    perform app_hidden.raise_error('MORE_TIME_ALREADY_USED', v_lang, app_private.more_time_minutes()::text);
+  end if;
+  update app_public.queue_entries e set more_time_requested_at = now()
+   where e.id = v_entry.id
+  returning e.* into v_entry;
+  perform app_private.log_queue_event(v_queue, v_entry.id, 'entry_more_time_requested', 'customer', null,
+    app_private.waiting_count(v_queue.id));
+  perform app_private.schedule_entry_timeout(v_entry.id, app_private.call_deadline(v_entry, v_queue));
+  return app_private.customer_view(v_entry);
+end;
+$function$;
+alter function app_public.request_more_time(entry_token text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.request_more_time(entry_token text) from public;
+grant execute on function app_public.request_more_time(entry_token text) to waitify_anonymous;
+comment on function app_public.request_more_time(entry_token text) is 'A called customer asks for 5 more minutes before being marked missed, with the secret entry token; once per call. Errors: MORE_TIME_ALREADY_USED (asked already), INVALID_TRANSITION (not called), NOT_FOUND.';
 
 CREATE OR REPLACE FUNCTION app_public.request_password_reset(email text)
  RETURNS void
