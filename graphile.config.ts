@@ -14,6 +14,8 @@ import { ANONYMOUS_ROLE, type RequestRole } from "./lib/db/roles.ts";
 import { signOptions, type JwtSettings } from "./lib/auth/jwt.ts";
 import { anonymousAuth, pgSettingsFor, requestAuth } from "./lib/auth/request.ts";
 import { maskError } from "./lib/errors.ts";
+import { defaultQueryLimits, type QueryLimits } from "./lib/graphql/limits.ts";
+import { makeLimitsPreset } from "./lib/graphql/preset.ts";
 
 export interface PresetOptions {
   /** A pool logged in as the authenticator: PostGraphile never connects as the owner. */
@@ -25,12 +27,14 @@ export interface PresetOptions {
   jwt: JwtSettings;
   /** Extra plugins (Google sign-in, …). */
   plugins?: GraphileConfig.Plugin[];
+  /** Query limits and error codes (lib/graphql/; README "Limits"); the defaults when absent. */
+  limits?: QueryLimits;
 }
 
 export function makePreset(options: PresetOptions): GraphileConfig.Preset {
   const role = options.role ?? ANONYMOUS_ROLE;
   return {
-    extends: [PostGraphileAmberPreset],
+    extends: [PostGraphileAmberPreset, makeLimitsPreset(options.limits ?? defaultQueryLimits)],
     plugins: options.plugins ?? [],
     pgServices: [
       // Our own pool, so shutdown can end it after PostGraphile is released.
