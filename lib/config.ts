@@ -46,10 +46,12 @@ const variables = z.object({
   QUERY_MAX_FIELDS: z.coerce.number().int().min(10).max(100_000).default(400),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
   QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(1_000).default(12),
+  QUERY_MAX_LISTS: z.coerce.number().int().min(1).max(10_000).default(20),
   QUERY_MAX_COST: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000),
   PAGE_SIZE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   PAGE_SIZE_DEFAULT: z.coerce.number().int().min(1).max(1_000_000).default(200),
-  PLANNING_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(200),
+  // Unset: 100 ms in production, 500 ms otherwise (lib/graphql/limits.ts).
+  PLANNING_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).optional(),
   // statement_timeout of the API's database sessions (every request role); 0 = none.
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   // How long a client may take to send a whole request, and its headers.

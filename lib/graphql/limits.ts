@@ -12,8 +12,9 @@
 //   schema): page sizes (first/last, never above the maximum, never negative)
 //   and an estimated cost, the number of objects the answer may hold — each list
 //   multiplies what it holds by its page size (first/last, or the default page
-//   size the server applies when neither is given). This bounds the database's
-//   work and the size of the answer.
+//   size the server applies when neither is given) — and the number of
+//   connections and lists, which planning time grows with. This bounds the
+//   planning, the database's work and the size of the answer.
 //
 // Pure functions of a document: the HTTP path (lib/graphql/request-checks.ts)
 // and any other transport (websockets) apply the same limits.
@@ -50,6 +51,13 @@ export interface QueryLimits {
   maxAliases: number;
   /** Nesting of selections (a root field is at depth 1). */
   maxDepth: number;
+  /**
+   * Connections and lists of objects in the operation that runs, fragments
+   * expanded: what planning time grows with (each is a database query to
+   * plan, a few milliseconds each), so this is the limit that keeps planning
+   * short.
+   */
+  maxLists: number;
   /** Estimated objects in the answer (see measureOperation). */
   maxCost: number;
   /** Largest `first` / `last`. */
@@ -60,6 +68,9 @@ export interface QueryLimits {
   planningTimeoutMs: number;
 }
 
+/** PLANNING_TIMEOUT_MS when unset: Grafast's development checks make planning several times slower. */
+export const DEFAULT_PLANNING_TIMEOUT_MS = { production: 100, other: 500 } as const;
+
 /** The defaults of lib/config.ts (README "Limits" says why each). */
 export const defaultQueryLimits: QueryLimits = {
   enabled: true,
@@ -68,10 +79,11 @@ export const defaultQueryLimits: QueryLimits = {
   maxFields: 400,
   maxAliases: 30,
   maxDepth: 12,
+  maxLists: 20,
   maxCost: 50_000,
   maxPageSize: 1_000,
   defaultPageSize: 200,
-  planningTimeoutMs: 200,
+  planningTimeoutMs: DEFAULT_PLANNING_TIMEOUT_MS.production,
 };
 
 /**
@@ -191,7 +203,7 @@ export function measureOperation(
 ): Refusal | null {
   const root = operation.operation === "query" ? schema.getQueryType() : operation.operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
   if (!root) return null;
-  const walk: CostWalk = { schema, fragments: fragmentsOf(document), variables, limits, cost: 0, path: new Set() };
+  const walk: CostWalk = { schema, fragments: fragmentsOf(document), variables, limits, cost: 0, lists: 0, path: new Set() };
   return walkCost(operation.selectionSet, root, 1, null, walk);
 }
 
@@ -201,6 +213,7 @@ interface CostWalk {
   variables: Record<string, unknown>;
   limits: QueryLimits;
   cost: number;
+  lists: number;
   path: Set<string>;
 }
 
@@ -248,12 +261,24 @@ function walkCost(selectionSet: SelectionSetNode, parentType: GraphQLNamedType |
     if (isConnectionType(returnType)) {
       // The connection itself (one query); its nodes/edges hold a page.
       walk.cost += multiplier;
+      walk.lists += 1;
       childPage = pageSize(pageArgs, walk.limits);
     } else if (isListType(getNullableType(field.type))) {
       childMultiplier = multiplier * (page ?? pageSize(pageArgs, walk.limits));
       walk.cost += childMultiplier;
+      // A connection's nodes / edges are that connection's query, not another.
+      if (page === null) walk.lists += 1;
     } else {
       walk.cost += multiplier;
+    }
+    if (walk.lists > walk.limits.maxLists) {
+      return tooComplex(
+        "lists",
+        walk.limits.maxLists,
+        walk.lists,
+        selection,
+        `more than ${walk.limits.maxLists} connections or lists are selected (each is a query to plan and run; ask for fewer at once)`,
+      );
     }
     if (walk.cost > walk.limits.maxCost) {
       return tooComplex(
@@ -390,9 +415,11 @@ export function limitsFromConfig(config: Config): QueryLimits {
     maxFields: config.QUERY_MAX_FIELDS,
     maxAliases: config.QUERY_MAX_ALIASES,
     maxDepth: config.QUERY_MAX_DEPTH,
+    maxLists: config.QUERY_MAX_LISTS,
     maxCost: config.QUERY_MAX_COST,
     maxPageSize: config.PAGE_SIZE_MAX,
     defaultPageSize: config.PAGE_SIZE_DEFAULT,
-    planningTimeoutMs: config.PLANNING_TIMEOUT_MS,
+    planningTimeoutMs:
+      config.PLANNING_TIMEOUT_MS ?? (config.NODE_ENV === "production" ? DEFAULT_PLANNING_TIMEOUT_MS.production : DEFAULT_PLANNING_TIMEOUT_MS.other),
   };
 }

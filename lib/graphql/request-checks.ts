@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { getOperationAST, getVariableValues, GraphQLError, parse, Source, type DocumentNode, type GraphQLSchema } from "postgraphile/graphql";
 import type { ExecutionConfig } from "postgraphile/grafserv";
-import { isPromiseLike } from "postgraphile/grafast";
+import { isPromiseLike, isSafeError } from "postgraphile/grafast";
 import { markRefused } from "./http-errors.ts";
 import { measureDocument, measureOperation, measureQueryText, type QueryLimits, type Refusal } from "./limits.ts";
 
@@ -177,6 +177,16 @@ export function makeRequestChecksPlugin(limits: QueryLimits): GraphileConfig.Plu
         },
         subscribe(next, event) {
           return checkOperation(event.args) ?? next();
+        },
+        // A plan that ran over the planning timeout is refused like the limits
+        // (maskError gives it QUERY_TOO_COMPLEX).
+        establishOperationPlan(next, event) {
+          try {
+            return next();
+          } catch (error) {
+            if (error instanceof Error && isSafeError(error) && /took too long to plan/i.test(error.message)) markRefused(event.args.requestContext?.http);
+            throw error;
+          }
         },
       },
     },
