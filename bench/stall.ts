@@ -19,7 +19,7 @@
 //   (6 aliases of three nested connections: 18 of the 20 connections allowed):
 //   what a request within the limits may still cost.
 //
-// Settings: BENCH_STALL_RUNS (3; the limits-off aliases document runs once:
+// Settings: BENCH_STALL_RUNS (5; the limits-off aliases document runs once:
 // it blocks for minutes), BENCH_PG_PORT (54380).
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
@@ -38,7 +38,7 @@ import { workerOff } from "../lib/worker.ts";
 import { startOwnCluster } from "./billing-cluster.ts";
 import { post } from "./http-post.ts";
 
-const RUNS = Number(process.env.BENCH_STALL_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_STALL_RUNS ?? 5);
 const PORT = Number(process.env.BENCH_PG_PORT ?? 54380);
 const DATA_DIR = ".data/bench-stall-pg";
 const DATABASE = "waitify_bench_stall";
@@ -100,7 +100,7 @@ export default async function stallBench(): Promise<void> {
     const on = await start(true);
     servers.push(on);
     probe = new Worker(new URL("./stall-probe.ts", import.meta.url), { workerData: { url: `http://127.0.0.1:${on.port}/health/live` } });
-    const results: Record<string, Record<string, Measure>> = {};
+    const results: Record<string, Record<string, Measure[]>> = {};
     for (const [name, document] of Object.entries(documents)) {
       for (const [label, server] of [
         ["limits off", off],
@@ -108,18 +108,26 @@ export default async function stallBench(): Promise<void> {
       ] as const) {
         const runs = name === "aliases" && label === "limits off" ? 1 : RUNS;
         // The probe watches the server being measured: both live in this process anyway.
-        let worst: Measure | undefined;
+        const measures: Measure[] = [];
         for (let run = 0; run < runs; run++) {
           const measure = await measureRequest(server.port, token, `# ${randomBytes(6).toString("hex")}\n${document()}`, probe);
           console.log(`  ${name.padEnd(15)} ${label.padEnd(10)} run ${run + 1}: ${format(measure)}`);
-          if (!worst || measure.blockMs > worst.blockMs) worst = measure;
+          measures.push(measure);
         }
-        (results[name] ??= {})[label] = worst!;
+        (results[name] ??= {})[label] = measures;
       }
     }
-    console.log("\nworst request per document (event-loop block / slowest /health/live meanwhile / answer):");
+    console.log("\nper document and server: event-loop block median / worst, slowest /health/live meanwhile, answer");
     for (const [name, byServer] of Object.entries(results)) {
-      for (const [label, measure] of Object.entries(byServer)) console.log(`  ${name.padEnd(15)} ${label.padEnd(10)} ${format(measure)}`);
+      for (const [label, measures] of Object.entries(byServer)) {
+        const blocks = measures.map((measure) => measure.blockMs).sort((a, b) => a - b);
+        const median = blocks[Math.floor((blocks.length - 1) / 2)]!;
+        const live = Math.max(...measures.map((measure) => measure.liveMs));
+        const last = measures.at(-1)!;
+        console.log(
+          `  ${name.padEnd(15)} ${label.padEnd(10)} block ${median.toFixed(0)} / ${blocks.at(-1)!.toFixed(0)} ms, /health/live ≤ ${live.toFixed(0)} ms, ${last.status} ${last.code}`,
+        );
+      }
     }
   } finally {
     probe?.postMessage("stop");

@@ -139,7 +139,7 @@ export function maskError(error: GraphQLError): GraphQLError {
   const original = (thrown ?? error) as DatabaseErrorLike;
   // Grafast's own ceiling on nested plans (the query limits refuse such
   // documents first; this is for QUERY_LIMITS=off).
-  if (/^Query is too complex/.test(original.message)) {
+  if (/Query is too complex, Grafast refuses/.test(original.message)) {
     return recode(error, "The query is too complex: selections are nested too deep.", { code: "QUERY_TOO_COMPLEX" });
   }
   const known = typeof original.code === "string" ? errorCodes[original.code] : undefined;

@@ -57,7 +57,7 @@ describe("maskError", () => {
   });
 
   it("Grafast's own planning-depth ceiling is QUERY_TOO_COMPLEX (for QUERY_LIMITS=off)", () => {
-    const masked = maskError(wrapped(new Error("Query is too complex, Grafast refuses to continue processing at planning depth 100.")));
+    const masked = maskError(wrapped(new Error("Query planning error: Query is too complex, Grafast refuses to continue processing at planning depth 100.")));
     expect(masked.extensions.code).toBe("QUERY_TOO_COMPLEX");
     expect(masked.message).not.toContain("Grafast");
   });
