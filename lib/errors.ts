@@ -132,9 +132,10 @@ export function maskError(error: GraphQLError): GraphQLError {
     // argument and input checks): a client mistake.
     return recode(error, thrown.message, { code: "BAD_USER_INPUT" });
   }
-  if (thrown && isSafeError(thrown)) {
-    const code = safeErrorCodes.find(({ pattern }) => pattern.test(thrown.message))?.code ?? "BAD_USER_INPUT";
-    return recode(error, thrown.message, { code });
+  const safe = safeErrorIn(thrown);
+  if (safe) {
+    const code = safeErrorCodes.find(({ pattern }) => pattern.test(safe.message))?.code ?? "BAD_USER_INPUT";
+    return recode(error, safe.message, { code });
   }
   const original = (thrown ?? error) as DatabaseErrorLike;
   // Grafast's own ceiling on nested plans (the query limits refuse such
@@ -149,6 +150,18 @@ export function maskError(error: GraphQLError): GraphQLError {
     ...(known.number ? { number: known.number } : {}),
     ...(typeof original.constraint === "string" ? { constraint: original.constraint } : {}),
   });
+}
+
+/**
+ * The SafeError an error is or was caused by: Grafast wraps what goes wrong
+ * while planning in a plain "Query planning error: …" Error whose cause is the
+ * SafeError (a planning timeout, for instance).
+ */
+export function safeErrorIn(error: unknown): Error | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (isSafeError(current)) return current;
+  }
+  return undefined;
 }
 
 function recode(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {

@@ -17,7 +17,8 @@
 import { createHash } from "node:crypto";
 import { getOperationAST, getVariableValues, GraphQLError, parse, Source, type DocumentNode, type GraphQLSchema } from "postgraphile/graphql";
 import type { ExecutionConfig } from "postgraphile/grafserv";
-import { isPromiseLike, isSafeError } from "postgraphile/grafast";
+import { isPromiseLike } from "postgraphile/grafast";
+import { safeErrorIn } from "../errors.ts";
 import { markRefused } from "./http-errors.ts";
 import { measureDocument, measureOperation, measureQueryText, type QueryLimits, type Refusal } from "./limits.ts";
 
@@ -184,7 +185,7 @@ export function makeRequestChecksPlugin(limits: QueryLimits): GraphileConfig.Plu
           try {
             return next();
           } catch (error) {
-            if (error instanceof Error && isSafeError(error) && /took too long to plan/i.test(error.message)) markRefused(event.args.requestContext?.http);
+            if (/took too long to plan/i.test(safeErrorIn(error)?.message ?? "")) markRefused(event.args.requestContext?.http);
             throw error;
           }
         },

@@ -51,6 +51,13 @@ describe("maskError", () => {
     expect(masked.message).toBe(message);
   });
 
+  it("a planning timeout wrapped by Grafast in a plain planning error is still QUERY_TOO_COMPLEX with the safe message", () => {
+    const timeout = new SafeError("Operation took too long to plan and was aborted. Please simplify the request and try again.");
+    const masked = maskError(wrapped(new Error(`Query planning error: ${timeout.message}`, { cause: timeout })));
+    expect(masked.extensions).toEqual({ code: "QUERY_TOO_COMPLEX" });
+    expect(masked.message).toBe(timeout.message);
+  });
+
   it("a GraphQL error without a code (written for clients) is BAD_USER_INPUT", () => {
     const masked = maskError(wrapped(new GraphQLError('Variable "$n" got invalid value "x"')));
     expect(masked.extensions).toEqual({ code: "BAD_USER_INPUT" });
