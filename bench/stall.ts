@@ -13,7 +13,7 @@
 //
 // Documents:
 // - aliases: 2,000 aliases of allQueueEntries(first: N) { totalCount } (88 KB), the attack;
-// - nesting: myBusinesses → queues → business → queues … 34 levels of connections;
+// - nesting: myBusinesses → queues → business → queues …, businesses and queues alternating 34 levels deep;
 // - hugePage: allQueueEntries(first: 2147483647) { nodes { … } };
 // - widest allowed: about the largest document the default limits let through
 //   (6 aliases of three nested connections: 18 of the 20 connections allowed):
