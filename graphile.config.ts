@@ -15,6 +15,8 @@ import { ANONYMOUS_ROLE, type RequestRole } from "./lib/db/roles.ts";
 import { signOptions, type JwtSettings } from "./lib/auth/jwt.ts";
 import { anonymousAuth, pgSettingsFor, requestAuth } from "./lib/auth/request.ts";
 import { maskError } from "./lib/errors.ts";
+import { defaultQueryLimits, type QueryLimits } from "./lib/graphql/limits.ts";
+import { makeLimitsPreset } from "./lib/graphql/preset.ts";
 
 export interface PresetOptions {
   /** A pool logged in as the authenticator: PostGraphile never connects as the owner. */
@@ -31,12 +33,14 @@ export interface PresetOptions {
    * every role's instance; without it an instance would open its own.
    */
   pgSubscriber?: GrafastSubscriber<Record<string, string>>;
+  /** Query limits and error codes (lib/graphql/; README "Limits"); the defaults when absent. */
+  limits?: QueryLimits;
 }
 
 export function makePreset(options: PresetOptions): GraphileConfig.Preset {
   const role = options.role ?? ANONYMOUS_ROLE;
   return {
-    extends: [PostGraphileAmberPreset],
+    extends: [PostGraphileAmberPreset, makeLimitsPreset(options.limits ?? defaultQueryLimits)],
     plugins: options.plugins ?? [],
     pgServices: [
       // Our own pool, so shutdown can end it after PostGraphile is released.

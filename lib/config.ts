@@ -37,6 +37,26 @@ const variables = z.object({
   WORKER_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  // Bounded cost per request (lib/graphql/limits.ts; README "Limits"). Every
+  // limit is checked before Grafast plans the document. QUERY_LIMITS=off turns
+  // the query limits off (benchmarks, development tools), never the default.
+  QUERY_LIMITS: onOff.default("on"),
+  GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
+  QUERY_MAX_BYTES: z.coerce.number().int().min(100).max(10_000_000).default(20_000),
+  QUERY_MAX_FIELDS: z.coerce.number().int().min(10).max(100_000).default(400),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(1_000).default(12),
+  QUERY_MAX_LISTS: z.coerce.number().int().min(1).max(10_000).default(20),
+  QUERY_MAX_COST: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000),
+  PAGE_SIZE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  PAGE_SIZE_DEFAULT: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  // Unset: 100 ms in production, 500 ms otherwise (lib/graphql/limits.ts).
+  PLANNING_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).optional(),
+  // statement_timeout of the API's database sessions (every request role); 0 = none.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  // How long a client may take to send a whole request, and its headers.
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   // Read by lib/logger.ts at import; validated here so a typo is reported.
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Merchant sessions (lib/auth): RS256 key pair in PEM ("\n" escapes allowed).
@@ -179,6 +199,15 @@ const schema = variables.superRefine((env, ctx) => {
         message: `is required when ${without.join(", ")} ${without.length > 1 ? "are" : "is"} set`,
       });
     }
+  }
+  if (env.PAGE_SIZE_DEFAULT > env.PAGE_SIZE_MAX) {
+    ctx.addIssue({ code: "custom", path: ["PAGE_SIZE_DEFAULT"], message: "must not be larger than PAGE_SIZE_MAX" });
+  }
+  if (env.QUERY_MAX_BYTES > env.GRAPHQL_MAX_BODY_BYTES) {
+    ctx.addIssue({ code: "custom", path: ["QUERY_MAX_BYTES"], message: "must not be larger than GRAPHQL_MAX_BODY_BYTES (the body holds the query)" });
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: "custom", path: ["HTTP_HEADERS_TIMEOUT_MS"], message: "must not be larger than HTTP_REQUEST_TIMEOUT_MS" });
   }
   if (env.AUTH_DATABASE_URL && !env.DATABASE_URL) {
     ctx.addIssue({

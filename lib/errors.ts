@@ -2,8 +2,10 @@
 // Business rules raise a dedicated SQLSTATE in SQL (class "WT", ours); this
 // table turns it into a stable `extensions.code` and, where the product has
 // one, the numeric product code. Anything not listed is masked.
+import { createHash, randomBytes } from "node:crypto";
+import { isSafeError } from "postgraphile/grafast";
 import { GraphQLError } from "postgraphile/graphql";
-import { defaultMaskError } from "postgraphile/grafserv";
+import { log } from "./logger.ts";
 
 interface ClientCode {
   code: string;
@@ -54,6 +56,17 @@ export const errorCodes: Record<string, ClientCode> = {
   "22008": { code: "VALIDATION", keepMessage: false, message: "A date or time is out of range." },
   "22P02": { code: "VALIDATION", keepMessage: false, message: "A value has the wrong format." },
   "22023": { code: "VALIDATION", keepMessage: false, message: "A value is not valid." },
+  // A NUL character (JSON "\u0000" is valid; PostgreSQL text cannot hold it) or a
+  // character the database encoding cannot store.
+  "22021": { code: "INVALID_TEXT", keepMessage: false, message: "A text contains a NUL character or an invalid byte sequence." },
+  "22P05": { code: "INVALID_TEXT", keepMessage: false, message: "A text contains a character that cannot be stored." },
+  // Negative LIMIT / OFFSET reaching SQL (the request checks refuse literal and
+  // variable ones first; this is the backstop).
+  "2201W": { code: "BAD_USER_INPUT", keepMessage: false, message: "A page size (first/last) must not be negative." },
+  "2201X": { code: "BAD_USER_INPUT", keepMessage: false, message: "An offset must not be negative." },
+  // statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) cancelled the statement.
+  "57014": { code: "QUERY_TIMEOUT", keepMessage: false, message: "The request took too long and was cancelled." },
+  "54001": { code: "QUERY_TOO_COMPLEX", keepMessage: false, message: "The request is too complex for the database." },
 };
 
 /**
@@ -77,36 +90,110 @@ export const applicationErrorCodes = {
   UNAUTHENTICATED: { code: "UNAUTHENTICATED" },
 } as const satisfies Record<string, { code: string; number?: number }>;
 
+/**
+ * Codes of requests refused before anything ran, or of HTTP-level mistakes:
+ * lib/graphql/request-checks.ts and limits.ts (GraphQL), lib/graphql/http-errors.ts
+ * (grafserv's own refusals), lib/http/errors.ts (other routes).
+ */
+export const requestErrorCodes = [
+  "GRAPHQL_PARSE_FAILED", // not GraphQL
+  "GRAPHQL_VALIDATION_FAILED", // unknown field, wrong argument type…
+  "OPERATION_NOT_FOUND", // operationName not in the document
+  "BAD_USER_INPUT", // variables of the wrong type, negative first/last/offset, an empty patch…
+  "INVALID_CURSOR", // a cursor not from a previous answer, or from another ordering
+  "QUERY_TOO_LARGE", // the query text is over QUERY_MAX_BYTES
+  "QUERY_TOO_COMPLEX", // over QUERY_MAX_FIELDS / ALIASES / DEPTH / COST, or its planning timed out
+  "PAGE_TOO_LARGE", // first/last over PAGE_SIZE_MAX
+  "QUERY_TIMEOUT", // a statement ran over DATABASE_STATEMENT_TIMEOUT_MS
+  "BAD_REQUEST", // an unreadable body (not JSON, no query…)
+  "METHOD_NOT_ALLOWED", // 405
+  "NOT_ACCEPTABLE", // 406
+  "PAYLOAD_TOO_LARGE", // 413
+  "UNSUPPORTED_MEDIA_TYPE", // 415
+  "NOT_FOUND", // 404, no such route
+  "INTERNAL", // a bug: logged once with the hash the client sees
+] as const;
+
 interface DatabaseErrorLike {
   code?: unknown;
   constraint?: unknown;
   message: string;
+  stack?: string;
 }
 
-/** grafserv's maskError hook: coded errors pass, everything else is masked and logged. */
+/**
+ * Grafast's SafeErrors carry messages meant for clients (bad cursors, an empty
+ * patch, a planning timeout): they are client mistakes, coded here by what
+ * they say; any other is BAD_USER_INPUT.
+ */
+const safeErrorCodes: Array<{ pattern: RegExp; code: string }> = [
+  { pattern: /cursor/i, code: "INVALID_CURSOR" },
+  { pattern: /took too long to plan/i, code: "QUERY_TOO_COMPLEX" },
+];
+
+/** grafserv's maskError hook: coded errors pass, client mistakes get their code, anything else is masked and logged. */
 export function maskError(error: GraphQLError): GraphQLError {
+  // Coded already: the request checks, or errors we threw ourselves.
+  if (typeof error.extensions?.code === "string") return error;
   const thrown = error.originalError;
-  // GraphQL syntax/validation errors have no original error: they are safe as they are.
-  if (!thrown) return error;
-  // Errors we threw ourselves already carry their code.
-  if (thrown instanceof GraphQLError && typeof thrown.extensions?.code === "string") return error;
-  const original = thrown as DatabaseErrorLike;
-  const known = typeof original.code === "string" ? errorCodes[original.code] : undefined;
-  if (!known) {
-    const masked = defaultMaskError(error);
-    return new GraphQLError(masked.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { ...masked.extensions, code: "INTERNAL" },
-    });
+  if (thrown instanceof GraphQLError) {
+    if (typeof thrown.extensions?.code === "string") return recode(error, thrown.message, { ...thrown.extensions });
+    // A GraphQLError is, by convention, written for the client (grafast's own
+    // argument and input checks): a client mistake.
+    return recode(error, thrown.message, { code: "BAD_USER_INPUT" });
   }
-  return new GraphQLError(known.keepMessage ? original.message : (known.message ?? "Invalid request."), {
-    nodes: error.nodes,
-    path: error.path,
-    extensions: {
-      code: known.code,
-      ...(known.number ? { number: known.number } : {}),
-      ...(typeof original.constraint === "string" ? { constraint: original.constraint } : {}),
-    },
+  const safe = safeErrorIn(thrown);
+  if (safe) {
+    const code = safeErrorCodes.find(({ pattern }) => pattern.test(safe.message))?.code ?? "BAD_USER_INPUT";
+    return recode(error, safe.message, { code });
+  }
+  const original = (thrown ?? error) as DatabaseErrorLike;
+  // Grafast's own ceiling on nested plans (the query limits refuse such
+  // documents first; this is for QUERY_LIMITS=off).
+  if (/Query is too complex, Grafast refuses/.test(original.message)) {
+    return recode(error, "The query is too complex: selections are nested too deep.", { code: "QUERY_TOO_COMPLEX" });
+  }
+  const known = typeof original.code === "string" ? errorCodes[original.code] : undefined;
+  if (!known) return internal(error, original);
+  return recode(error, known.keepMessage ? original.message : (known.message ?? "Invalid request."), {
+    code: known.code,
+    ...(known.number ? { number: known.number } : {}),
+    ...(typeof original.constraint === "string" ? { constraint: original.constraint } : {}),
   });
+}
+
+/**
+ * The SafeError an error is or was caused by: Grafast wraps what goes wrong
+ * while planning in a plain "Query planning error: …" Error whose cause is the
+ * SafeError (a planning timeout, for instance).
+ */
+export function safeErrorIn(error: unknown): Error | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (isSafeError(current)) return current;
+  }
+  return undefined;
+}
+
+function recode(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+}
+
+/**
+ * A real bug: one log line (never the query text, whose literals may hold
+ * phone numbers) with a hash that groups the same failure and an id for this
+ * occurrence, both also in the client's answer; the stack only at debug level.
+ */
+function internal(error: GraphQLError, original: DatabaseErrorLike): GraphQLError {
+  const sqlstate = typeof original.code === "string" ? original.code : undefined;
+  const hash = createHash("sha1").update(`${sqlstate ?? ""}:${original.message}`).digest("base64url").slice(0, 12);
+  const errorId = randomBytes(6).toString("base64url");
+  log.error("masked GraphQL error", {
+    hash,
+    errorId,
+    ...(sqlstate ? { sqlstate } : {}),
+    error: original.message,
+    ...(error.path ? { path: error.path.join(".") } : {}),
+  });
+  if (original.stack) log.debug("masked GraphQL error stack", { hash, errorId, stack: original.stack });
+  return recode(error, `An error occurred (logged with hash: '${hash}', id: '${errorId}')`, { code: "INTERNAL", hash, errorId });
 }

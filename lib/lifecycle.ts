@@ -6,6 +6,7 @@ import { migrateDatabase } from "./db/migrate.ts";
 import { loadJwtKeys } from "./auth/keys.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { createEmailSender } from "./email/index.ts";
+import { limitsFromConfig } from "./graphql/limits.ts";
 import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
 import { createSmsSender } from "./sms/index.ts";
@@ -90,6 +91,9 @@ export async function start(config: Config, role: Role): Promise<Running> {
         stripe,
         stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
         publicUrl: config.PUBLIC_URL,
+        limits: limitsFromConfig(config),
+        timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS },
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

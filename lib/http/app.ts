@@ -20,9 +20,11 @@ import { realtimePlugins } from "../realtime/plugins.ts";
 import { startRealtime, type RealtimeHandle } from "../realtime/websocket.ts";
 import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
+import { errorHandler, notFoundHandler } from "./errors.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
 import { queueQrRouter } from "./queue-qr.ts";
+import { httpServerOptions, statementTimeoutOptions, type ServerTimeouts } from "./server-limits.ts";
 import { stripeWebhookRouter } from "./stripe-webhook.ts";
 
 export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plugins"> {
@@ -42,6 +44,10 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   stripe?: Stripe;
   /** PUBLIC_URL (no trailing slash): the QR codes' join address; where Stripe's checkout and portal send the merchant back. */
   publicUrl?: string;
+  /** HTTP_REQUEST_TIMEOUT_MS / HTTP_HEADERS_TIMEOUT_MS (lib/http/server-limits.ts). */
+  timeouts?: ServerTimeouts;
+  /** DATABASE_STATEMENT_TIMEOUT_MS: statement_timeout of the API's connections; 0 = none. */
+  statementTimeoutMs?: number;
 }
 
 /** PUBLIC_URL's default, as in lib/config.ts and system_configs.public_url. */
@@ -62,16 +68,17 @@ const GRAPHQL_PATH = "/graphql";
 export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const app = express();
   app.disable("x-powered-by");
-  const server = createServer(app);
+  const server = createServer(httpServerOptions(options.timeouts), app);
 
-  const pool = new pg.Pool({ connectionString: options.authUrl, max: options.poolSize });
+  const poolOptions = { connectionString: options.authUrl, max: options.poolSize, ...statementTimeoutOptions(options.statementTimeoutMs) };
+  const pool = new pg.Pool(poolOptions);
   // An idle connection dropped by the server must not crash the process.
   pool.on("error", (error) => log.warn("database pool error", { error: error.message }));
   // Anonymous requests (the QR page: the hot path) get connections that are
   // switched to the anonymous role once, for their whole life, so a request
   // is one round trip instead of four (see pgSettingsFor). The query is
   // queued on the new client before anything else can use it.
-  const anonymousPool = new pg.Pool({ connectionString: options.authUrl, max: options.poolSize });
+  const anonymousPool = new pg.Pool(poolOptions);
   anonymousPool.on("error", (error) => log.warn("database pool error", { error: error.message }));
   anonymousPool.on("connect", (client) => {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
@@ -131,6 +138,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     }
     handlers.get(role)!(req, res, next);
   });
+  // Whatever no route answered: JSON with a code, never Express's HTML pages.
+  app.use(notFoundHandler);
+  app.use(errorHandler);
   // Build the schemas now, so a broken database fails start-up, not the first request.
   await Promise.all(instances.map((pgl) => pgl.getSchema()));
 

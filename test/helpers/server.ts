@@ -7,6 +7,8 @@ import type { GoogleSettings } from "../../lib/auth/google.ts";
 import type { EmailSender } from "../../lib/email/sender.ts";
 import type Stripe from "stripe";
 import type { SmsSender } from "../../lib/sms/sender.ts";
+import { defaultQueryLimits, type QueryLimits } from "../../lib/graphql/limits.ts";
+import type { ServerTimeouts } from "../../lib/http/server-limits.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
 
@@ -44,6 +46,12 @@ export interface TestServerOptions {
   publicUrl?: string;
   /** Run the crontab's recurring jobs in the worker (default true; off when a test adds them itself). */
   schedule?: boolean;
+  /** Query limits changed from the defaults (lib/graphql/limits.ts), e.g. a tiny default page size. */
+  limits?: Partial<QueryLimits>;
+  /** statement_timeout of the API's connections (none by default in tests). */
+  statementTimeoutMs?: number;
+  /** HTTP request / headers timeouts (lib/http/server-limits.ts defaults when absent). */
+  timeouts?: ServerTimeouts;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -71,6 +79,11 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     stripeWebhookSecret: options.stripeWebhookSecret,
     stripe: options.stripe,
     publicUrl: options.publicUrl,
+    // Tests plan with Grafast's development checks on, on busy CI machines:
+    // a planning timeout here would only make them flaky.
+    limits: { ...defaultQueryLimits, planningTimeoutMs: 10_000, ...options.limits },
+    statementTimeoutMs: options.statementTimeoutMs,
+    timeouts: options.timeouts,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {
