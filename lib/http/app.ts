@@ -14,6 +14,7 @@ import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
 import { makeBillingPlugin } from "../billing/plugin.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
+import { defaultQueryLimits } from "../graphql/limits.ts";
 import { log } from "../logger.ts";
 import { Listener } from "../realtime/listener.ts";
 import { realtimePlugins } from "../realtime/plugins.ts";
@@ -124,7 +125,13 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     handlers.set(role, handler);
     servs.set(role, serv);
   }
-  const realtime = startRealtime({ server, path: GRAPHQL_PATH, jwt: options.jwt, servs });
+  const realtime = startRealtime({
+    server,
+    path: GRAPHQL_PATH,
+    jwt: options.jwt,
+    servs,
+    maxMessageBytes: (options.limits ?? defaultQueryLimits).maxBodyBytes,
+  });
   app.use((req, res, next) => {
     // Only GraphQL requests carry a session; Ruru's page and assets (development)
     // and whatever routes come after are none of our business here.

@@ -37,6 +37,12 @@ export interface RealtimeOptions {
   jwt: JwtSettings;
   /** The grafserv instance of each request role. */
   servs: Map<RequestRole, GrafservBase>;
+  /**
+   * The largest websocket message read (GRAPHQL_MAX_BODY_BYTES, as for an HTTP
+   * body); a larger one closes the socket with 1009 before it is parsed
+   * (ws's own default would be 100 MiB).
+   */
+  maxMessageBytes: number;
 }
 
 export interface RealtimeHandle {
@@ -83,11 +89,14 @@ export function startRealtime(options: RealtimeOptions): RealtimeHandle {
     subscribe: (args) => configs.get(ANONYMOUS_ROLE)!.subscribe!(args),
   };
 
+  const MAX_SIGNED_IN_CHECK_LENGTH = 5_000;
   // Valid for a merchant but not for anonymous: the operation needs a session.
   let merchantSchema: Promise<GraphQLSchema> | undefined;
   async function signedInOnly(payload: SubscribePayload): Promise<boolean> {
     const merchant = options.servs.get(MERCHANT_ROLE);
     if (!merchant || typeof payload.query !== "string") return false;
+    // A refused text too large to be a real operation is not parsed again here.
+    if (payload.query.length > MAX_SIGNED_IN_CHECK_LENGTH) return false;
     try {
       merchantSchema ??= Promise.resolve(merchant.getSchema());
       return validate(await merchantSchema, parse(payload.query)).length === 0;
@@ -96,7 +105,7 @@ export function startRealtime(options: RealtimeOptions): RealtimeHandle {
     }
   }
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const graphqlWs = useServer(serverOptions, wss);
   wss.on("connection", (socket) => {
     socket.once("close", () => clearTimeout(expiryTimers.get(socket)));

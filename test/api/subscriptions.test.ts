@@ -116,12 +116,11 @@ describe("entryChanged", () => {
 });
 
 describe("errors", () => {
-  it("are masked like HTTP's: a database error the API does not map is INTERNAL, never PostgreSQL's text", async () => {
+  it("are coded like HTTP's, never PostgreSQL's text: a NUL byte is INVALID_TEXT", async () => {
     // A NUL byte cannot be a PostgreSQL text: the database refuses the parameter.
     const sub = open().subscribe(ENTRY_CHANGED, { entryToken: "abc\u0000def" });
     const received = await sub.next();
-    expect(received).toMatchObject({ kind: "errors", codes: ["INTERNAL"] });
-    expect(JSON.stringify(received)).toMatch(/An error occurred/);
+    expect(received).toMatchObject({ kind: "errors", codes: ["INVALID_TEXT"] });
     expect(JSON.stringify(received)).not.toMatch(/0x00|UTF8|byte/i);
   });
 });
