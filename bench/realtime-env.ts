@@ -142,7 +142,8 @@ interface ServerProcess {
 /** The API server in its own Node process (same Node, type stripping), with --expose-gc. */
 async function startServerProcess(settings: ServerSettings): Promise<ServerProcess> {
   const child: ChildProcess = fork(new URL("./realtime-server.ts", import.meta.url), [], {
-    execArgv: ["--expose-gc"],
+    // BENCH_CPU_PROFILE=<folder>: a V8 CPU profile of the server process (chrome://inspect, speedscope).
+    execArgv: ["--expose-gc", ...(process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [])],
     env: {
       ...process.env,
       BENCH_SERVER_SETTINGS: JSON.stringify(settings),

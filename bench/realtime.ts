@@ -145,7 +145,11 @@ async function run(env: RealtimeEnvironment): Promise<void> {
     },
   };
   console.log(JSON.stringify(output, null, 2));
-  const healthy = runner.strays() === 0 && clients.failures().length === 0 && listeners === 1 && runs.every((r) => r.missing === 0);
+  const healthy =
+    runner.strays() === 0 &&
+    clients.failures().length === 0 &&
+    listeners === 1 &&
+    runs.every((r) => r.missing === 0 && r.delays.calledCustomer.count === r.calls);
   const verdicts = runs.map(
     (r) =>
       `${r.changesPerSecond}/s: merchant p50 ${r.delays.merchant.p50} / p99 ${r.delays.merchant.p99}, called customer p50 ` +
@@ -197,6 +201,8 @@ function analyse(records: ChangeRecord[]) {
     messages: records.reduce((sum, record) => sum + record.arrivals.length, 0),
     messagesPerSecond: Math.round(records.reduce((sum, record) => sum + record.arrivals.length, 0) / settings.seconds),
     lateChanges: records.filter((record) => record.late).length,
+    /** Calls made; each should give one "called" message to the customer called (delays.calledCustomer.count). */
+    calls: records.filter((record) => record.operation === "call").length,
     missing: records.reduce((sum, record) => sum + record.expected - record.arrivals.length, 0),
     commitMs: summary(records.map((record) => record.commitMs)),
     delays: {

@@ -2,8 +2,8 @@
 // every request role (graphile.config.ts passes it as their `pgSubscriber`).
 //
 // It is PostGraphile's own PgSubscriber (one connection, LISTEN / UNLISTEN as
-// topics come and go, every subscriber of a topic fed from it) with two
-// additions a live page needs:
+// topics come and go, every subscriber of a topic fed from it) with what a
+// live page needs besides:
 //
 // - `subscribe()` resolves once the LISTEN is in place, not before: the first
 //   message a subscription sends (its current state, see lib/realtime/) then
@@ -11,7 +11,9 @@
 // - When the connection drops, PgSubscriber ends every stream with a plain
 //   Error (notifications may have been lost in between); here it becomes the
 //   coded SUBSCRIPTION_INTERRUPTED, so the client knows to subscribe again and
-//   re-read its state. The next subscription opens a new connection.
+//   re-read its state — for every stream of that connection, including those
+//   PgSubscriber misses (see watch()). The next subscription opens a new
+//   connection.
 import pg from "pg";
 import { PgSubscriber } from "postgraphile/adaptors/pg";
 import type { GrafastSubscriber } from "postgraphile/grafast";

@@ -85,6 +85,8 @@ export function startRealtime(options: RealtimeOptions): RealtimeHandle {
     },
     onNext: (ctx, id, payload, args, result) => configOf(ctx).onNext!(ctx, id, payload, args, result),
     onError: (ctx, id, payload, errors) => configOf(ctx).onError!(ctx, id, payload, errors),
+    // The arguments onSubscribe returned carry their instance's execute and
+    // subscribe (grafserv's hooks only call them): any role's hook will do.
     execute: (args) => configs.get(ANONYMOUS_ROLE)!.execute!(args),
     subscribe: (args) => configs.get(ANONYMOUS_ROLE)!.subscribe!(args),
   };
