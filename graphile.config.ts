@@ -47,7 +47,10 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       makePgService({
         pool: options.pool,
         schemas: ["app_public"],
-        pgSettingsForIntrospection: { role },
+        // Introspection is start-up work, not a request: the request pools'
+        // statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) must not fail a
+        // start on a busy database.
+        pgSettingsForIntrospection: { role, statement_timeout: "0" },
         pgSubscriber: options.pgSubscriber,
       }),
     ],

@@ -157,6 +157,46 @@ function showStatus(text) {
   el("status").textContent = text || "";
 }
 
+// ------------------------------------------------------------------ poster
+
+/**
+ * The A4 poster of the open queue (GET /queues/<id>/poster.pdf): fetched with
+ * the token in the Authorization header — a link could not carry it, and the
+ * token must never be in a URL — then handed to the browser as a download.
+ */
+async function downloadPoster() {
+  if (!state.choice || !state.token) return;
+  let response;
+  try {
+    response = await fetch(`/queues/${encodeURIComponent(state.choice.queueId)}/poster.pdf`, {
+      headers: { authorization: `Bearer ${state.token}` },
+      credentials: "omit",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    return showNotice(describeError("NETWORK", state.lang));
+  }
+  if (!response.ok) {
+    let code = response.status === 401 ? "UNAUTHENTICATED" : response.status === 404 ? "NOT_FOUND" : "INTERNAL";
+    try {
+      code = (await response.json()).errors[0].extensions.code || code;
+    } catch {
+      // Not our JSON (a proxy's page): the status said enough.
+    }
+    if (isSessionError(code)) return signOut(describeError(code, state.lang));
+    return showNotice(describeError(code, state.lang));
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = "waitify-qr-poster.pdf";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 // ------------------------------------------------------------------ screens
 
 function showScreen(name) {
@@ -168,6 +208,7 @@ function showScreen(name) {
   el("sign-out").hidden = !signedIn;
   el("change-queue").hidden = name !== "counter";
   el("tv-toggle").hidden = name !== "counter";
+  el("poster").hidden = name !== "counter";
   el("where").hidden = name !== "counter";
   el("live").hidden = name !== "counter";
   document.body.classList.toggle("tv-mode", name === "counter" && state.tv);
@@ -738,6 +779,7 @@ function start() {
     showPicker(state.choice);
   });
   el("tv-toggle").addEventListener("click", () => setTv(!state.tv));
+  el("poster").addEventListener("click", () => void downloadPoster());
   el("tv-exit").addEventListener("click", () => setTv(false));
   el("call-next").addEventListener("click", () => void callNext());
   el("open-queue").addEventListener("click", () => void setQueueState("open"));

@@ -6,12 +6,14 @@
 // uses the TV mode and closes the queue; the session token never shows in a
 // URL nor in localStorage. Screenshots at 1280 px and at tablet size go to
 // .data/screenshots/.
+import { readFileSync } from "node:fs";
 import type { Page, Request } from "playwright-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { merchantToken, testJwt } from "../helpers/auth.ts";
 import { useBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, createMerchant, phone, smsLogs, type BusinessFixture, type TestMerchant } from "../helpers/fixtures.ts";
+import { readPdf } from "../helpers/qr.ts";
 import { useTestServer } from "../helpers/server.ts";
 
 // The callbacks given to page.evaluate / waitForFunction / $$eval run in
@@ -283,6 +285,22 @@ describe("counter screen in a browser", () => {
     await joinThroughApi(shop.qrToken, phone(200), "Zoé");
     await waitForText(page, "#waiting-rows", "Zoé", 8_000);
     expect(await page.textContent("#live")).toBe("Mise à jour toutes les 5 s");
+  });
+
+  it("downloads the open queue's QR poster with the session (never a token in a URL)", async () => {
+    const shop = await createBusiness(db(), { name: "Fromagerie Lise" });
+    await open(1280, 800);
+    await signIn(page, shop.merchant);
+    await page.waitForSelector("#counter:not([hidden])");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#poster")]);
+    expect(download.suggestedFilename()).toBe("waitify-qr-poster.pdf");
+    const path = await download.path();
+    const poster = await readPdf(readFileSync(path));
+    expect(poster.text.join(" ")).toContain("Fromagerie Lise");
+    expect(poster.qr).toBe(`http://localhost:3000/q/${shop.qrToken}`);
+    // The request carried the token in its header only.
+    const posterRequests = requests.filter((url) => url.includes("/poster.pdf"));
+    expect(posterRequests).toEqual([`${server().url}/queues/${shop.queueId}/poster.pdf`]);
   });
 
   it("an expired session goes back to sign-in with a sentence", async () => {
