@@ -11,17 +11,15 @@ import pg from "pg";
 import type Stripe from "stripe";
 import { generateJwtKeys } from "../lib/auth/keys.ts";
 import { loadConfig } from "../lib/config.ts";
-import { embeddedUrls } from "../lib/db/database.ts";
-import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
-import { setupDatabase, type DatabaseUrls } from "../lib/db/setup.ts";
-import { ident, withDatabase } from "../lib/db/urls.ts";
+import type { DatabaseUrls } from "../lib/db/setup.ts";
+import { withDatabase } from "../lib/db/urls.ts";
 import { startHttp } from "../lib/http/app.ts";
 import { STRIPE_WEBHOOK_PATH } from "../lib/http/stripe-webhook.ts";
 import { makeStripe } from "../lib/stripe/client.ts";
 import { syncStripeCatalog } from "../lib/stripe/sync.ts";
 import { startWorker, type WorkerHandle } from "../lib/worker.ts";
 import { FAKE_STRIPE_KEY } from "../test/helpers/fake-stripe/index.ts";
-import { startOwnCluster } from "./billing-cluster.ts";
+import { freshBenchDatabase, startOwnCluster } from "./bench-cluster.ts";
 import { PROFILE, profileSettings, startProfile } from "./billing-profile.ts";
 import { startLoadThread, STATUS_CHANNEL, type LoadThread } from "./billing-load.ts";
 import { startFakeStripeThread, type FakeStripeThread } from "./billing-stripe.ts";
@@ -66,14 +64,7 @@ export async function startBillingEnvironment(): Promise<BillingEnvironment> {
       settings: { max_connections: "200", synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT ?? "on", ...profileSettings },
     });
     stops.push(cluster.stop);
-    const root = new pg.Client({ connectionString: cluster.rootUrl });
-    await root.connect();
-    await root.query(`drop database if exists ${ident(DATABASE)} with (force)`);
-    await root.end();
-    const urls = embeddedUrls(cluster.rootUrl, DATABASE);
-    await setupDatabase(cluster.rootUrl, { ...urls, shadowUrl: undefined });
-    await migrateDatabase(urls);
-    await applyCurrentMigration(urls);
+    const urls = await freshBenchDatabase(cluster.rootUrl, DATABASE);
     // The superuser on the bench database: the bench-only trigger, BENCH_PROFILE's statistics.
     const databaseRootUrl = withDatabase(cluster.rootUrl, DATABASE);
     if (PROFILE) await startProfile(databaseRootUrl);

@@ -9,11 +9,9 @@ import pg from "pg";
 import { signToken, type JwtSettings } from "../lib/auth/jwt.ts";
 import { generateJwtKeys } from "../lib/auth/keys.ts";
 import { loadConfig } from "../lib/config.ts";
-import { embeddedUrls } from "../lib/db/database.ts";
-import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
-import { setupDatabase, type DatabaseUrls } from "../lib/db/setup.ts";
-import { ident, withDatabase } from "../lib/db/urls.ts";
-import { startOwnCluster } from "./billing-cluster.ts";
+import type { DatabaseUrls } from "../lib/db/setup.ts";
+import { withDatabase } from "../lib/db/urls.ts";
+import { freshBenchDatabase, startOwnCluster } from "./bench-cluster.ts";
 import type { MemoryReport, ServerSettings } from "./realtime-server.ts";
 
 const DATA_DIR = ".data/bench-realtime-pg";
@@ -65,14 +63,7 @@ export async function startRealtimeEnvironment(settings: EnvironmentSettings): P
       settings: { max_connections: "200", synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT ?? "on" },
     });
     stops.push(cluster.stop);
-    const root = new pg.Client({ connectionString: cluster.rootUrl });
-    await root.connect();
-    await root.query(`drop database if exists ${ident(DATABASE)} with (force)`);
-    await root.end();
-    const urls = embeddedUrls(cluster.rootUrl, DATABASE);
-    await setupDatabase(cluster.rootUrl, { ...urls, shadowUrl: undefined });
-    await migrateDatabase(urls);
-    await applyCurrentMigration(urls);
+    const urls = await freshBenchDatabase(cluster.rootUrl, DATABASE);
     const owner = new pg.Pool({ connectionString: urls.ownerUrl, max: 8 });
     owner.on("error", () => {});
     stops.push(() => owner.end());

@@ -28,14 +28,10 @@ import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { generateJwtKeys } from "../lib/auth/keys.ts";
 import { signToken, type JwtSettings } from "../lib/auth/jwt.ts";
-import { embeddedUrls } from "../lib/db/database.ts";
-import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
-import { setupDatabase } from "../lib/db/setup.ts";
-import { ident } from "../lib/db/urls.ts";
 import { defaultQueryLimits } from "../lib/graphql/limits.ts";
 import { startHttp, type HttpHandle } from "../lib/http/app.ts";
 import { workerOff } from "../lib/worker.ts";
-import { startOwnCluster } from "./billing-cluster.ts";
+import { freshBenchDatabase, startOwnCluster } from "./bench-cluster.ts";
 import { post } from "./http-post.ts";
 
 const RUNS = Number(process.env.BENCH_STALL_RUNS ?? 5);
@@ -72,14 +68,7 @@ export default async function stallBench(): Promise<void> {
   const servers: HttpHandle[] = [];
   let probe: Worker | undefined;
   try {
-    const root = new pg.Client({ connectionString: cluster.rootUrl });
-    await root.connect();
-    await root.query(`drop database if exists ${ident(DATABASE)} with (force)`);
-    await root.end();
-    const urls = embeddedUrls(cluster.rootUrl, DATABASE);
-    await setupDatabase(cluster.rootUrl, { ...urls, shadowUrl: undefined });
-    await migrateDatabase(urls);
-    await applyCurrentMigration(urls);
+    const urls = await freshBenchDatabase(cluster.rootUrl, DATABASE);
     const jwt: JwtSettings = { keys: generateJwtKeys(), issuer: "waitify-bench", audience: "waitify-bench", expiresIn: "1h" };
     const token = await setUp(urls.ownerUrl, jwt);
 

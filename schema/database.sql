@@ -2552,6 +2552,27 @@ $function$;
 alter function app_private.local_date(country text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.local_date(country text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.lock_customer_entry(entry_token text, OUT queue app_public.queues, OUT entry app_public.queue_entries)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_entry_id uuid;
+  v_queue_id uuid;
+begin
+  select e.id, e.queue_id into v_entry_id, v_queue_id from app_public.queue_entries e
+   where e.entry_token = lock_customer_entry.entry_token;
+  if not found then
+    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
+  end if;
+  select q.* into queue from app_public.queues q where q.id = v_queue_id for no key update;
+  select e.* into entry from app_public.queue_entries e where e.id = v_entry_id for update;
+end;
+$function$;
+alter function app_private.lock_customer_entry(entry_token text, OUT queue app_public.queues, OUT entry app_public.queue_entries) owner to :DATABASE_OWNER;
+revoke execute on function app_private.lock_customer_entry(entry_token text, OUT queue app_public.queues, OUT entry app_public.queue_entries) from public;
+
 CREATE OR REPLACE FUNCTION app_private.lock_merchant_entry(entry_id uuid, OUT queue app_public.queues, OUT entry app_public.queue_entries)
  RETURNS record
  LANGUAGE plpgsql
@@ -4059,19 +4080,16 @@ CREATE OR REPLACE FUNCTION app_public.cancel_entry(entry_token text)
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
+  v_locked record;
   v_entry app_public.queue_entries;
   v_queue app_public.queues;
   v_lang text;
   v_was_called boolean;
 begin
   -- Caller: anyone holding the entry's secret token; it cancels that one entry.
-  select e.* into v_entry from app_public.queue_entries e where e.entry_token = cancel_entry.entry_token;
-  if not found then
-    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
-  end if;
-  -- Queue first, then the entry: the one lock order of the engine.
-  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
-  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_locked := app_private.lock_customer_entry(cancel_entry.entry_token);
+  v_queue := v_locked.queue;
+  v_entry := v_locked.entry;
   v_lang := app_private.business_language(v_entry.business_id);
   if v_entry.status not in ('waiting', 'called') then
     perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));
@@ -4666,19 +4684,15 @@ CREATE OR REPLACE FUNCTION app_public.request_more_time(entry_token text)
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
+  v_locked record;
   v_entry app_public.queue_entries;
   v_queue app_public.queues;
   v_lang text;
 begin
   -- Caller: anyone holding the entry's secret token; it extends that one entry's deadline.
-  select e.* into v_entry from app_public.queue_entries e where e.entry_token = request_more_time.entry_token;
-  if not found then
-    perform app_hidden.raise_error('ENTRY_NOT_FOUND', 'fr');
-  end if;
-  -- Queue first, then the entry: the one lock order of the engine (the
-  -- timeout job takes the same locks, so it sees the request or precedes it).
-  select q.* into v_queue from app_public.queues q where q.id = v_entry.queue_id for no key update;
-  select e.* into v_entry from app_public.queue_entries e where e.id = v_entry.id for update;
+  v_locked := app_private.lock_customer_entry(request_more_time.entry_token);
+  v_queue := v_locked.queue;
+  v_entry := v_locked.entry;
   v_lang := app_private.business_language(v_entry.business_id);
   if v_entry.status <> 'called' then
     perform app_hidden.raise_error('INVALID_TRANSITION', v_lang, app_private.transition_detail(v_entry.status, v_lang));

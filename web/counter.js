@@ -37,6 +37,7 @@ import {
   splitEntries,
   texts,
 } from "./counter-view.js";
+import { graphql as postGraphql } from "./api.js";
 import { subscribe } from "./live.js";
 
 /** Re-fetch the list this often while the live feed is down (or unavailable)… */
@@ -90,30 +91,15 @@ function writeStorage(key, value) {
 // ------------------------------------------------------------------ network
 
 /** POSTs an operation (with the token when signed in); resolves to the body, or to a coded error. */
-async function graphql(query, variables, options) {
-  const headers = { "content-type": "application/json", accept: "application/graphql-response+json, application/json" };
+function graphql(query, variables, options) {
   const anonymous = options && options.anonymous;
-  if (state.token && !anonymous) headers.authorization = `Bearer ${state.token}`;
-  let response;
-  try {
-    response = await fetch("/graphql", {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, variables }),
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-    });
-  } catch {
-    return { errors: [{ extensions: { code: "NETWORK" } }] };
-  }
-  const date = Date.parse(response.headers.get("date") || "");
-  if (!Number.isNaN(date)) state.clockOffset = date - Date.now();
-  try {
-    return await response.json();
-  } catch {
-    return { errors: [{ extensions: { code: response.status >= 500 ? "INTERNAL" : "NETWORK" } }] };
-  }
+  return postGraphql(query, variables, {
+    token: anonymous ? null : state.token,
+    onResponse(response) {
+      const date = Date.parse(response.headers.get("date") || "");
+      if (!Number.isNaN(date)) state.clockOffset = date - Date.now();
+    },
+  });
 }
 
 // ------------------------------------------------------------------ texts

@@ -5,6 +5,7 @@
 // this file only talks to the DOM and the network. Text goes in with
 // textContent only: nothing from the server or the URL is parsed as HTML.
 import { graphql } from "./api.js";
+import { readLanguageChoice, saveLanguageChoice } from "./language-choice.js";
 import {
   JOIN_QUEUE_MUTATION,
   QUEUE_STATUS_QUERY,
@@ -21,7 +22,6 @@ import {
 } from "./join-view.js";
 
 const REFRESH_MS = 30000;
-const LANGUAGE_KEY = "waitify.lang";
 
 const el = (id) => document.getElementById(id);
 const card = el("card");
@@ -33,7 +33,7 @@ const switchButton = el("lang-switch");
 const formError = el("form-error");
 
 const token = tokenFromPath(location.pathname);
-let chosen = readChoice();
+let chosen = readLanguageChoice();
 let lang = pickLanguage(chosen, null, navigator.language);
 /** The last queue status shown, re-rendered when the language changes. */
 let lastStatus = null;
@@ -43,22 +43,6 @@ let shownError = null;
 let finalCode = null;
 let timer = null;
 let joining = false;
-
-function readChoice() {
-  try {
-    return localStorage.getItem(LANGUAGE_KEY);
-  } catch {
-    return null; // storage disabled: the choice lasts for this page only
-  }
-}
-
-function saveChoice(value) {
-  try {
-    localStorage.setItem(LANGUAGE_KEY, value);
-  } catch {
-    // storage disabled: nothing to do
-  }
-}
 
 function setText(id, text) {
   const node = el(id);
@@ -223,7 +207,7 @@ async function refreshKeepingError() {
 function switchLanguage() {
   chosen = otherLanguage(lang);
   lang = chosen;
-  saveChoice(chosen);
+  saveLanguageChoice(chosen);
   render();
 }
 

@@ -7,6 +7,7 @@
 // in with textContent only: nothing from the server or the URL is ever parsed
 // as HTML.
 import { graphql } from "./api.js";
+import { readLanguageChoice } from "./language-choice.js";
 import { subscribe } from "./live.js";
 import {
   CANCEL_ENTRY_MUTATION,
@@ -26,7 +27,6 @@ import {
 // The fallback only: live updates arrive within a second through the
 // subscription; this poll covers a socket that silently stopped delivering.
 const FALLBACK_REFRESH_MS = 30000;
-const LANGUAGE_KEY = "waitify.lang";
 
 const el = (id) => document.getElementById(id);
 const card = el("card");
@@ -34,7 +34,7 @@ const cancelButton = el("cancel");
 const moreTimeButton = el("more-time");
 
 const token = tokenFromPath(location.pathname);
-const chosen = readChoice();
+const chosen = readLanguageChoice();
 let lang = pickLanguage(null, navigator.language, chosen);
 let timer = null;
 let stopped = false;
@@ -43,14 +43,6 @@ let unsubscribe = null;
 let inflight = null;
 /** The status last shown: a change to "called" is worth a buzz. */
 let shownStatus = null;
-
-function readChoice() {
-  try {
-    return localStorage.getItem(LANGUAGE_KEY);
-  } catch {
-    return null;
-  }
-}
 
 function setText(id, text) {
   const node = el(id);

@@ -1,8 +1,14 @@
-// The billing benchmark's PostgreSQL: the embedded cluster in its own data
-// folder, always started by this run.
+// A benchmark's PostgreSQL: the embedded cluster in its own data folder,
+// always started by this run, and a database created afresh in it with every
+// migration (committed and current) and the db/ definitions.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import pg from "pg";
+import { embeddedUrls } from "../lib/db/database.ts";
 import { startEmbeddedPostgres, type EmbeddedCluster, type EmbeddedOptions } from "../lib/db/embedded.ts";
+import { applyCurrentMigration, migrateDatabase } from "../lib/db/migrate.ts";
+import { setupDatabase, type DatabaseUrls } from "../lib/db/setup.ts";
+import { ident } from "../lib/db/urls.ts";
 
 /**
  * The bench's cluster, started by this run with this run's settings. One left
@@ -14,7 +20,7 @@ export async function startOwnCluster(options: EmbeddedOptions): Promise<Embedde
   const cluster = await startEmbeddedPostgres(options);
   if (cluster.owned) return cluster;
   const pid = Number((await readFile(path.join(options.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
-  console.error(`billing bench: stopping the PostgreSQL (pid ${pid}) an interrupted run left in ${options.dataDir}`);
+  console.error(`bench: stopping the PostgreSQL (pid ${pid}) an interrupted run left in ${options.dataDir}`);
   process.kill(pid, "SIGINT");
   const deadline = Date.now() + 30_000;
   while (isAlive(pid)) {
@@ -33,4 +39,20 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Drops `database` if a previous run left it, creates it with its roles, and migrates it. */
+export async function freshBenchDatabase(rootUrl: string, database: string): Promise<DatabaseUrls> {
+  const root = new pg.Client({ connectionString: rootUrl });
+  await root.connect();
+  try {
+    await root.query(`drop database if exists ${ident(database)} with (force)`);
+  } finally {
+    await root.end();
+  }
+  const urls = embeddedUrls(rootUrl, database);
+  await setupDatabase(rootUrl, { ...urls, shadowUrl: undefined });
+  await migrateDatabase(urls);
+  await applyCurrentMigration(urls);
+  return urls;
 }
