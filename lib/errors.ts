@@ -22,6 +22,8 @@ export const errorCodes: Record<string, ClientCode> = {
   WT402: { code: "QUEUE_FULL", number: 4002, keepMessage: true },
   WT403: { code: "ALREADY_IN_QUEUE", number: 4003, keepMessage: true },
   WT404: { code: "BUSINESS_SUSPENDED", number: 4004, keepMessage: true },
+  // The phone number already waits in max_places_per_phone queues (SMS spend protection).
+  WTMXQ: { code: "TOO_MANY_QUEUES", keepMessage: true },
   WT501: { code: "SMS_FAILURE", number: 5001, keepMessage: true },
   WT502: { code: "STRIPE_FAILURE", number: 5002, keepMessage: true },
   WTPLN: { code: "PLAN_LIMIT", keepMessage: true },

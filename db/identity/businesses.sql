@@ -77,11 +77,11 @@ comment on column app_public.businesses.phone_number is 'E.164; national input i
 grant select on app_public.businesses to waitify_merchant, waitify_admin;
 
 grant insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours,
-              custom_message, sms_notifications_enabled)
+              custom_message, sms_notifications_enabled, sms_daily_cap_override)
   on app_public.businesses to waitify_merchant;
 
 grant update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours,
-              custom_message, sms_notifications_enabled)
+              custom_message, sms_notifications_enabled, sms_daily_cap_override)
   on app_public.businesses to waitify_merchant;
 
 drop policy if exists select_own on app_public.businesses;

@@ -67,6 +67,30 @@ begin
 end;
 $$;
 
+-- One phone number holds places (waiting or called) in at most
+-- system_configs.max_places_per_phone queues at once, across every business
+-- (TOO_MANY_QUEUES): one number cannot be used to fill many queues, each
+-- place costing SMS. Joins of one number to different queues hold different
+-- queue locks, so the count is serialised per number by a transaction-level
+-- advisory lock on it, taken after the queue lock (the engine's order: queue,
+-- then this, then the SMS counter; nothing takes them the other way round).
+-- Once a concurrent join commits and releases it, the next count sees its place.
+create or replace function app_private.assert_phone_may_join(phone text, lang text) returns void
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_max integer := coalesce(app_private.config_value('max_places_per_phone')::integer, 3);
+begin
+  -- The key's namespace (first half) keeps it apart from other advisory locks.
+  perform pg_advisory_xact_lock(hashtext('waitify:phone'), hashtext(assert_phone_may_join.phone));
+  if (select count(*) from app_public.queue_entries e
+       where e.phone = assert_phone_may_join.phone and e.status in ('waiting', 'called')) >= v_max then
+    perform app_hidden.raise_error('TOO_MANY_QUEUES', lang, v_max::text);
+  end if;
+end;
+$$;
+
 create or replace function app_public.join_queue(qr_token text, phone text, client_name text default null)
   returns app_public.customer_entry
   language plpgsql volatile security definer
@@ -101,13 +125,14 @@ begin
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
     perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
+  perform app_private.assert_phone_may_join(v_phone, v_business.language);
 
   v_admitted := app_private.admit_entry(v_queue, v_business, v_phone, v_name, false, 'customer', null);
   return app_private.customer_view(v_admitted.entry, v_admitted.waiting, v_admitted.service_seconds);
 end;
 $$;
 comment on function app_public.join_queue(text, text, text) is
-  E'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), INVALID_PHONE, NOT_FOUND.';
+  E'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), TOO_MANY_QUEUES (this number already waits in max_places_per_phone queues), INVALID_PHONE, NOT_FOUND.';
 
 create or replace function app_public.entry_status(entry_token text) returns app_public.customer_entry
   language plpgsql stable security definer

@@ -16,10 +16,13 @@ create policy select_all_admin on app_public.sms_logs for select to waitify_admi
 
 grant select on app_public.sms_logs to waitify_merchant, waitify_admin;
 
-comment on table app_public.sms_logs is E'@behavior -insert -update -delete\nEvery SMS: pending until the worker sends it, then sent (or failed, 5001).';
+comment on table app_public.sms_logs is E'@behavior -insert -update -delete\nEvery SMS: pending until the worker sends it, then sent (or failed, 5001); capped when over the business''s daily cap (smsDailyCap): never sent, never billed.';
 
 comment on constraint sms_logs_business_id_user_id_fkey on app_public.sms_logs is
   E'@fieldName business\n@foreignFieldName smsLogs';
 
 comment on constraint sms_logs_queue_entry_id_fkey on app_public.sms_logs is
   E'@fieldName queueEntry\n@foreignFieldName smsLogs';
+
+comment on column app_public.sms_logs.parts is
+  'SMS parts of the text (GSM-7 160/153, UCS-2 70/67): counted when recorded (the daily cap), confirmed when sent; billed only once sent or delivered.';

@@ -5,7 +5,9 @@
 -- committed one is never forgotten. Returns the sms_logs id, or null when
 -- nothing is to be sent: an entry without a phone (a walk-in), SMS turned off
 -- by the business, this type already recorded for the entry, or the entry's
--- cap of 5 reached.
+-- cap of 5 reached. A message beyond the business's daily cap of parts
+-- (cap.sql) is recorded as `capped`, with its parts, and gets no job: never
+-- sent, never billed; its id is returned too.
 -- SECURITY DEFINER: called from triggers that fire in a customer's or a
 -- merchant's request; EXECUTE is granted to nobody (default
 -- privileges revoke it from PUBLIC), and the body refuses any direct call but the
@@ -19,6 +21,8 @@ declare
   v_business app_public.businesses;
   v_log_id uuid;
   v_max_attempts integer;
+  v_content text;
+  v_parts integer;
 begin
   -- Caller: the outbox triggers, or the owner itself; a direct call from any other session role is refused.
   if pg_trigger_depth() = 0 and session_user <> current_user
@@ -42,13 +46,19 @@ begin
   if (select count(*) from app_public.sms_logs l where l.queue_entry_id = v_entry.id) >= 5 then
     return null;
   end if;
-  insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content)
-    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type,
-            app_private.render_sms(v_entry, v_business, enqueue_sms.message_type))
+  v_content := app_private.render_sms(v_entry, v_business, enqueue_sms.message_type);
+  v_parts := app_private.sms_parts(v_content);
+  insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content, parts)
+    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type, v_content, v_parts)
     on conflict on constraint sms_logs_one_per_type do nothing
     returning id into v_log_id;
   if v_log_id is null then
     return null;
+  end if;
+  -- Counted only once the log exists: a replayed event spends nothing.
+  if not app_private.sms_take_parts(v_business, v_parts) then
+    update app_public.sms_logs l set status = 'capped' where l.id = v_log_id;
+    return v_log_id;
   end if;
   select value::integer into v_max_attempts from app_public.system_configs where key = 'sms_max_attempts';
   -- Keyed by the log id: adding the same log twice never makes two jobs.

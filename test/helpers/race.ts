@@ -44,16 +44,23 @@ export async function openConnections(db: TestDatabase, wanted: number): Promise
 
 const roleKey = (as: RaceRole) => `${as.role}:${as.userId ?? ""}`;
 
+/** A statement whose locks hold every call back until the race starts. */
+export interface RaceGate {
+  sql: string;
+  values: unknown[];
+}
+
 /**
  * Runs every call (each as its `as`, else as `as`), spread over the
  * connections (shared out between the roles in proportion to their calls,
  * each connection switched to its role for its session), while `queueId`'s
- * row is locked; releases the lock once every busy connection is blocked on
- * it, and returns each call's outcome in the order of `calls`.
+ * row is locked (or whatever `gate` locks: several queues, when each call
+ * goes to another one); releases the lock once every busy connection is
+ * blocked on it, and returns each call's outcome in the order of `calls`.
  */
 export async function race(
   db: TestDatabase,
-  queueId: string,
+  queueId: string | RaceGate,
   clients: pg.Client[],
   as: RaceRole,
   calls: RaceCall[],
@@ -85,7 +92,8 @@ export async function race(
   const gate = await db.root.connect();
   try {
     await gate.query("begin");
-    await gate.query("select 1 from app_public.queues where id = $1 for update", [queueId]);
+    const lock = typeof queueId === "string" ? { sql: "select 1 from app_public.queues where id = $1 for update", values: [queueId] } : queueId;
+    await gate.query(lock.sql, lock.values);
     const outcomes: Outcome[] = new Array(calls.length);
     const lanes = lanesOf.flatMap((group) =>
       group.clients.map(async (client, lane) => {
