@@ -180,7 +180,7 @@ begin
     values ((business).user_id, 'sms_cap_reached', 'system',
             jsonb_build_object('businessId', (business).id, 'date', v_day, 'capParts', v_cap));
     perform app_private.enqueue_email((business).user_id, 'sms_cap_reached',
-      jsonb_build_object('business', (business).name, 'cap_parts', v_cap, 'cap_date', v_day),
+      jsonb_build_object('business', (business).name, 'cap_parts', v_cap, 'cap_date', v_day, 'link', app_private.public_url()),
       format('sms_cap_reached:%s:%s', (business).id, v_day));
   end if;
   return false;

@@ -56,7 +56,7 @@ insert into app_public.system_configs (key, value, data_type, description, is_pu
 on conflict (key) do nothing;
 
 -- The merchant's email when a business reaches its cap. Vars: {business}
--- {cap_parts} {cap_date} (formatted in the email's language); {app_url}.
+-- {cap_parts} {cap_date} (formatted in the email's language) {link} (the app).
 insert into app_private.email_templates (template, language, subject, body) values
   ('sms_cap_reached', 'fr', 'Plafond quotidien de SMS atteint pour {business}',
 '{greeting}
@@ -65,7 +65,7 @@ insert into app_private.email_templates (template, language, subject, body) valu
 
 Si cette affluence est normale, vous pouvez relever ce plafond dans les réglages de l''établissement :
 
-{app_url}
+{link}
 
 L''équipe Waitify'),
   ('sms_cap_reached', 'en', 'Daily SMS cap reached for {business}',
@@ -75,7 +75,7 @@ L''équipe Waitify'),
 
 If this many customers is normal for you, you can raise the cap in the business''s settings:
 
-{app_url}
+{link}
 
 The Waitify team')
 on conflict (template, language) do update

@@ -342,6 +342,7 @@ export const emailTemplateVars: Record<string, Record<string, unknown>> = {
   invoice_unpaid_1d: { amount_cents: 1900, due_date: "2026-03-04", link: "https://pay.example/in_2" },
   invoice_unpaid_7d: { amount_cents: 1900, due_date: "2026-03-04", suspension_date: "2026-04-03", link: "https://pay.example/in_2" },
   payment_succeeded: { amount_cents: 123456, link: "https://pay.example/in_3" },
+  sms_cap_reached: { business: "Boulangerie Paul", cap_parts: 300, cap_date: "2026-03-04", link: "https://waitify.example" },
 };
 
 export interface EmailLogRow {

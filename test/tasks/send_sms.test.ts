@@ -226,3 +226,23 @@ describe("never twice", () => {
     expect(log).toMatchObject({ status: "sent", attempts: 1 });
   });
 });
+
+describe("over the business's daily cap", () => {
+  it("a capped message has no job, and a job made for it anyway publishes nothing and leaves it capped", async () => {
+    const capped = await createBusiness(db(), { name: "Plafond" });
+    await db().root.query("update app_public.businesses set sms_daily_cap_override = 1 where id = $1", [capped.businessId]);
+    const [sent, over] = await asRoot(db(), async (client) => [await joinDirect(client, capped), await joinDirect(client, capped)], {
+      commit: true,
+    });
+    await settledLog(sent!.id);
+    const [log] = await smsLogs(db(), "queue_entry_id = $1", [over!.id]);
+    expect(log).toMatchObject({ status: "capped", parts: 1, cost_cents: 0, attempts: 0 });
+    expect(await jobCount(log!.id)).toBe(0);
+    await db().root.query("select graphile_worker.add_job('send_sms', json_build_object('sms_log_id', $1::uuid), job_key := 'capped')", [
+      log!.id,
+    ]);
+    await eventually(async () => (await jobCount(log!.id)) === 0);
+    expect(fake.requests.map((request) => request.phoneNumber)).toEqual([sent!.phone]);
+    expect((await smsLogs(db(), "id = $1", [log!.id]))[0]).toMatchObject({ status: "capped", attempts: 0, provider_message_id: null });
+  });
+});

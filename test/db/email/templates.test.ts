@@ -25,7 +25,7 @@ async function render(template: string, language: string, vars: Record<string, u
 const NBSP = "\u00a0";
 
 describe("the templates", () => {
-  it("are exactly the nine expected, each in French and in English", async () => {
+  it("are exactly the expected ones, each in French and in English", async () => {
     const { rows } = await db().root.query<{ template: string; languages: string[] }>(
       "select template, array_agg(language order by language) as languages from app_private.email_templates group by 1 order by 1",
     );
