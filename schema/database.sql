@@ -371,6 +371,22 @@ alter table app_private.payment_failures add constraint payment_failures_user_id
 
 CREATE INDEX payment_failures_user_id_idx ON app_private.payment_failures USING btree (user_id);
 
+create table app_private.sms_daily_usage (
+  business_id uuid not null,
+  user_id uuid not null,
+  day date not null,
+  parts integer default 0 not null,
+  cap_reached_at timestamp with time zone
+);
+alter table app_private.sms_daily_usage owner to :DATABASE_OWNER;
+alter table app_private.sms_daily_usage enable row level security;
+
+alter table app_private.sms_daily_usage add constraint sms_daily_usage_business_id_user_id_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
+alter table app_private.sms_daily_usage add constraint sms_daily_usage_parts_check CHECK ((parts >= 0));
+alter table app_private.sms_daily_usage add constraint sms_daily_usage_pkey PRIMARY KEY (business_id, day);
+
+CREATE INDEX sms_daily_usage_user_id_idx ON app_private.sms_daily_usage USING btree (user_id);
+
 create table app_private.sms_usage_reports (
   user_id uuid not null,
   hour timestamp with time zone not null,
@@ -515,14 +531,14 @@ alter table app_public.account_events owner to :DATABASE_OWNER;
 alter table app_public.account_events enable row level security;
 grant select on table app_public.account_events to waitify_admin;
 grant select on table app_public.account_events to waitify_merchant;
-comment on table app_public.account_events is E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
-comment on column app_public.account_events.event_type is 'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed or reminder_sent.';
+comment on table app_public.account_events is E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders), and a business reaching its daily SMS cap.';
+comment on column app_public.account_events.event_type is 'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed, reminder_sent or sms_cap_reached (detail {businessId, date, capParts}: SMS beyond the cap are not sent that day).';
 comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
 comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
 
 alter table app_public.account_events add constraint account_events_actor_check CHECK ((actor = ANY (ARRAY['stripe'::text, 'system'::text, 'merchant'::text, 'admin'::text])));
 alter table app_public.account_events add constraint account_events_detail_check CHECK ((jsonb_typeof(detail) = 'object'::text));
-alter table app_public.account_events add constraint account_events_event_type_check CHECK ((event_type = ANY (ARRAY['status_changed'::text, 'subscription_activated'::text, 'subscription_cancel_scheduled'::text, 'subscription_resumed'::text, 'subscription_cancelled'::text, 'plan_changed'::text, 'payment_succeeded'::text, 'payment_failed'::text, 'reminder_sent'::text])));
+alter table app_public.account_events add constraint account_events_event_type_check CHECK ((event_type = ANY (ARRAY['status_changed'::text, 'subscription_activated'::text, 'subscription_cancel_scheduled'::text, 'subscription_resumed'::text, 'subscription_cancelled'::text, 'plan_changed'::text, 'payment_succeeded'::text, 'payment_failed'::text, 'reminder_sent'::text, 'sms_cap_reached'::text])));
 alter table app_public.account_events add constraint account_events_pkey PRIMARY KEY (id);
 alter table app_public.account_events add constraint account_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
 
@@ -598,17 +614,19 @@ create table app_public.businesses (
   sms_notifications_enabled boolean default true not null,
   is_active boolean default true not null,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  sms_daily_cap_override integer
 );
 alter table app_public.businesses owner to :DATABASE_OWNER;
 alter table app_public.businesses enable row level security;
 grant select on table app_public.businesses to waitify_admin;
-grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled) on table app_public.businesses to waitify_merchant;
+grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, sms_daily_cap_override), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, sms_daily_cap_override) on table app_public.businesses to waitify_merchant;
 comment on table app_public.businesses is E'@behavior -query:resource:connection -query:resource:list\nAn establishment of a merchant (a bakery, a pharmacy…). Deleting one is a soft delete (is_active = false).';
 comment on column app_public.businesses.user_id is 'The owner; set from the session.';
 comment on column app_public.businesses.phone_number is 'E.164; national input is normalised with the country.';
 comment on column app_public.businesses.opening_hours is 'By weekday: {"monday": {"open": "08:00", "close": "18:00", "closed": false}, …, "sunday": {"closed": true}}.';
 comment on column app_public.businesses.is_active is 'False once deleted (soft delete); deleteBusiness / restoreBusiness change it.';
+comment on column app_public.businesses.sms_daily_cap_override is 'Your own daily SMS cap for this business, in parts (1 to your plan''s monthly quota); null: the plan''s default (smsDailyCap).';
 
 alter table app_public.businesses add constraint businesses_address_check CHECK ((length(address) <= 500));
 alter table app_public.businesses add constraint businesses_city_check CHECK ((length(city) <= 100));
@@ -621,6 +639,7 @@ alter table app_public.businesses add constraint businesses_name_check CHECK (((
 alter table app_public.businesses add constraint businesses_opening_hours_valid CHECK ((app_hidden.opening_hours_problem(opening_hours) IS NULL));
 alter table app_public.businesses add constraint businesses_phone_number_check CHECK ((phone_number ~ '^\+[1-9][0-9]{7,14}$'::text));
 alter table app_public.businesses add constraint businesses_pkey PRIMARY KEY (id);
+alter table app_public.businesses add constraint businesses_sms_daily_cap_override_check CHECK (((sms_daily_cap_override IS NULL) OR (sms_daily_cap_override >= 1)));
 alter table app_public.businesses add constraint businesses_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 comment on constraint businesses_user_id_fkey on app_public.businesses is '@behavior -manyRelation:resource:connection -manyRelation:resource:list';
 alter table app_public.businesses add constraint businesses_zip_code_check CHECK ((length(zip_code) <= 10));
@@ -638,6 +657,7 @@ CREATE TRIGGER _100_enforce_plan_limit BEFORE INSERT ON app_public.businesses FO
 CREATE TRIGGER _100_enforce_plan_limit_on_restore BEFORE UPDATE OF is_active ON app_public.businesses FOR EACH ROW WHEN ((new.is_active AND (NOT old.is_active))) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__validate();
+CREATE TRIGGER _210_validate_sms_cap BEFORE INSERT OR UPDATE OF sms_daily_cap_override ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__validate_sms_cap();
 CREATE TRIGGER _900_create_queue AFTER INSERT ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__create_queue();
 
 create table app_public.queue_entries (
@@ -703,6 +723,7 @@ alter table app_public.queue_entries add constraint queue_entries_ticket_number_
 alter table app_public.queue_entries add constraint queue_entries_walk_in_name_check CHECK (((NOT is_walk_in) OR (client_name IS NOT NULL)));
 alter table app_public.queue_entries add constraint queue_entries_walk_in_phone_check CHECK (((NOT is_walk_in) OR (phone IS NULL)));
 
+CREATE INDEX queue_entries_active_phone_idx ON app_public.queue_entries USING btree (phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE UNIQUE INDEX queue_entries_active_phone_key ON app_public.queue_entries USING btree (queue_id, phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE INDEX queue_entries_business_idx ON app_public.queue_entries USING btree (business_id, joined_at);
 CREATE UNIQUE INDEX queue_entries_entry_token_key ON app_public.queue_entries USING btree (entry_token);
@@ -833,11 +854,13 @@ alter table app_public.sms_logs owner to :DATABASE_OWNER;
 alter table app_public.sms_logs enable row level security;
 grant select on table app_public.sms_logs to waitify_admin;
 grant select on table app_public.sms_logs to waitify_merchant;
-comment on table app_public.sms_logs is E'@behavior -insert -update -delete\nEvery SMS: pending until the worker sends it, then sent (or failed, 5001).';
+comment on table app_public.sms_logs is E'@behavior -insert -update -delete\nEvery SMS: pending until the worker sends it, then sent (or failed, 5001); capped when over the business''s daily cap (smsDailyCap): never sent, never billed.';
+comment on column app_public.sms_logs.parts is 'SMS parts of the text (GSM-7 160/153, UCS-2 70/67): counted when recorded (the daily cap), confirmed when sent; billed only once sent or delivered.';
 
 alter table app_public.sms_logs add constraint sms_logs_attempts_check CHECK ((attempts >= 0));
 alter table app_public.sms_logs add constraint sms_logs_business_id_user_id_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
 comment on constraint sms_logs_business_id_user_id_fkey on app_public.sms_logs is E'@fieldName business\n@foreignFieldName smsLogs';
+alter table app_public.sms_logs add constraint sms_logs_capped_never_sent CHECK (((status <> 'capped'::text) OR ((sent_at IS NULL) AND (provider_message_id IS NULL) AND (cost_cents = 0) AND (parts IS NOT NULL))));
 alter table app_public.sms_logs add constraint sms_logs_check CHECK (((status <> ALL (ARRAY['sent'::text, 'delivered'::text])) OR ((sent_at IS NOT NULL) AND (provider_message_id IS NOT NULL) AND (parts IS NOT NULL))));
 alter table app_public.sms_logs add constraint sms_logs_check1 CHECK (((status <> 'failed'::text) OR (error_code IS NOT NULL)));
 alter table app_public.sms_logs add constraint sms_logs_check2 CHECK (((status <> 'delivered'::text) OR (delivered_at IS NOT NULL)));
@@ -851,7 +874,7 @@ alter table app_public.sms_logs add constraint sms_logs_phone_check CHECK ((phon
 alter table app_public.sms_logs add constraint sms_logs_pkey PRIMARY KEY (id);
 alter table app_public.sms_logs add constraint sms_logs_queue_entry_id_fkey FOREIGN KEY (queue_entry_id) REFERENCES app_public.queue_entries(id) ON DELETE SET NULL;
 comment on constraint sms_logs_queue_entry_id_fkey on app_public.sms_logs is E'@fieldName queueEntry\n@foreignFieldName smsLogs';
-alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'delivered'::text, 'failed'::text])));
+alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'delivered'::text, 'failed'::text, 'capped'::text])));
 
 CREATE INDEX sms_logs_business_id_sent_at_idx ON app_public.sms_logs USING btree (business_id, sent_at);
 CREATE INDEX sms_logs_pending_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'pending'::text);
@@ -1076,6 +1099,12 @@ AS $function$
     ('ALREADY_IN_QUEUE', 'WT403',
      'Ce numéro est déjà inscrit dans cette file d''attente.',
      'This phone number is already in this queue.'),
+    ('TOO_MANY_QUEUES', 'WTMXQ',
+     'Ce numéro a déjà une place dans %s file(s) d''attente, le maximum : quittez-en une avant d''en rejoindre une autre.',
+     'This phone number already holds a place in %s queue(s), the most allowed: leave one before joining another.'),
+    ('SMS_DAILY_CAP_OUT_OF_RANGE', 'WTVAL',
+     'Le plafond quotidien de SMS doit être compris entre %s et %s parts (le quota mensuel de votre forfait).',
+     'The daily SMS cap must be between %s and %s parts (your plan''s monthly quota).'),
     ('BUSINESS_SUSPENDED', 'WT404',
      'Cet établissement n''accepte pas de clients pour le moment.',
      'This business is not accepting customers at the moment.'),
@@ -1576,6 +1605,25 @@ $function$;
 alter function app_private.assert_account_writable(user_id uuid, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
 comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
+
+CREATE OR REPLACE FUNCTION app_private.assert_phone_may_join(phone text, lang text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_max integer := coalesce(app_private.config_value('max_places_per_phone')::integer, 3);
+begin
+  -- The key's namespace (first half) keeps it apart from other advisory locks.
+  perform pg_advisory_xact_lock(hashtext('waitify:phone'), hashtext(assert_phone_may_join.phone));
+  if (select count(*) from app_public.queue_entries e
+       where e.phone = assert_phone_may_join.phone and e.status in ('waiting', 'called')) >= v_max then
+    perform app_hidden.raise_error('TOO_MANY_QUEUES', lang, v_max::text);
+  end if;
+end;
+$function$;
+alter function app_private.assert_phone_may_join(phone text, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_phone_may_join(phone text, lang text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.assert_queue_accepts(queue app_public.queues, business app_public.businesses)
  RETURNS void
@@ -2232,6 +2280,8 @@ declare
   v_business app_public.businesses;
   v_log_id uuid;
   v_max_attempts integer;
+  v_content text;
+  v_parts integer;
 begin
   -- Caller: the outbox triggers, or the owner itself; a direct call from any other session role is refused.
   if pg_trigger_depth() = 0 and session_user <> current_user
@@ -2255,13 +2305,19 @@ begin
   if (select count(*) from app_public.sms_logs l where l.queue_entry_id = v_entry.id) >= 5 then
     return null;
   end if;
-  insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content)
-    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type,
-            app_private.render_sms(v_entry, v_business, enqueue_sms.message_type))
+  v_content := app_private.render_sms(v_entry, v_business, enqueue_sms.message_type);
+  v_parts := app_private.sms_parts(v_content);
+  insert into app_public.sms_logs (business_id, user_id, queue_entry_id, phone, message_type, message_content, parts)
+    values (v_entry.business_id, v_entry.user_id, v_entry.id, v_entry.phone, enqueue_sms.message_type, v_content, v_parts)
     on conflict on constraint sms_logs_one_per_type do nothing
     returning id into v_log_id;
   if v_log_id is null then
     return null;
+  end if;
+  -- Counted only once the log exists: a replayed event spends nothing.
+  if not app_private.sms_take_parts(v_business, v_parts) then
+    update app_public.sms_logs l set status = 'capped' where l.id = v_log_id;
+    return v_log_id;
   end if;
   select value::integer into v_max_attempts from app_public.system_configs where key = 'sms_max_attempts';
   -- Keyed by the log id: adding the same log twice never makes two jobs.
@@ -3435,6 +3491,98 @@ $function$;
 alter function app_private.sms_meter_event_name() owner to :DATABASE_OWNER;
 revoke execute on function app_private.sms_meter_event_name() from public;
 
+CREATE OR REPLACE FUNCTION app_private.sms_parts(body text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_basic constant text := '@£$¥èéùìòÇ' || chr(10) || 'Øø' || chr(13)
+    || 'ÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&''()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+  v_extension constant text := chr(12) || '^{}\[~]|€';
+  v_gsm boolean := translate(body, v_basic || v_extension, '') = '';
+  v_doubles integer;
+  v_units integer;
+  v_single integer;
+  v_per_part integer;
+  v_parts integer := 1;
+  v_used integer := 0;
+  v_size integer;
+  v_char text;
+begin
+  if v_gsm then
+    v_doubles := length(body) - length(translate(body, v_extension, ''));
+    v_single := 160;
+    v_per_part := 153;
+  else
+    v_doubles := length(body) - length(regexp_replace(body, '[\U00010000-\U0010FFFF]', '', 'g'));
+    v_single := 70;
+    v_per_part := 67;
+  end if;
+  v_units := length(body) + v_doubles;
+  if v_units <= v_single then
+    return 1;
+  end if;
+  if v_doubles = 0 then
+    return ceil(v_units / v_per_part::numeric)::integer;
+  end if;
+  foreach v_char in array regexp_split_to_array(body, '') loop
+    v_size := case
+      when v_gsm and strpos(v_extension, v_char) > 0 then 2
+      when not v_gsm and ascii(v_char) > 65535 then 2
+      else 1 end;
+    if v_used + v_size > v_per_part then
+      v_parts := v_parts + 1;
+      v_used := 0;
+    end if;
+    v_used := v_used + v_size;
+  end loop;
+  return v_parts;
+end;
+$function$;
+alter function app_private.sms_parts(body text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_parts(body text) from public;
+comment on function app_private.sms_parts(body text) is 'SMS parts of a text (GSM-7 160/153, UCS-2 70/67), as lib/sms/parts.ts counts them.';
+
+CREATE OR REPLACE FUNCTION app_private.sms_take_parts(business app_public.businesses, parts integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_day date := app_private.local_date((business).country);
+  v_cap integer := app_public.businesses_sms_daily_cap(business);
+  v_taken boolean;
+  v_first boolean;
+begin
+  insert into app_private.sms_daily_usage (business_id, user_id, day)
+  values ((business).id, (business).user_id, v_day)
+  on conflict (business_id, day) do nothing;
+  update app_private.sms_daily_usage u set parts = u.parts + sms_take_parts.parts
+   where u.business_id = (business).id and u.day = v_day and u.parts + sms_take_parts.parts <= v_cap
+  returning true into v_taken;
+  if v_taken then
+    return true;
+  end if;
+  update app_private.sms_daily_usage u set cap_reached_at = now()
+   where u.business_id = (business).id and u.day = v_day and u.cap_reached_at is null
+  returning true into v_first;
+  if v_first then
+    insert into app_public.account_events (user_id, event_type, actor, detail)
+    values ((business).user_id, 'sms_cap_reached', 'system',
+            jsonb_build_object('businessId', (business).id, 'date', v_day, 'capParts', v_cap));
+    perform app_private.enqueue_email((business).user_id, 'sms_cap_reached',
+      jsonb_build_object('business', (business).name, 'cap_parts', v_cap, 'cap_date', v_day, 'link', app_private.public_url()),
+      format('sms_cap_reached:%s:%s', (business).id, v_day));
+  end if;
+  return false;
+end;
+$function$;
+alter function app_private.sms_take_parts(business app_public.businesses, parts integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.sms_take_parts(business app_public.businesses, parts integer) from public;
+comment on function app_private.sms_take_parts(business app_public.businesses, parts integer) is 'Counts SMS parts against the business''s daily cap; false (and the merchant told once that day) when over it.';
+
 CREATE OR REPLACE FUNCTION app_private.sms_usage_between(user_id uuid, "from" timestamp with time zone, until timestamp with time zone)
  RETURNS TABLE(business_id uuid, business_name text, messages integer, parts integer)
  LANGUAGE sql
@@ -3677,6 +3825,30 @@ end;
 $function$;
 alter function app_private.tg_businesses__validate() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_businesses__validate_sms_cap()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_quota integer;
+begin
+  if new.sms_daily_cap_override is null
+     or (tg_op = 'UPDATE' and new.sms_daily_cap_override is not distinct from old.sms_daily_cap_override) then
+    return new;
+  end if;
+  select p.sms_quota_monthly into v_quota
+    from app_public.users u join app_public.subscription_plans p on p.id = u.subscription_plan_id
+   where u.id = new.user_id;
+  if new.sms_daily_cap_override < 1 or new.sms_daily_cap_override > coalesce(v_quota, 1) then
+    perform app_hidden.raise_error('SMS_DAILY_CAP_OUT_OF_RANGE', new.language, '1', coalesce(v_quota, 1)::text);
+  end if;
+  return new;
+end;
+$function$;
+alter function app_private.tg_businesses__validate_sms_cap() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_businesses__validate_sms_cap() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
  RETURNS trigger
@@ -4048,6 +4220,45 @@ revoke execute on function app_public.authenticate(email text, password text) fr
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
 
+CREATE OR REPLACE FUNCTION app_public.businesses_sms_daily_cap(b app_public.businesses)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case
+           when (b).sms_daily_cap_override is not null then least((b).sms_daily_cap_override, p.sms_quota_monthly)
+           else greatest(1, ceil(p.sms_quota_monthly
+             * coalesce((select c.value::numeric from app_public.system_configs c where c.key = 'sms_daily_cap_quota_percent'), 30)
+             / 100))::integer
+         end
+    from app_public.users u
+    join app_public.subscription_plans p on p.id = u.subscription_plan_id
+   where u.id = (b).user_id;
+$function$;
+alter function app_public.businesses_sms_daily_cap(b app_public.businesses) owner to :DATABASE_OWNER;
+revoke execute on function app_public.businesses_sms_daily_cap(b app_public.businesses) from public;
+grant execute on function app_public.businesses_sms_daily_cap(b app_public.businesses) to waitify_admin;
+grant execute on function app_public.businesses_sms_daily_cap(b app_public.businesses) to waitify_merchant;
+comment on function app_public.businesses_sms_daily_cap(b app_public.businesses) is 'SMS parts this business may send per day (its local day): your own cap (smsDailyCapOverride), else your plan''s default. Beyond it, SMS are recorded as capped: not sent, not billed.';
+
+CREATE OR REPLACE FUNCTION app_public.businesses_sms_parts_today(b app_public.businesses)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: the business's owner; the row passed in is checked against the stored business (someone else's gives null).
+  select coalesce(u.parts, 0)
+    from app_public.businesses o
+    left join app_private.sms_daily_usage u on u.business_id = o.id and u.day = app_private.local_date(o.country)
+   where o.id = (b).id and o.user_id = app_public.current_user_id();
+$function$;
+alter function app_public.businesses_sms_parts_today(b app_public.businesses) owner to :DATABASE_OWNER;
+revoke execute on function app_public.businesses_sms_parts_today(b app_public.businesses) from public;
+grant execute on function app_public.businesses_sms_parts_today(b app_public.businesses) to waitify_merchant;
+comment on function app_public.businesses_sms_parts_today(b app_public.businesses) is 'SMS parts this business has sent or queued today (its local day), counted against smsDailyCap.';
+
 CREATE OR REPLACE FUNCTION app_public.call_next(queue_id uuid)
  RETURNS app_public.queue_entries
  LANGUAGE plpgsql
@@ -4249,6 +4460,7 @@ begin
               where e.queue_id = v_queue.id and e.phone = v_phone and e.status in ('waiting', 'called')) then
     perform app_hidden.raise_error('ALREADY_IN_QUEUE', v_business.language);
   end if;
+  perform app_private.assert_phone_may_join(v_phone, v_business.language);
 
   v_admitted := app_private.admit_entry(v_queue, v_business, v_phone, v_name, false, 'customer', null);
   return app_private.customer_view(v_admitted.entry, v_admitted.waiting, v_admitted.service_seconds);
@@ -4257,7 +4469,7 @@ $function$;
 alter function app_public.join_queue(qr_token text, phone text, client_name text) owner to :DATABASE_OWNER;
 revoke execute on function app_public.join_queue(qr_token text, phone text, client_name text) from public;
 grant execute on function app_public.join_queue(qr_token text, phone text, client_name text) to waitify_anonymous;
-comment on function app_public.join_queue(qr_token text, phone text, client_name text) is 'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), INVALID_PHONE, NOT_FOUND.';
+comment on function app_public.join_queue(qr_token text, phone text, client_name text) is 'Joins the queue of a QR code with a phone number (06 12 34 56 78, +33…, or +221… for Senegal) and an optional name. Returns the customer''s place, estimate and secret entry token. Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), ALREADY_IN_QUEUE (4003), BUSINESS_SUSPENDED (4004), TOO_MANY_QUEUES (this number already waits in max_places_per_phone queues), INVALID_PHONE, NOT_FOUND.';
 
 CREATE OR REPLACE FUNCTION app_public.mark_missed(entry_id uuid)
  RETURNS app_public.queue_entries

@@ -10,9 +10,9 @@ create policy select_own on app_public.account_events for select to waitify_merc
 drop policy if exists select_all on app_public.account_events;
 create policy select_all on app_public.account_events for select to waitify_admin using (true);
 comment on table app_public.account_events is
-  E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders).';
+  E'@behavior -insert -update -delete\nThe account''s notification feed: every change of its billing state (status, subscription, payments, reminders), and a business reaching its daily SMS cap.';
 comment on column app_public.account_events.event_type is
-  'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed or reminder_sent.';
+  'What happened: status_changed, plan_changed, subscription_activated, subscription_cancel_scheduled, subscription_resumed, subscription_cancelled, payment_succeeded, payment_failed, reminder_sent or sms_cap_reached (detail {businessId, date, capParts}: SMS beyond the cap are not sent that day).';
 comment on column app_public.account_events.actor is 'Who caused it: stripe (a webhook), system (a scheduled job), merchant or admin.';
 comment on column app_public.account_events.detail is 'What changed, e.g. {"from": "active", "to": "past_due"} for status_changed.';
 
