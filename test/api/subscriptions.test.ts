@@ -3,15 +3,16 @@
 // queues and account; every refusal is coded; a bad token closes the socket
 // with 4401; a lost LISTEN connection ends subscriptions with a coded error
 // and the next subscription works.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "../../lib/auth/jwt.ts";
 import { testJwt } from "../helpers/auth.ts";
 import { customerQuery, useTestDatabase } from "../helpers/db.ts";
-import { createBusiness, createMerchant, join, phone, queueCalls } from "../helpers/fixtures.ts";
+import { allowManyPlacesPerPhone, createBusiness, createMerchant, join, phone, queueCalls } from "../helpers/fixtures.ts";
 import { startTestServer, useTestServer } from "../helpers/server.ts";
 import { connect, type TestClient } from "../helpers/subscriptions.ts";
 
 const db = useTestDatabase();
+beforeAll(() => allowManyPlacesPerPhone(db()));
 const server = useTestServer(db);
 const { call, merchantCall, entryByToken } = queueCalls(db);
 

@@ -150,6 +150,16 @@ export const phone = (n: number) => `+336${String(n).padStart(8, "0")}`;
 /** A French mobile number drawn at random, in E.164. */
 export const randomPhone = () => phone(randomInt(0, 100_000_000));
 
+/**
+ * Lets one number hold places in any number of queues (system_configs
+ * max_places_per_phone, 3 by default), for a file's database: files about
+ * other rules reuse phone(1), phone(2)… across many queues. The rule itself
+ * is tested in test/db/sms/cap.test.ts and test/api/sms-cap.test.ts.
+ */
+export async function allowManyPlacesPerPhone(db: TestDatabase): Promise<void> {
+  await db.root.query("update app_public.system_configs set value = '1000' where key = 'max_places_per_phone'");
+}
+
 // ---------------------------------------------- customers, through the API's SQL
 
 /** What join_queue, entry_status and cancel_entry return to a customer. */

@@ -8,13 +8,14 @@
 // all waiting for that lock, the gate commits and they all contend at once
 // (test/helpers/race.ts).
 import type pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { failure, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness, join, phone } from "../../helpers/fixtures.ts";
+import { allowManyPlacesPerPhone, createBusiness, join, phone } from "../../helpers/fixtures.ts";
 import { openConnections, race } from "../../helpers/race.ts";
 
 describe("queue concurrency", () => {
   const db = useTestDatabase();
+  beforeAll(() => allowManyPlacesPerPhone(db()));
   // Each test's connections are closed as soon as it ends, so that files
   // running in parallel keep theirs.
   let opened: pg.Client[] = [];

@@ -3,12 +3,13 @@
 // the rules a join must pass and their error codes, in the business's
 // language; how estimates learn from service times; ticket numbers. Each test
 // gets its own merchant and queue.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { customerQuery, failure, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness, join, phone, queueCalls } from "../../helpers/fixtures.ts";
+import { allowManyPlacesPerPhone, createBusiness, join, phone, queueCalls } from "../../helpers/fixtures.ts";
 
 describe("queue engine (SQL): the customer", () => {
   const db = useTestDatabase();
+  beforeAll(() => allowManyPlacesPerPhone(db()));
   const { status, call, merchantCall, events, entryByToken } = queueCalls(db);
 
   it("gives each customer a ticket, a position and an estimate, and moves positions up", async () => {

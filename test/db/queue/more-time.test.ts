@@ -3,9 +3,9 @@
 // called customer pushes their deadline back once; the timeout job follows,
 // and an old job that runs anyway respects the new deadline; the merchant
 // reads when it was asked; the customer's view says so.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { customerQuery, failure, merchantQuery, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness, createMerchant, join, phone, queueCalls, smsLogs, type CustomerEntry } from "../../helpers/fixtures.ts";
+import { allowManyPlacesPerPhone, createBusiness, createMerchant, join, phone, queueCalls, smsLogs, type CustomerEntry } from "../../helpers/fixtures.ts";
 
 interface MoreTimeView extends CustomerEntry {
   more_time_requested: boolean;
@@ -16,6 +16,7 @@ const MINUTE = 60_000;
 
 describe("queue engine (SQL): more time for a called customer", () => {
   const db = useTestDatabase();
+  beforeAll(() => allowManyPlacesPerPhone(db()));
   const { status, call, merchantCall, events, entryByToken } = queueCalls(db);
 
   const requestMoreTime = async (token: string) =>

@@ -5,9 +5,9 @@
 // missed and cancelled like anyone, and never gets an SMS on any path
 // (db/sms/outbox.sql). The race of walk-ins and joins for the last places:
 // concurrency.test.ts.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { asAdmin, asAnonymous, failure, merchantQuery, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness, createMerchant, join, phone, queueCalls, smsLogs, type EntryRow } from "../../helpers/fixtures.ts";
+import { allowManyPlacesPerPhone, createBusiness, createMerchant, join, phone, queueCalls, smsLogs, type EntryRow } from "../../helpers/fixtures.ts";
 
 interface WalkInRow extends EntryRow {
   client_name: string | null;
@@ -18,6 +18,7 @@ interface WalkInRow extends EntryRow {
 
 describe("walk-ins (SQL)", () => {
   const db = useTestDatabase();
+  beforeAll(() => allowManyPlacesPerPhone(db()));
   const { call, merchantCall, events } = queueCalls(db);
 
   /** add_walk_in as the merchant `userId`, committed. */
