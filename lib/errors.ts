@@ -40,6 +40,9 @@ export const errorCodes: Record<string, ClientCode> = {
   WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
   WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
+  // Analytics reads: a malformed date, a period backwards or longer than 366 days.
+  WTDAT: { code: "INVALID_DATE", keepMessage: true },
+  WTRNG: { code: "INVALID_DATE_RANGE", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },

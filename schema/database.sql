@@ -32,6 +32,13 @@ alter default privileges for role :DATABASE_OWNER revoke execute on functions fr
 
 -- Enum types
 
+create type app_public.analytics_period as enum (
+  'day',
+  'week',
+  'month'
+);
+alter type app_public.analytics_period owner to :DATABASE_OWNER;
+
 create type app_public.business_type as enum (
   'bakery',
   'hairdresser',
@@ -82,6 +89,122 @@ create type app_public.subscription_status as enum (
 alter type app_public.subscription_status owner to :DATABASE_OWNER;
 
 -- Composite types
+
+create type app_public.analytics_business_comparison as (
+  business_id uuid,
+  business_name text,
+  total_clients integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  abandonment_rate double precision,
+  average_wait_time double precision,
+  peak_hours text[],
+  sms_sent integer,
+  sms_parts integer,
+  revenue_potential_lost_cents integer
+);
+alter type app_public.analytics_business_comparison owner to :DATABASE_OWNER;
+
+create type app_public.analytics_comparison as (
+  period_start date,
+  period_end date,
+  comparison app_public.analytics_business_comparison[],
+  consolidated app_public.analytics_consolidated
+);
+alter type app_public.analytics_comparison owner to :DATABASE_OWNER;
+
+create type app_public.analytics_consolidated as (
+  period_start date,
+  period_end date,
+  total_businesses integer,
+  total_clients integer,
+  total_served integer,
+  total_missed integer,
+  total_cancelled integer,
+  overall_abandonment_rate double precision,
+  average_wait_time double precision,
+  total_sms_sent integer,
+  total_sms_parts integer,
+  revenue_potential_lost_cents integer,
+  best_performer text,
+  best_performer_id uuid,
+  worst_performer text,
+  worst_performer_id uuid
+);
+alter type app_public.analytics_consolidated owner to :DATABASE_OWNER;
+
+create type app_public.analytics_dashboard_row as (
+  business_id uuid,
+  business_name text,
+  business_type app_public.business_type,
+  time_zone text,
+  is_queue_active boolean,
+  is_queue_paused boolean,
+  current_queue_size integer,
+  today_served integer
+);
+alter type app_public.analytics_dashboard_row owner to :DATABASE_OWNER;
+
+create type app_public.analytics_day as (
+  business_id uuid,
+  business_name text,
+  date date,
+  time_zone text,
+  is_complete boolean,
+  clients_registered integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  average_wait_minutes double precision,
+  average_service_seconds integer,
+  peak_hour integer,
+  peak_queue_size integer,
+  abandonment_rate double precision,
+  sms_messages integer,
+  sms_parts integer,
+  average_ticket_cents integer,
+  revenue_potential_lost_cents integer,
+  busiest_window_start time without time zone,
+  busiest_window_end time without time zone,
+  busiest_window_joins integer,
+  estimate_sample integer,
+  estimate_error_minutes double precision,
+  estimate_within_25_percent double precision
+);
+alter type app_public.analytics_day owner to :DATABASE_OWNER;
+
+create type app_public.analytics_today as (
+  business_id uuid,
+  date date,
+  time_zone text,
+  as_of timestamp with time zone,
+  waiting_now integer,
+  clients_registered integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  average_wait_time double precision,
+  peak_hour integer,
+  peak_queue_size integer,
+  abandonment_rate double precision,
+  sms_sent integer
+);
+alter type app_public.analytics_today owner to :DATABASE_OWNER;
+
+create type app_public.analytics_week as (
+  business_id uuid,
+  week_start date,
+  week_end date,
+  total_clients integer,
+  clients_served integer,
+  abandonment_rate double precision,
+  busiest_day text,
+  busiest_date date,
+  revenue_potential double precision,
+  revenue_potential_cents integer
+);
+alter type app_public.analytics_week owner to :DATABASE_OWNER;
 
 create type app_public.customer_entry as (
   entry_token text,
@@ -527,6 +650,73 @@ CREATE INDEX account_events_user_id_idx ON app_public.account_events USING btree
 create policy select_all on app_public.account_events as permissive for select to waitify_admin using (true);
 create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+create table app_public.analytics_daily (
+  id uuid default gen_random_uuid() not null,
+  business_id uuid not null,
+  user_id uuid not null,
+  date date not null,
+  time_zone text not null,
+  clients_registered integer default 0 not null,
+  clients_served integer default 0 not null,
+  clients_missed integer default 0 not null,
+  clients_cancelled integer default 0 not null,
+  average_wait_minutes double precision,
+  average_service_seconds integer,
+  peak_hour integer,
+  peak_queue_size integer default 0 not null,
+  abandonment_rate double precision,
+  sms_messages integer default 0 not null,
+  sms_parts integer default 0 not null,
+  average_ticket_cents integer not null,
+  revenue_potential_lost_cents integer default 0 not null,
+  busiest_window_start time without time zone,
+  busiest_window_end time without time zone,
+  busiest_window_joins integer default 0 not null,
+  estimate_sample integer default 0 not null,
+  estimate_error_minutes double precision,
+  estimate_within_25_percent double precision,
+  raw_data_removed_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_public.analytics_daily owner to :DATABASE_OWNER;
+alter table app_public.analytics_daily enable row level security;
+grant select on table app_public.analytics_daily to waitify_admin;
+grant select on table app_public.analytics_daily to waitify_merchant;
+comment on table app_public.analytics_daily is E'@behavior -*\nOne row per business and local day: the figures of the day (definitions in db/analytics/daily.sql).';
+comment on column app_public.analytics_daily.time_zone is 'The zone the day was computed in (the business''s when computed).';
+comment on column app_public.analytics_daily.raw_data_removed_at is 'Set by the retention job once the entries behind this row were deleted: the row is final, a rebuild leaves it.';
+
+alter table app_public.analytics_daily add constraint analytics_daily_abandonment_rate_check CHECK ((abandonment_rate >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_average_service_seconds_check CHECK ((average_service_seconds >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_average_ticket_cents_check CHECK ((average_ticket_cents >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_average_wait_minutes_check CHECK ((average_wait_minutes >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_busiest_window_check CHECK (((busiest_window_start IS NULL) = (busiest_window_end IS NULL)));
+alter table app_public.analytics_daily add constraint analytics_daily_busiest_window_joins_check CHECK ((busiest_window_joins >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_business_date_key UNIQUE (business_id, date);
+alter table app_public.analytics_daily add constraint analytics_daily_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
+alter table app_public.analytics_daily add constraint analytics_daily_clients_cancelled_check CHECK ((clients_cancelled >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_missed_check CHECK ((clients_missed >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_registered_check CHECK ((clients_registered >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_served_check CHECK ((clients_served >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_error_minutes_check CHECK ((estimate_error_minutes >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_sample_check CHECK ((estimate_sample >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_within_25_percent_check CHECK (((estimate_within_25_percent >= (0)::double precision) AND (estimate_within_25_percent <= (100)::double precision)));
+alter table app_public.analytics_daily add constraint analytics_daily_peak_hour_check CHECK (((peak_hour >= 0) AND (peak_hour <= 23)));
+alter table app_public.analytics_daily add constraint analytics_daily_peak_queue_size_check CHECK ((peak_queue_size >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_pkey PRIMARY KEY (id);
+alter table app_public.analytics_daily add constraint analytics_daily_revenue_potential_lost_cents_check CHECK ((revenue_potential_lost_cents >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_sms_messages_check CHECK ((sms_messages >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_sms_parts_check CHECK ((sms_parts >= 0));
+
+CREATE INDEX analytics_daily_date_idx ON app_public.analytics_daily USING btree (date);
+CREATE INDEX analytics_daily_user_id_date_idx ON app_public.analytics_daily USING btree (user_id, date);
+
+create policy select_all on app_public.analytics_daily as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.analytics_daily as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.analytics_daily FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
 create table app_public.billing_statements (
   id uuid default gen_random_uuid() not null,
   user_id uuid not null,
@@ -592,19 +782,26 @@ create table app_public.businesses (
   sms_notifications_enabled boolean default true not null,
   is_active boolean default true not null,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  time_zone text not null,
+  phone_retention_hours integer default 24 not null,
+  average_ticket_cents integer
 );
 alter table app_public.businesses owner to :DATABASE_OWNER;
 alter table app_public.businesses enable row level security;
 grant select on table app_public.businesses to waitify_admin;
-grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled) on table app_public.businesses to waitify_merchant;
+grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, time_zone, phone_retention_hours, average_ticket_cents), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, time_zone, phone_retention_hours, average_ticket_cents) on table app_public.businesses to waitify_merchant;
 comment on table app_public.businesses is E'@behavior -query:resource:connection -query:resource:list\nAn establishment of a merchant (a bakery, a pharmacy…). Deleting one is a soft delete (is_active = false).';
 comment on column app_public.businesses.user_id is 'The owner; set from the session.';
 comment on column app_public.businesses.phone_number is 'E.164; national input is normalised with the country.';
 comment on column app_public.businesses.opening_hours is 'By weekday: {"monday": {"open": "08:00", "close": "18:00", "closed": false}, …, "sunday": {"closed": true}}.';
 comment on column app_public.businesses.is_active is 'False once deleted (soft delete); deleteBusiness / restoreBusiness change it.';
+comment on column app_public.businesses.time_zone is E'@hasDefault\nIANA time zone of the business (Europe/Paris, Africa/Dakar…): its days, for analytics, begin at its midnight. Defaults from the country (Africa/Dakar for SN, else Europe/Paris) and follows a change of country unless another zone was chosen.';
+comment on column app_public.businesses.phone_retention_hours is 'Customers'' phone numbers and names are erased this many hours after their visit ends (1–720, default 24); the counts stay.';
+comment on column app_public.businesses.average_ticket_cents is 'What a customer spends on average, in cents: an abandoned visit costs this much in "revenue potential lost". Null: system_configs.default_average_ticket_cents.';
 
 alter table app_public.businesses add constraint businesses_address_check CHECK ((length(address) <= 500));
+alter table app_public.businesses add constraint businesses_average_ticket_cents_check CHECK (((average_ticket_cents >= 0) AND (average_ticket_cents <= 10000000)));
 alter table app_public.businesses add constraint businesses_city_check CHECK ((length(city) <= 100));
 alter table app_public.businesses add constraint businesses_country_check CHECK ((country = ANY (ARRAY['FR'::text, 'SN'::text])));
 alter table app_public.businesses add constraint businesses_custom_message_check CHECK ((length(custom_message) <= 160));
@@ -614,7 +811,9 @@ alter table app_public.businesses add constraint businesses_language_check CHECK
 alter table app_public.businesses add constraint businesses_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 255)));
 alter table app_public.businesses add constraint businesses_opening_hours_valid CHECK ((app_hidden.opening_hours_problem(opening_hours) IS NULL));
 alter table app_public.businesses add constraint businesses_phone_number_check CHECK ((phone_number ~ '^\+[1-9][0-9]{7,14}$'::text));
+alter table app_public.businesses add constraint businesses_phone_retention_hours_check CHECK (((phone_retention_hours >= 1) AND (phone_retention_hours <= 720)));
 alter table app_public.businesses add constraint businesses_pkey PRIMARY KEY (id);
+alter table app_public.businesses add constraint businesses_time_zone_check CHECK ((((length(time_zone) >= 1) AND (length(time_zone) <= 64)) AND (time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]*$'::text)));
 alter table app_public.businesses add constraint businesses_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 comment on constraint businesses_user_id_fkey on app_public.businesses is '@behavior -manyRelation:resource:connection -manyRelation:resource:list';
 alter table app_public.businesses add constraint businesses_zip_code_check CHECK ((length(zip_code) <= 10));
@@ -631,15 +830,42 @@ CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE ON app_public.busin
 CREATE TRIGGER _100_enforce_plan_limit BEFORE INSERT ON app_public.businesses FOR EACH ROW WHEN (new.is_active) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_enforce_plan_limit_on_restore BEFORE UPDATE OF is_active ON app_public.businesses FOR EACH ROW WHEN ((new.is_active AND (NOT old.is_active))) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+CREATE TRIGGER _200_time_zone BEFORE INSERT OR UPDATE OF country, time_zone ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__time_zone();
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__validate();
 CREATE TRIGGER _900_create_queue AFTER INSERT ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__create_queue();
+
+create table app_public.customer_erasures (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  entries_erased integer not null,
+  sms_logs_erased integer not null,
+  visits_in_progress integer not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.customer_erasures owner to :DATABASE_OWNER;
+alter table app_public.customer_erasures enable row level security;
+grant select on table app_public.customer_erasures to waitify_admin;
+grant select on table app_public.customer_erasures to waitify_merchant;
+comment on table app_public.customer_erasures is E'@behavior -insert -update -delete\nThe audit of erasures on request (forgetCustomer): when, and how much was erased; never the number itself.';
+comment on column app_public.customer_erasures.visits_in_progress is 'Visits of that number still waiting or called when asked: their number is erased with the automatic erasure once they end.';
+
+alter table app_public.customer_erasures add constraint customer_erasures_entries_erased_check CHECK ((entries_erased >= 0));
+alter table app_public.customer_erasures add constraint customer_erasures_pkey PRIMARY KEY (id);
+alter table app_public.customer_erasures add constraint customer_erasures_sms_logs_erased_check CHECK ((sms_logs_erased >= 0));
+alter table app_public.customer_erasures add constraint customer_erasures_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+alter table app_public.customer_erasures add constraint customer_erasures_visits_in_progress_check CHECK ((visits_in_progress >= 0));
+
+CREATE INDEX customer_erasures_user_id_idx ON app_public.customer_erasures USING btree (user_id, created_at);
+
+create policy select_all on app_public.customer_erasures as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.customer_erasures as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
 create table app_public.queue_entries (
   id uuid default gen_random_uuid() not null,
   queue_id uuid not null,
   business_id uuid not null,
   user_id uuid not null,
-  phone text not null,
+  phone text,
   client_name text,
   status text default 'waiting'::text not null,
   ticket_day date not null,
@@ -657,17 +883,20 @@ create table app_public.queue_entries (
   last_sms_sent_at timestamp with time zone,
   entry_token text default translate(encode(public.gen_random_bytes(24), 'base64'::text), '+/'::text, '-_'::text) not null,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  erased_at timestamp with time zone
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at) on table app_public.queue_entries to waitify_merchant;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, erased_at) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, erased_at) on table app_public.queue_entries to waitify_merchant;
 comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, cancelEntry, callNext, markServed, markMissed and the timeout.';
+comment on column app_public.queue_entries.phone is 'E.164; null once erased (see erasedAt) or for a customer who gave none.';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
+comment on column app_public.queue_entries.erased_at is 'When the phone number and name were erased (phone_retention_hours after the visit ended, or forgetCustomer).';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -692,8 +921,11 @@ alter table app_public.queue_entries add constraint queue_entries_ticket_number_
 CREATE UNIQUE INDEX queue_entries_active_phone_key ON app_public.queue_entries USING btree (queue_id, phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE INDEX queue_entries_business_idx ON app_public.queue_entries USING btree (business_id, joined_at);
 CREATE UNIQUE INDEX queue_entries_entry_token_key ON app_public.queue_entries USING btree (entry_token);
+CREATE INDEX queue_entries_joined_at_brin ON app_public.queue_entries USING brin (joined_at);
+CREATE INDEX queue_entries_long_visits_idx ON app_public.queue_entries USING btree (business_id, joined_at) WHERE ((status = ANY (ARRAY['waiting'::text, 'called'::text])) OR ((COALESCE(served_at, missed_at, cancelled_at) - joined_at) > '01:00:00'::interval));
 CREATE INDEX queue_entries_served_idx ON app_public.queue_entries USING btree (queue_id, served_at) WHERE (status = 'served'::text);
 CREATE UNIQUE INDEX queue_entries_ticket_key ON app_public.queue_entries USING btree (queue_id, ticket_day, ticket_number);
+CREATE INDEX queue_entries_to_erase_idx ON app_public.queue_entries USING btree (COALESCE(served_at, missed_at, cancelled_at)) WHERE ((erased_at IS NULL) AND (status = ANY (ARRAY['served'::text, 'missed'::text, 'cancelled'::text])));
 CREATE INDEX queue_entries_user_queue_idx ON app_public.queue_entries USING btree (user_id, queue_id, status, joined_seq);
 CREATE INDEX queue_entries_waiting_idx ON app_public.queue_entries USING btree (queue_id, joined_seq) WHERE (status = 'waiting'::text);
 
@@ -798,7 +1030,7 @@ create table app_public.sms_logs (
   business_id uuid not null,
   user_id uuid not null,
   queue_entry_id uuid,
-  phone text not null,
+  phone text,
   message_type text not null,
   message_content text not null,
   status text default 'pending'::text not null,
@@ -839,6 +1071,8 @@ alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((sta
 
 CREATE INDEX sms_logs_business_id_sent_at_idx ON app_public.sms_logs USING btree (business_id, sent_at);
 CREATE INDEX sms_logs_pending_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'pending'::text);
+CREATE INDEX sms_logs_sent_at_brin ON app_public.sms_logs USING brin (sent_at);
+CREATE INDEX sms_logs_user_id_phone_idx ON app_public.sms_logs USING btree (user_id, phone) WHERE (phone IS NOT NULL);
 CREATE INDEX sms_logs_user_id_sent_at_idx ON app_public.sms_logs USING btree (user_id, sent_at);
 
 create policy select_all_admin on app_public.sms_logs as permissive for select to waitify_admin using (true);
@@ -981,6 +1215,188 @@ CREATE TRIGGER _510_close_queues_when_suspended AFTER UPDATE OF subscription_sta
 
 -- Functions and procedures
 
+CREATE OR REPLACE FUNCTION app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean DEFAULT false)
+ RETURNS TABLE(business_id uuid, user_id uuid, business_name text, date date, time_zone text, is_complete boolean, clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer, average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer, abandonment_rate double precision, sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer, busiest_window_start time without time zone, busiest_window_end time without time zone, busiest_window_joins integer, estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET work_mem TO '64MB'
+AS $function$
+#variable_conflict use_column
+declare
+  v_default_ticket integer := coalesce(
+    (select c.value::integer from app_public.system_configs c where c.key = 'default_average_ticket_cents'), 1000);
+  -- Bounds that hold every zone's days (UTC−12 to UTC+14) and the hour of
+  -- look-back: for many businesses the planner then reads the whole range
+  -- once (BRIN indexes on joined_at and sent_at) and matches it to each
+  -- business's day by hash, instead of one index search per business.
+  v_earliest timestamptz := (analytics_figures."from"::timestamp at time zone 'UTC') - interval '15 hours';
+  v_latest timestamptz := ((analytics_figures."to" + 1)::timestamp at time zone 'UTC') + interval '12 hours';
+begin
+  return query
+  with days as materialized (
+    -- Each business's days, with their bounds in its zone, computed once
+    -- (AT TIME ZONE looks the zone up: not once per visit). Days not begun
+    -- yet, or over before the business was created, are dropped at the end:
+    -- filtered here, they would make the planner expect a few days where
+    -- there may be ten thousand (and probe the index once per business).
+    select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
+           coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
+           g.day,
+           g.day::timestamp at time zone b.time_zone as day_start,
+           (g.day + 1)::timestamp at time zone b.time_zone as day_end
+      from app_public.businesses b
+     cross join lateral (
+       select analytics_figures."from" + n as day
+         from generate_series(0, analytics_figures."to" - analytics_figures."from") n
+     ) g
+     where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
+       and not (analytics_figures.skip_stored and exists (
+             select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day))
+  ), visits as materialized (
+    -- Every visit that touches the day: joined during it or in the hour
+    -- before (queue_entries_business_idx), or joined earlier and still going
+    -- at its start — such a visit is in progress or longer than an hour, and
+    -- queue_entries_long_visits_idx holds exactly those. Times in seconds
+    -- since the day's start.
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           date_part('epoch', e.joined_at - dy.day_start) as joined,
+           date_part('epoch', e.called_at - dy.day_start) as called,
+           date_part('epoch', e.served_at - dy.day_start) as served,
+           date_part('epoch', e.missed_at - dy.day_start) as missed,
+           date_part('epoch', e.cancelled_at - dy.day_start) as cancelled,
+           date_part('epoch', dy.day_end - dy.day_start) as day_length
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at >= dy.day_start - interval '1 hour'
+       and e.joined_at < dy.day_end
+       and e.joined_at >= v_earliest
+       and e.joined_at < v_latest
+    union all
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           date_part('epoch', e.joined_at - dy.day_start),
+           date_part('epoch', e.called_at - dy.day_start),
+           date_part('epoch', e.served_at - dy.day_start),
+           date_part('epoch', e.missed_at - dy.day_start),
+           date_part('epoch', e.cancelled_at - dy.day_start),
+           date_part('epoch', dy.day_end - dy.day_start)
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at < dy.day_start - interval '1 hour'
+       and (e.status in ('waiting', 'called')
+            or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
+       and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dy.day_start)
+  ), per_queue as (
+    -- What happened in each queue during the day, each thing counted on the
+    -- day it happened. A peak is encoded as length × 100000 + (99999 −
+    -- second of the day), so that max() finds the longest, then the earliest.
+    select v.business_id, v.day,
+           count(*) filter (where v.joined >= 0) as registered,
+           count(*) filter (where v.served >= 0 and v.served < v.day_length) as served,
+           count(*) filter (where v.missed >= 0 and v.missed < v.day_length) as missed,
+           count(*) filter (where v.cancelled >= 0 and v.cancelled < v.day_length) as cancelled,
+           count(*) filter (where v.called >= 0 and v.called < v.day_length) as called,
+           sum(v.called - v.joined) filter (where v.called >= 0 and v.called < v.day_length) as wait_seconds,
+           sum(v.served - v.called) filter (where v.served >= 0 and v.served < v.day_length) as service_seconds,
+           sum(abs(v.called - v.joined - 60 * v.quoted_wait_minutes))
+             filter (where v.called >= 0 and v.called < v.day_length) as estimate_error_seconds,
+           count(*) filter (where v.called >= 0 and v.called < v.day_length
+                              and abs(v.called - v.joined - 60 * v.quoted_wait_minutes)
+                                  <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+           greatest(
+             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined)::bigint) filter (where v.joined >= 0),
+             nullif(count(*) filter (where v.joined < 0 and coalesce(v.called, v.cancelled, 'infinity') > 0), 0)
+               * 100000 + 99999
+           ) as peak
+      from visits v
+     group by v.business_id, v.day, v.queue_id
+  ), per_day as (
+    select q.business_id, q.day,
+           sum(q.registered) as registered, sum(q.served) as served, sum(q.missed) as missed,
+           sum(q.cancelled) as cancelled, sum(q.called) as called,
+           sum(q.wait_seconds) as wait_seconds, sum(q.service_seconds) as service_seconds,
+           sum(q.estimate_error_seconds) as estimate_error_seconds, sum(q.within_25) as within_25,
+           max(q.peak) as peak
+      from per_queue q
+     group by q.business_id, q.day
+  ), halves as (
+    -- Joins per half hour of the day (only half hours with a join).
+    select v.business_id, v.day, floor(v.joined / 1800)::integer as half, count(*) as joins
+      from visits v
+     where v.joined >= 0
+     group by v.business_id, v.day, floor(v.joined / 1800)::integer
+  ), busiest as (
+    -- The hour beginning at each such half hour holds its joins and the
+    -- next half hour's; the most, then the earliest (encoded as for peaks).
+    select h.business_id, h.day, max((h.joins + coalesce(n.joins, 0)) * 1000 + 999 - h.half) as window_key
+      from halves h
+      left join halves n on n.business_id = h.business_id and n.day = h.day and n.half = h.half + 1
+     group by h.business_id, h.day
+  ), sms as (
+    select dy.business_id, dy.day, count(*) as messages, coalesce(sum(l.parts), 0) as parts
+      from days dy
+      join app_public.sms_logs l
+        on l.business_id = dy.business_id
+       and l.status in ('sent', 'delivered')
+       and l.sent_at >= dy.day_start
+       and l.sent_at < dy.day_end
+       and l.sent_at >= v_earliest
+       and l.sent_at < v_latest
+     group by dy.business_id, dy.day
+  )
+  select dy.business_id, dy.user_id, dy.business_name, dy.day, dy.time_zone, dy.day_end <= now(),
+         coalesce(c.registered, 0)::integer,
+         coalesce(c.served, 0)::integer,
+         coalesce(c.missed, 0)::integer,
+         coalesce(c.cancelled, 0)::integer,
+         round((c.wait_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round((c.service_seconds / nullif(c.served, 0))::numeric)::integer,
+         case when c.peak >= 100000 then
+           extract(hour from (dy.day_start + (99999 - c.peak % 100000) * interval '1 second') at time zone dy.time_zone)::integer
+         end,
+         coalesce(c.peak / 100000, 0)::integer,
+         case when c.registered > 0 then round(100.0 * (c.missed + c.cancelled) / c.registered, 2)::double precision end,
+         coalesce(sm.messages, 0)::integer,
+         coalesce(sm.parts, 0)::integer,
+         dy.ticket,
+         ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
+         ((dy.day_start + (999 - w.window_key % 1000) * interval '30 minutes') at time zone dy.time_zone)::time,
+         ((dy.day_start + (999 - w.window_key % 1000 + 2) * interval '30 minutes') at time zone dy.time_zone)::time,
+         coalesce(w.window_key / 1000, 0)::integer,
+         coalesce(c.called, 0)::integer,
+         round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round(100.0 * c.within_25 / nullif(c.called, 0), 2)::double precision
+    from days dy
+    left join per_day c on c.business_id = dy.business_id and c.day = dy.day
+    left join busiest w on w.business_id = dy.business_id and w.day = dy.day
+    left join sms sm on sm.business_id = dy.business_id and sm.day = dy.day
+   where dy.day_start < now() and dy.day_end > dy.created_at
+     and (dy.is_active or c.business_id is not null or sm.business_id is not null);
+end;
+$function$;
+alter function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) from public;
+grant execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) to waitify_admin;
+grant execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) to waitify_merchant;
+comment on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) is 'The daily figures of the given businesses (null: all the caller sees) for each local day of [from, to] that has begun; definitions in db/analytics/daily.sql.';
+
+CREATE OR REPLACE FUNCTION app_hidden.default_time_zone(country text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case default_time_zone.country when 'SN' then 'Africa/Dakar' else 'Europe/Paris' end;
+$function$;
+alter function app_hidden.default_time_zone(country text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.default_time_zone(country text) from public;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_admin;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_anonymous;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_merchant;
+comment on function app_hidden.default_time_zone(country text) is 'The time zone of a business in this country unless it chose another: Africa/Dakar for SN, else Europe/Paris.';
+
 CREATE OR REPLACE FUNCTION app_hidden.error_catalog()
  RETURNS TABLE(code text, sqlstate text, message_fr text, message_en text)
  LANGUAGE sql
@@ -1108,6 +1524,18 @@ AS $function$
     ('PROMOTION_CODE_INVALID', 'WTPRM',
      'Code promotionnel invalide ou expiré.',
      'Invalid or expired promotion code.'),
+    ('INVALID_DATE', 'WTDAT',
+     'Date invalide : « %s » (AAAA-MM-JJ attendu).',
+     'Invalid date: "%s" (YYYY-MM-DD expected).'),
+    ('INVALID_DATE_RANGE', 'WTRNG',
+     'Période invalide : la date de début (%s) doit précéder ou égaler la date de fin (%s).',
+     'Invalid period: the start date (%s) must not be after the end date (%s).'),
+    ('DATE_RANGE_TOO_LONG', 'WTRNG',
+     'Période trop longue : %s jours demandés, 366 au plus.',
+     'Period too long: %s days asked for, 366 at most.'),
+    ('INVALID_TIME_ZONE', 'WTVAL',
+     'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
+     'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -1160,6 +1588,22 @@ $function$;
 alter function app_hidden.is_senegalese_number(nsn text) owner to :DATABASE_OWNER;
 revoke execute on function app_hidden.is_senegalese_number(nsn text) from public;
 grant execute on function app_hidden.is_senegalese_number(nsn text) to waitify_anonymous;
+
+CREATE OR REPLACE FUNCTION app_hidden.is_time_zone(zone text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select zone !~ '^(posix|right)/' and zone not in ('localtime', 'posixrules', 'Factory')
+     and exists (select 1 from pg_catalog.pg_timezone_names n where n.name = zone);
+$function$;
+alter function app_hidden.is_time_zone(zone text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.is_time_zone(zone text) from public;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_admin;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_anonymous;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_merchant;
+comment on function app_hidden.is_time_zone(zone text) is 'True for an IANA time zone name PostgreSQL knows (Europe/Paris, Africa/Dakar…).';
 
 CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
@@ -1645,6 +2089,77 @@ $function$;
 alter function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) from public;
 comment on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) is 'Closes a queue already locked by the caller: waiting customers cancelled (and told), called ones kept.';
+
+CREATE OR REPLACE FUNCTION app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[] DEFAULT NULL::uuid[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_written integer;
+begin
+  if compute_analytics_daily."from" is null or compute_analytics_daily."to" is null
+     or compute_analytics_daily."from" > compute_analytics_daily."to" then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', 'fr',
+      coalesce(compute_analytics_daily."from"::text, '?'), coalesce(compute_analytics_daily."to"::text, '?'));
+  end if;
+  insert into app_public.analytics_daily as a (
+    business_id, user_id, date, time_zone,
+    clients_registered, clients_served, clients_missed, clients_cancelled,
+    average_wait_minutes, average_service_seconds, peak_hour, peak_queue_size, abandonment_rate,
+    sms_messages, sms_parts, average_ticket_cents, revenue_potential_lost_cents,
+    busiest_window_start, busiest_window_end, busiest_window_joins,
+    estimate_sample, estimate_error_minutes, estimate_within_25_percent)
+  select f.business_id, f.user_id, f.date, f.time_zone,
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.average_service_seconds, f.peak_hour, f.peak_queue_size, f.abandonment_rate,
+         f.sms_messages, f.sms_parts, f.average_ticket_cents, f.revenue_potential_lost_cents,
+         f.busiest_window_start, f.busiest_window_end, f.busiest_window_joins,
+         f.estimate_sample, f.estimate_error_minutes, f.estimate_within_25_percent
+    from app_hidden.analytics_figures(compute_analytics_daily.business_ids,
+                                      compute_analytics_daily."from", compute_analytics_daily."to") f
+   where f.is_complete
+  on conflict (business_id, date) do update set
+    time_zone = excluded.time_zone,
+    clients_registered = excluded.clients_registered,
+    clients_served = excluded.clients_served,
+    clients_missed = excluded.clients_missed,
+    clients_cancelled = excluded.clients_cancelled,
+    average_wait_minutes = excluded.average_wait_minutes,
+    average_service_seconds = excluded.average_service_seconds,
+    peak_hour = excluded.peak_hour,
+    peak_queue_size = excluded.peak_queue_size,
+    abandonment_rate = excluded.abandonment_rate,
+    sms_messages = excluded.sms_messages,
+    sms_parts = excluded.sms_parts,
+    average_ticket_cents = excluded.average_ticket_cents,
+    revenue_potential_lost_cents = excluded.revenue_potential_lost_cents,
+    busiest_window_start = excluded.busiest_window_start,
+    busiest_window_end = excluded.busiest_window_end,
+    busiest_window_joins = excluded.busiest_window_joins,
+    estimate_sample = excluded.estimate_sample,
+    estimate_error_minutes = excluded.estimate_error_minutes,
+    estimate_within_25_percent = excluded.estimate_within_25_percent
+  where a.raw_data_removed_at is null
+    and (a.time_zone, a.clients_registered, a.clients_served, a.clients_missed, a.clients_cancelled,
+         a.average_wait_minutes, a.average_service_seconds, a.peak_hour, a.peak_queue_size, a.abandonment_rate,
+         a.sms_messages, a.sms_parts, a.average_ticket_cents, a.revenue_potential_lost_cents,
+         a.busiest_window_start, a.busiest_window_end, a.busiest_window_joins,
+         a.estimate_sample, a.estimate_error_minutes, a.estimate_within_25_percent)
+        is distinct from
+        (excluded.time_zone, excluded.clients_registered, excluded.clients_served, excluded.clients_missed,
+         excluded.clients_cancelled, excluded.average_wait_minutes, excluded.average_service_seconds,
+         excluded.peak_hour, excluded.peak_queue_size, excluded.abandonment_rate,
+         excluded.sms_messages, excluded.sms_parts, excluded.average_ticket_cents, excluded.revenue_potential_lost_cents,
+         excluded.busiest_window_start, excluded.busiest_window_end, excluded.busiest_window_joins,
+         excluded.estimate_sample, excluded.estimate_error_minutes, excluded.estimate_within_25_percent);
+  get diagnostics v_written = row_count;
+  return v_written;
+end;
+$function$;
+alter function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) owner to :DATABASE_OWNER;
+revoke execute on function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) from public;
+comment on function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) is 'Stores (upserts) the figures of every day of [from, to] that is over in each business''s zone; returns the rows written.';
 
 CREATE OR REPLACE FUNCTION app_private.compute_statement(user_id uuid, month date)
  RETURNS app_public.billing_statements
@@ -3440,6 +3955,29 @@ end;
 $function$;
 alter function app_private.tg_businesses__enforce_plan_limit() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__enforce_plan_limit() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_businesses__time_zone()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if new.time_zone is null then
+    new.time_zone := app_hidden.default_time_zone(new.country);
+  elsif tg_op = 'UPDATE' and new.country is distinct from old.country
+        and new.time_zone = old.time_zone and old.time_zone = app_hidden.default_time_zone(old.country) then
+    new.time_zone := app_hidden.default_time_zone(new.country);
+  end if;
+  if (tg_op = 'INSERT' or new.time_zone is distinct from old.time_zone)
+     and new.time_zone <> app_hidden.default_time_zone(new.country)
+     and not app_hidden.is_time_zone(new.time_zone) then
+    perform app_hidden.raise_error('INVALID_TIME_ZONE', new.language, left(new.time_zone, 64));
+  end if;
+  return new;
+end;
+$function$;
+alter function app_private.tg_businesses__time_zone() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_businesses__time_zone() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__validate()
  RETURNS trigger
