@@ -1382,6 +1382,30 @@ grant execute on function app_hidden.analytics_figures(business_ids uuid[], "fro
 grant execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) to waitify_merchant;
 comment on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) is 'The daily figures of the given businesses (null: all the caller sees) for each local day of [from, to] that has begun; definitions in db/analytics/daily.sql.';
 
+CREATE OR REPLACE FUNCTION app_hidden.check_analytics_range("from" date, "to" date, lang text DEFAULT 'fr'::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if check_analytics_range."from" is null or check_analytics_range."to" is null
+     or check_analytics_range."from" > check_analytics_range."to" then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', lang,
+      coalesce(check_analytics_range."from"::text, '?'), coalesce(check_analytics_range."to"::text, '?'));
+  end if;
+  if check_analytics_range."to" - check_analytics_range."from" + 1 > 366 then
+    perform app_hidden.raise_error('DATE_RANGE_TOO_LONG', lang,
+      (check_analytics_range."to" - check_analytics_range."from" + 1)::text);
+  end if;
+end;
+$function$;
+alter function app_hidden.check_analytics_range("from" date, "to" date, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) from public;
+grant execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) to waitify_admin;
+grant execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) to waitify_merchant;
+comment on function app_hidden.check_analytics_range("from" date, "to" date, lang text) is 'INVALID_DATE_RANGE for a missing or backwards period, DATE_RANGE_TOO_LONG beyond 366 days.';
+
 CREATE OR REPLACE FUNCTION app_hidden.default_time_zone(country text)
  RETURNS text
  LANGUAGE sql
@@ -1677,6 +1701,33 @@ grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waiti
 grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waitify_anonymous;
 grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waitify_merchant;
 comment on function app_hidden.opening_hours_problem(hours jsonb) is 'Null when the opening hours JSON is valid, else what is wrong (French).';
+
+CREATE OR REPLACE FUNCTION app_hidden.parse_analytics_date(value text, lang text DEFAULT 'fr'::text)
+ RETURNS date
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_date date;
+begin
+  if value is null or value !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+    perform app_hidden.raise_error('INVALID_DATE', lang, coalesce(left(value, 40), ''));
+  end if;
+  begin
+    v_date := value::date;
+  exception when datetime_field_overflow or invalid_datetime_format then
+    -- 2026-02-30, 2026-13-01: the right shape, no such day.
+    perform app_hidden.raise_error('INVALID_DATE', lang, value);
+  end;
+  return v_date;
+end;
+$function$;
+alter function app_hidden.parse_analytics_date(value text, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.parse_analytics_date(value text, lang text) from public;
+grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_admin;
+grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_merchant;
+comment on function app_hidden.parse_analytics_date(value text, lang text) is 'The date of a YYYY-MM-DD string; INVALID_DATE otherwise.';
 
 CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
@@ -3493,6 +3544,18 @@ end;
 $function$;
 alter function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.run_analytics_day(at timestamp with time zone DEFAULT now())
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select app_private.compute_analytics_daily((run_analytics_day.at at time zone 'UTC')::date - 2,
+                                             (run_analytics_day.at at time zone 'UTC')::date);
+$function$;
+alter function app_private.run_analytics_day(at timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.run_analytics_day(at timestamp with time zone) from public;
+comment on function app_private.run_analytics_day(at timestamp with time zone) is 'The analytics_daily job: stores the days over among the three UTC dates up to `at`; returns the rows written.';
 
 CREATE OR REPLACE FUNCTION app_private.run_billing_day(at timestamp with time zone DEFAULT now())
  RETURNS integer

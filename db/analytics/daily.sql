@@ -334,3 +334,18 @@ end;
 $$;
 comment on function app_private.compute_analytics_daily(date, date, uuid[]) is
   'Stores (upserts) the figures of every day of [from, to] that is over in each business''s zone; returns the rows written.';
+
+-- The daily job (tasks/analytics_daily.ts, crontab): the three local days up
+-- to the UTC date it was scheduled for. Whatever the zone (UTC−12 to
+-- UTC+14), the day that ended last is among them once the job runs after
+-- 00:00 UTC; the two before catch visits that ended late and runs the
+-- worker missed. Days not over are skipped (compute_analytics_daily).
+create or replace function app_private.run_analytics_day(at timestamptz default now()) returns integer
+  language sql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select app_private.compute_analytics_daily((run_analytics_day.at at time zone 'UTC')::date - 2,
+                                             (run_analytics_day.at at time zone 'UTC')::date);
+$$;
+comment on function app_private.run_analytics_day(timestamptz) is
+  'The analytics_daily job: stores the days over among the three UTC dates up to `at`; returns the rows written.';

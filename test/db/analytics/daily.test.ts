@@ -209,7 +209,7 @@ describe("compute_analytics_daily", () => {
          from app_public.analytics_daily where business_id = $1 order by date`,
       [paris.businessId],
     );
-    expect(stored.rows.map(({ date, time_zone, updated_at, ...figures }) => ({ date, time_zone, ...figures }))).toEqual(
+    expect(stored.rows.map(({ updated_at: _stamp, ...row }) => row)).toEqual(
       ["2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12"].map((date) => ({
         date,
         time_zone: "Europe/Paris",
