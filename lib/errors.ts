@@ -51,8 +51,10 @@ export const errorCodes: Record<string, ClientCode> = {
   "23514": { code: "VALIDATION", keepMessage: false, message: "A value is out of the allowed range." },
   "22001": { code: "VALIDATION", keepMessage: false, message: "A value is too long." },
   "22003": { code: "VALIDATION", keepMessage: false, message: "A number is out of range." },
-  "22007": { code: "VALIDATION", keepMessage: false, message: "A date or time is malformed." },
-  "22008": { code: "VALIDATION", keepMessage: false, message: "A date or time is out of range." },
+  // A Date argument PostgreSQL cannot read ("2026-02-30", "13/03/2026"): the
+  // same code as SQL's own INVALID_DATE (WTDAT), whichever caught it.
+  "22007": { code: "INVALID_DATE", keepMessage: false, message: "A date or time is malformed (YYYY-MM-DD expected)." },
+  "22008": { code: "INVALID_DATE", keepMessage: false, message: "A date or time is out of range (YYYY-MM-DD expected)." },
   "22P02": { code: "VALIDATION", keepMessage: false, message: "A value has the wrong format." },
   "22023": { code: "VALIDATION", keepMessage: false, message: "A value is not valid." },
 };

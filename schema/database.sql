@@ -93,18 +93,10 @@ alter type app_public.subscription_status owner to :DATABASE_OWNER;
 create type app_public.analytics_business_comparison as (
   business_id uuid,
   business_name text,
-  total_clients integer,
-  clients_served integer,
-  clients_missed integer,
-  clients_cancelled integer,
-  abandonment_rate double precision,
-  average_wait_time double precision,
-  peak_hours text[],
-  sms_sent integer,
-  sms_parts integer,
-  revenue_potential_lost_cents integer
+  metrics app_public.analytics_metrics
 );
 alter type app_public.analytics_business_comparison owner to :DATABASE_OWNER;
+comment on type app_public.analytics_business_comparison is 'One business over a period (seed 001''s comparison entry).';
 
 create type app_public.analytics_comparison as (
   period_start date,
@@ -113,6 +105,7 @@ create type app_public.analytics_comparison as (
   consolidated app_public.analytics_consolidated
 );
 alter type app_public.analytics_comparison owner to :DATABASE_OWNER;
+comment on type app_public.analytics_comparison is 'Seed 001''s comparison: each business over the period and the consolidated totals.';
 
 create type app_public.analytics_consolidated as (
   period_start date,
@@ -133,6 +126,7 @@ create type app_public.analytics_consolidated as (
   worst_performer_id uuid
 );
 alter type app_public.analytics_consolidated owner to :DATABASE_OWNER;
+comment on type app_public.analytics_consolidated is 'All the businesses together over a period (seed 001''s consolidated); bestPerformer has the lowest abandonment rate among businesses that had customers (ties: more served, then name), worstPerformer the highest (ties: more lost, then name).';
 
 create type app_public.analytics_dashboard_row as (
   business_id uuid,
@@ -145,6 +139,7 @@ create type app_public.analytics_dashboard_row as (
   today_served integer
 );
 alter type app_public.analytics_dashboard_row owner to :DATABASE_OWNER;
+comment on type app_public.analytics_dashboard_row is 'One active business at a glance, live: isQueueActive when a queue is open, isQueuePaused when every open queue is paused.';
 
 create type app_public.analytics_day as (
   business_id uuid,
@@ -173,6 +168,23 @@ create type app_public.analytics_day as (
   estimate_within_25_percent double precision
 );
 alter type app_public.analytics_day owner to :DATABASE_OWNER;
+comment on type app_public.analytics_day is 'One business''s figures for one local day (definitions: db/analytics/daily.sql). isComplete is false for today so far.';
+
+create type app_public.analytics_metrics as (
+  total_clients integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  clients_called integer,
+  abandonment_rate double precision,
+  average_wait_time double precision,
+  peak_hours text[],
+  sms_sent integer,
+  sms_parts integer,
+  revenue_potential_lost_cents integer
+);
+alter type app_public.analytics_metrics owner to :DATABASE_OWNER;
+comment on type app_public.analytics_metrics is 'A business''s figures over a period (seed 001''s metrics): totalClients registered; averageWaitTime in minutes (the daily averages weighted by customers called); peakHours the two hours most often the day''s peak ("08:00").';
 
 create type app_public.analytics_today as (
   business_id uuid,
@@ -191,6 +203,7 @@ create type app_public.analytics_today as (
   sms_sent integer
 );
 alter type app_public.analytics_today owner to :DATABASE_OWNER;
+comment on type app_public.analytics_today is 'Today so far for one business (seed 000''s "today"); averageWaitTime in minutes.';
 
 create type app_public.analytics_week as (
   business_id uuid,
@@ -205,6 +218,7 @@ create type app_public.analytics_week as (
   revenue_potential_cents integer
 );
 alter type app_public.analytics_week owner to :DATABASE_OWNER;
+comment on type app_public.analytics_week is 'One business''s week, Monday to Sunday (seed 000''s "week"); busiestDay is a lower-case English weekday ("saturday"), revenuePotential in euros.';
 
 create type app_public.customer_entry as (
   entry_token text,
@@ -1214,6 +1228,123 @@ CREATE TRIGGER _500_account_events AFTER UPDATE OF subscription_status, subscrip
 CREATE TRIGGER _510_close_queues_when_suspended AFTER UPDATE OF subscription_status ON app_public.users FOR EACH ROW WHEN (((new.subscription_status = ANY (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])) AND (old.subscription_status <> ALL (ARRAY['suspended'::app_public.subscription_status, 'cancelled'::app_public.subscription_status])))) EXECUTE FUNCTION app_private.tg_users__close_queues_when_suspended();
 
 -- Functions and procedures
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
+ RETURNS app_public.businesses
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses;
+begin
+  select b.* into v_business from app_public.businesses b where b.id = analytics_business.business_id;
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND', 'fr');
+  end if;
+  return v_business;
+end;
+$function$;
+alter function app_hidden.analytics_business(business_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_business(business_id uuid) from public;
+grant execute on function app_hidden.analytics_business(business_id uuid) to waitify_admin;
+grant execute on function app_hidden.analytics_business(business_id uuid) to waitify_merchant;
+comment on function app_hidden.analytics_business(business_id uuid) is 'The business if the caller can see it, else BUSINESS_NOT_FOUND.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_compare("from" date, "to" date)
+ RETURNS SETOF app_public.analytics_business_comparison
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select d.business_id, min(d.business_name),
+         row(sum(d.clients_registered)::integer, sum(d.clients_served)::integer,
+             sum(d.clients_missed)::integer, sum(d.clients_cancelled)::integer, sum(d.estimate_sample)::integer,
+             round(100.0 * sum(d.clients_missed + d.clients_cancelled) / nullif(sum(d.clients_registered), 0), 2)::double precision,
+             round((sum(d.average_wait_minutes * d.estimate_sample) / nullif(sum(d.estimate_sample), 0))::numeric, 2)::double precision,
+             coalesce((select array_agg(to_char(p.hour, 'FM00') || ':00' order by p.days desc, p.hour)
+                         from (select h.peak_hour as hour, count(*) as days
+                                 from unnest(array_agg(d.peak_hour)) h(peak_hour)
+                                where h.peak_hour is not null
+                                group by h.peak_hour
+                                order by count(*) desc, h.peak_hour
+                                limit 2) p), '{}'),
+             sum(d.sms_messages)::integer, sum(d.sms_parts)::integer,
+             sum(d.revenue_potential_lost_cents)::integer)::app_public.analytics_metrics
+    from app_hidden.analytics_days(null, analytics_compare."from", analytics_compare."to") d
+   group by d.business_id;
+$function$;
+alter function app_hidden.analytics_compare("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_compare("from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_compare("from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_compare("from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_compare("from" date, "to" date) is 'Per-business totals over [from, to] for every business the caller sees.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date)
+ RETURNS app_public.analytics_consolidated
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with c as (select b.business_id, b.business_name, (b.metrics).* from unnest(analytics_consolidate.businesses) b)
+  select analytics_consolidate."from", analytics_consolidate."to",
+         t.businesses, t.clients, t.served, t.missed, t.cancelled,
+         round(100.0 * (t.missed + t.cancelled) / nullif(t.clients, 0), 2)::double precision,
+         round((t.wait_minutes_called / nullif(t.called, 0))::numeric, 2)::double precision,
+         t.sms_sent, t.sms_parts, t.revenue_lost,
+         best.business_name, best.business_id, worst.business_name, worst.business_id
+    from (select count(*)::integer as businesses,
+                 coalesce(sum(c.total_clients), 0)::integer as clients, coalesce(sum(c.clients_served), 0)::integer as served,
+                 coalesce(sum(c.clients_missed), 0)::integer as missed, coalesce(sum(c.clients_cancelled), 0)::integer as cancelled,
+                 sum(c.average_wait_time * c.clients_called) as wait_minutes_called, sum(c.clients_called) as called,
+                 coalesce(sum(c.sms_sent), 0)::integer as sms_sent, coalesce(sum(c.sms_parts), 0)::integer as sms_parts,
+                 coalesce(sum(c.revenue_potential_lost_cents), 0)::integer as revenue_lost
+            from c) t
+    left join lateral (
+      select b.business_name, b.business_id from c b where b.total_clients > 0
+       order by b.abandonment_rate, b.clients_served desc, b.business_name, b.business_id limit 1
+    ) best on true
+    left join lateral (
+      select w.business_name, w.business_id from c w where w.total_clients > 0
+       order by w.abandonment_rate desc, w.clients_missed + w.clients_cancelled desc, w.business_name, w.business_id limit 1
+    ) worst on true;
+$function$;
+alter function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) is 'Totals, best and worst performer of per-business figures.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select a.business_id, b.name, a.date, a.time_zone, true,
+         a.clients_registered, a.clients_served, a.clients_missed, a.clients_cancelled,
+         a.average_wait_minutes, a.average_service_seconds, a.peak_hour, a.peak_queue_size, a.abandonment_rate,
+         a.sms_messages, a.sms_parts, a.average_ticket_cents, a.revenue_potential_lost_cents,
+         a.busiest_window_start, a.busiest_window_end, a.busiest_window_joins,
+         a.estimate_sample, a.estimate_error_minutes, a.estimate_within_25_percent
+    from app_public.analytics_daily a
+    join app_public.businesses b on b.id = a.business_id
+   where (analytics_days.business_ids is null or a.business_id = any (analytics_days.business_ids))
+     and a.date between analytics_days."from" and analytics_days."to"
+  union all
+  select f.business_id, f.business_name, f.date, f.time_zone, f.is_complete,
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.average_service_seconds, f.peak_hour, f.peak_queue_size, f.abandonment_rate,
+         f.sms_messages, f.sms_parts, f.average_ticket_cents, f.revenue_potential_lost_cents,
+         f.busiest_window_start, f.busiest_window_end, f.busiest_window_joins,
+         f.estimate_sample, f.estimate_error_minutes, f.estimate_within_25_percent
+    from app_hidden.analytics_figures(analytics_days.business_ids, analytics_days."from", analytics_days."to", true) f;
+$function$;
+alter function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) is 'Daily figures in [from, to]: stored rows, and the days not stored yet computed live (today so far).';
 
 CREATE OR REPLACE FUNCTION app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean DEFAULT false)
  RETURNS TABLE(business_id uuid, user_id uuid, business_name text, date date, time_zone text, is_complete boolean, clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer, average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer, abandonment_rate double precision, sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer, busiest_window_start time without time zone, busiest_window_end time without time zone, busiest_window_joins integer, estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision)
@@ -4335,6 +4466,114 @@ $function$;
 alter function app_private.waiting_count(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.waiting_count(queue_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_public.analytics_comparison("from" date, "to" date)
+ RETURNS app_public.analytics_comparison
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_businesses app_public.analytics_business_comparison[];
+begin
+  perform app_hidden.check_analytics_range(analytics_comparison."from", analytics_comparison."to");
+  select coalesce(array_agg(c order by c.business_name, c.business_id), '{}') into v_businesses
+    from app_hidden.analytics_compare(analytics_comparison."from", analytics_comparison."to") c;
+  return row(analytics_comparison."from", analytics_comparison."to", v_businesses,
+             app_hidden.analytics_consolidate(v_businesses, analytics_comparison."from", analytics_comparison."to")
+            )::app_public.analytics_comparison;
+end;
+$function$;
+alter function app_public.analytics_comparison("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_comparison("from" date, "to" date) from public;
+grant execute on function app_public.analytics_comparison("from" date, "to" date) to waitify_admin;
+grant execute on function app_public.analytics_comparison("from" date, "to" date) to waitify_merchant;
+comment on function app_public.analytics_comparison("from" date, "to" date) is 'Your businesses compared over [from, to] (366 days at most), with the consolidated totals and the best performer: the lowest abandonment rate among businesses that had customers (a tie goes to the one that served more, then by name).';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_consolidated(period app_public.analytics_period, day date DEFAULT NULL::date)
+ RETURNS app_public.analytics_consolidated
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_day date := coalesce(analytics_consolidated.day,
+    (select max((now() at time zone b.time_zone)::date) from app_public.businesses b),
+    (now() at time zone 'Europe/Paris')::date);
+  v_from date;
+  v_to date;
+  v_businesses app_public.analytics_business_comparison[];
+begin
+  if analytics_consolidated.period is null then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', 'fr', '?', '?');
+  end if;
+  v_from := case analytics_consolidated.period
+              when 'day' then v_day
+              when 'week' then date_trunc('week', v_day)::date
+              else date_trunc('month', v_day)::date end;
+  v_to := case analytics_consolidated.period
+            when 'day' then v_day
+            when 'week' then v_from + 6
+            else (v_from + interval '1 month')::date - 1 end;
+  select coalesce(array_agg(c), '{}') into v_businesses from app_hidden.analytics_compare(v_from, v_to) c;
+  return app_hidden.analytics_consolidate(v_businesses, v_from, v_to);
+end;
+$function$;
+alter function app_public.analytics_consolidated(period app_public.analytics_period, day date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) from public;
+grant execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) to waitify_admin;
+grant execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) to waitify_merchant;
+comment on function app_public.analytics_consolidated(period app_public.analytics_period, day date) is 'All your businesses together over the day, week (Monday to Sunday) or month containing `day` (default: today), with the best and worst performers (rule: see analyticsComparison).';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_daily_history("from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_hidden.check_analytics_range(analytics_daily_history."from", analytics_daily_history."to");
+  return query
+    select d.* from app_hidden.analytics_days(null, analytics_daily_history."from", analytics_daily_history."to") d
+     order by d.date, d.business_name, d.business_id;
+end;
+$function$;
+alter function app_public.analytics_daily_history("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_daily_history("from" date, "to" date) from public;
+grant execute on function app_public.analytics_daily_history("from" date, "to" date) to waitify_admin;
+grant execute on function app_public.analytics_daily_history("from" date, "to" date) to waitify_merchant;
+comment on function app_public.analytics_daily_history("from" date, "to" date) is 'Every business''s figures for each local day of [from, to] (366 days at most), by date then business.';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_dashboard()
+ RETURNS SETOF app_public.analytics_dashboard_row
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select b.id, b.name, b.business_type, b.time_zone,
+         coalesce(bool_or(q.is_queue_active), false),
+         coalesce(bool_and(q.is_queue_paused) filter (where q.is_queue_active), false),
+         coalesce(sum(waiting.n), 0)::integer,
+         coalesce(sum(served.n), 0)::integer
+    from app_public.businesses b
+    left join app_public.queues q on q.business_id = b.id and q.user_id = b.user_id
+    left join lateral (
+      select count(*) as n from app_public.queue_entries e where e.queue_id = q.id and e.status = 'waiting'
+    ) waiting on true
+    left join lateral (
+      select count(*) as n from app_public.queue_entries e
+       where e.queue_id = q.id and e.status = 'served'
+         and e.served_at >= (now() at time zone b.time_zone)::date::timestamp at time zone b.time_zone
+    ) served on true
+   where b.is_active
+   group by b.id
+   order by b.name, b.id;
+$function$;
+alter function app_public.analytics_dashboard() owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_dashboard() from public;
+grant execute on function app_public.analytics_dashboard() to waitify_admin;
+grant execute on function app_public.analytics_dashboard() to waitify_merchant;
+comment on function app_public.analytics_dashboard() is 'Your active businesses at a glance, live: open, paused, customers waiting now, served today (local day).';
+
 CREATE OR REPLACE FUNCTION app_public.authenticate(email text, password text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
@@ -4369,6 +4608,92 @@ alter function app_public.authenticate(email text, password text) owner to :DATA
 revoke execute on function app_public.authenticate(email text, password text) from public;
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_daily(business_id uuid, "from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_daily.business_id);
+begin
+  perform app_hidden.check_analytics_range(business_analytics_daily."from", business_analytics_daily."to", v_business.language);
+  return query
+    select d.* from app_hidden.analytics_days(array[v_business.id], business_analytics_daily."from", business_analytics_daily."to") d
+     order by d.date;
+end;
+$function$;
+alter function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) from public;
+grant execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) to waitify_admin;
+grant execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) to waitify_merchant;
+comment on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) is 'One business''s figures for each local day of [from, to] (366 days at most; today so far, not complete). INVALID_DATE_RANGE, DATE_RANGE_TOO_LONG, BUSINESS_NOT_FOUND.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_today(business_id uuid)
+ RETURNS app_public.analytics_today
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_today.business_id);
+  v_today date := (now() at time zone v_business.time_zone)::date;
+  v_result app_public.analytics_today;
+begin
+  select v_business.id, v_today, v_business.time_zone, now(),
+         (select count(*)::integer from app_public.queues q
+            join app_public.queue_entries e on e.queue_id = q.id and e.status = 'waiting'
+           where q.business_id = v_business.id),
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.peak_hour, f.peak_queue_size, f.abandonment_rate, f.sms_messages
+    into v_result
+    from app_hidden.analytics_figures(array[v_business.id], v_today, v_today) f;
+  if v_result.business_id is null then
+    -- Created today after… nothing to count yet (the day began before it existed).
+    v_result := row(v_business.id, v_today, v_business.time_zone, now(), 0, 0, 0, 0, 0, null, null, 0, null, 0);
+  end if;
+  return v_result;
+end;
+$function$;
+alter function app_public.business_analytics_today(business_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_today(business_id uuid) from public;
+grant execute on function app_public.business_analytics_today(business_id uuid) to waitify_admin;
+grant execute on function app_public.business_analytics_today(business_id uuid) to waitify_merchant;
+comment on function app_public.business_analytics_today(business_id uuid) is 'Today so far for one business, live (seed 000''s "today"): clients served, missed, waiting now, average wait, peak hour, abandonment rate. BUSINESS_NOT_FOUND for a business not yours.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_week(business_id uuid, day date DEFAULT NULL::date)
+ RETURNS app_public.analytics_week
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_week.business_id);
+  v_monday date := date_trunc('week', coalesce(business_analytics_week.day, (now() at time zone v_business.time_zone)::date))::date;
+  v_result app_public.analytics_week;
+begin
+  select v_business.id, v_monday, v_monday + 6,
+         coalesce(sum(d.clients_registered), 0)::integer,
+         coalesce(sum(d.clients_served), 0)::integer,
+         round(100.0 * sum(d.clients_missed + d.clients_cancelled) / nullif(sum(d.clients_registered), 0), 2)::double precision,
+         -- The day with the most customers (registered); the earliest on a tie; null for an empty week.
+         (select lower(trim(to_char(b.date, 'FMDay'))) from unnest(array_agg(d)) b
+           where b.clients_registered > 0 order by b.clients_registered desc, b.date limit 1),
+         (select b.date from unnest(array_agg(d)) b
+           where b.clients_registered > 0 order by b.clients_registered desc, b.date limit 1),
+         round(coalesce(sum(d.revenue_potential_lost_cents), 0) / 100.0, 2)::double precision,
+         coalesce(sum(d.revenue_potential_lost_cents), 0)::integer
+    into v_result
+    from app_hidden.analytics_days(array[v_business.id], v_monday, v_monday + 6) d;
+  return v_result;
+end;
+$function$;
+alter function app_public.business_analytics_week(business_id uuid, day date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_week(business_id uuid, day date) from public;
+grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_admin;
+grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_merchant;
+comment on function app_public.business_analytics_week(business_id uuid, day date) is 'The week (Monday to Sunday) containing `day` (default: today) for one business (seed 000''s "week"): total clients, busiest day (the most registered; earliest on a tie), revenue potential lost (euros and cents).';
 
 CREATE OR REPLACE FUNCTION app_public.call_next(queue_id uuid)
  RETURNS app_public.queue_entries

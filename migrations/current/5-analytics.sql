@@ -201,21 +201,27 @@ create type app_public.analytics_dashboard_row as (
   today_served integer
 );
 
--- Seed 001's /analytics/comparison: one business over a period ("metrics")…
-drop type if exists app_public.analytics_business_comparison cascade;
-create type app_public.analytics_business_comparison as (
-  business_id uuid,
-  business_name text,
+-- Seed 001's /analytics/comparison: one business over a period, its
+-- figures under "metrics" as in the seed…
+drop type if exists app_public.analytics_metrics cascade;
+create type app_public.analytics_metrics as (
   total_clients integer,
   clients_served integer,
   clients_missed integer,
   clients_cancelled integer,
+  clients_called integer,
   abandonment_rate double precision,
   average_wait_time double precision,
   peak_hours text[],
   sms_sent integer,
   sms_parts integer,
   revenue_potential_lost_cents integer
+);
+drop type if exists app_public.analytics_business_comparison cascade;
+create type app_public.analytics_business_comparison as (
+  business_id uuid,
+  business_name text,
+  metrics app_public.analytics_metrics
 );
 
 -- … and the totals over the caller's businesses ("consolidated"; seed 001's
