@@ -1315,6 +1315,37 @@ grant execute on function app_hidden.analytics_consolidate(businesses app_public
 grant execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) to waitify_merchant;
 comment on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) is 'Totals, best and worst performer of per-business figures.';
 
+CREATE OR REPLACE FUNCTION app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text)
+ RETURNS TABLE(date text, business_id uuid, business_name text, time_zone text, complete boolean, clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer, average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer, abandonment_rate double precision, sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer, busiest_window_start text, busiest_window_end text, busiest_window_joins integer, estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_from date := app_hidden.parse_analytics_date(analytics_csv_rows."from");
+  v_to date := app_hidden.parse_analytics_date(analytics_csv_rows."to");
+begin
+  return query
+    select to_char(d.date, 'YYYY-MM-DD'), d.business_id, d.business_name, d.time_zone, d.is_complete,
+           d.clients_registered, d.clients_served, d.clients_missed, d.clients_cancelled,
+           d.average_wait_minutes, d.average_service_seconds, d.peak_hour, d.peak_queue_size,
+           d.abandonment_rate, d.sms_messages, d.sms_parts, d.average_ticket_cents, d.revenue_potential_lost_cents,
+           to_char(d.busiest_window_start, 'HH24:MI'), to_char(d.busiest_window_end, 'HH24:MI'), d.busiest_window_joins,
+           d.estimate_sample, d.estimate_error_minutes, d.estimate_within_25_percent
+      from (select * from app_public.business_analytics_daily(analytics_csv_rows.only_business, v_from, v_to)
+             where analytics_csv_rows.only_business is not null
+            union all
+            select * from app_public.analytics_daily_history(v_from, v_to)
+             where analytics_csv_rows.only_business is null) d
+     order by d.date, d.business_name, d.business_id;
+end;
+$function$;
+alter function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) from public;
+grant execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) to waitify_admin;
+grant execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) to waitify_merchant;
+comment on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) is 'The CSV export''s rows: one business (or all the caller sees) over [from, to] given as YYYY-MM-DD text.';
+
 CREATE OR REPLACE FUNCTION app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date)
  RETURNS SETOF app_public.analytics_day
  LANGUAGE sql

@@ -330,3 +330,44 @@ comment on type app_public.analytics_consolidated is
   E'All the businesses together over a period (seed 001''s consolidated); bestPerformer has the lowest abandonment rate among businesses that had customers (ties: more served, then name), worstPerformer the highest (ties: more lost, then name).';
 comment on type app_public.analytics_comparison is
   E'Seed 001''s comparison: each business over the period and the consolidated totals.';
+
+-- The rows of the CSV export (lib/http/analytics-export.ts): one business's
+-- days (only_business given) or every business the caller sees, over [from,
+-- to] as typed in the query string (YYYY-MM-DD), dates and times as text in
+-- ISO form. Bad dates, periods and someone else's business are the coded
+-- errors of the reads above, raised before the first row.
+create or replace function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text)
+  returns table (
+    date text, business_id uuid, business_name text, time_zone text, complete boolean,
+    clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer,
+    average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer,
+    abandonment_rate double precision, sms_messages integer, sms_parts integer,
+    average_ticket_cents integer, revenue_potential_lost_cents integer,
+    busiest_window_start text, busiest_window_end text, busiest_window_joins integer,
+    estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision
+  )
+  language plpgsql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_from date := app_hidden.parse_analytics_date(analytics_csv_rows."from");
+  v_to date := app_hidden.parse_analytics_date(analytics_csv_rows."to");
+begin
+  return query
+    select to_char(d.date, 'YYYY-MM-DD'), d.business_id, d.business_name, d.time_zone, d.is_complete,
+           d.clients_registered, d.clients_served, d.clients_missed, d.clients_cancelled,
+           d.average_wait_minutes, d.average_service_seconds, d.peak_hour, d.peak_queue_size,
+           d.abandonment_rate, d.sms_messages, d.sms_parts, d.average_ticket_cents, d.revenue_potential_lost_cents,
+           to_char(d.busiest_window_start, 'HH24:MI'), to_char(d.busiest_window_end, 'HH24:MI'), d.busiest_window_joins,
+           d.estimate_sample, d.estimate_error_minutes, d.estimate_within_25_percent
+      from (select * from app_public.business_analytics_daily(analytics_csv_rows.only_business, v_from, v_to)
+             where analytics_csv_rows.only_business is not null
+            union all
+            select * from app_public.analytics_daily_history(v_from, v_to)
+             where analytics_csv_rows.only_business is null) d
+     order by d.date, d.business_name, d.business_id;
+end;
+$$;
+comment on function app_hidden.analytics_csv_rows(uuid, text, text) is
+  'The CSV export''s rows: one business (or all the caller sees) over [from, to] given as YYYY-MM-DD text.';
+grant execute on function app_hidden.analytics_csv_rows(uuid, text, text) to waitify_merchant, waitify_admin;

@@ -16,6 +16,7 @@ import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { log } from "../logger.ts";
 import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
+import { analyticsExportRouter } from "./analytics-export.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
 import { stripeWebhookRouter } from "./stripe-webhook.ts";
@@ -76,6 +77,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   app.use(pagesRouter());
   // Stripe's events: raw body, signature checked, logged and queued in one transaction.
   app.use(stripeWebhookRouter({ pool, secret: options.stripeWebhookSecret }));
+  // The daily figures as CSV (Bearer token; read as the merchant, under RLS).
+  app.use(analyticsExportRouter({ pool, jwt: options.jwt }));
 
   // One PostGraphile per request role (see graphile.config.ts): each request
   // is authenticated first, then handled by the instance of its role.
