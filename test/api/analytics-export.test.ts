@@ -105,6 +105,7 @@ describe("GET /businesses/:id/analytics/export.csv", () => {
     expect(new Set(rows.map((row) => row[2]))).toEqual(new Set(["Café Crème, Rennes", `'=HYPERLINK("http://evil.example","clic")`]));
     expect(rows.map((row) => row[0])).toEqual([...rows.map((row) => row[0]!)].sort());
     expect(response.text).toContain('"Café Crème, Rennes"');
+    expect(new Set(rows.map((row) => row[1]))).toEqual(new Set([cafe.businessId, formula.businessId]));
   });
 
   it("401 without a token or with a bad one; 404 for someone else's business; the admin exports any", async () => {
