@@ -2838,6 +2838,45 @@ $function$;
 alter function app_private.enqueue_sms(entry_id uuid, message_type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.enqueue_sms(entry_id uuid, message_type text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.erase_expired_phones(at timestamp with time zone DEFAULT now(), max_rows integer DEFAULT 5000)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_erased integer;
+begin
+  with due as (
+    select e.id
+      from app_public.queue_entries e
+      join app_public.businesses b on b.id = e.business_id
+     where e.erased_at is null
+       and e.status in ('served', 'missed', 'cancelled')
+       -- The shortest setting (1 hour) bounds the scan of queue_entries_to_erase_idx.
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at) < erase_expired_phones.at - interval '1 hour'
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at)
+           < erase_expired_phones.at - make_interval(hours => b.phone_retention_hours)
+       and not exists (select 1 from app_public.sms_logs l where l.queue_entry_id = e.id and l.status = 'pending')
+     order by coalesce(e.served_at, e.missed_at, e.cancelled_at)
+     limit erase_expired_phones.max_rows
+       for update of e skip locked
+  ), erased as (
+    update app_public.queue_entries e set phone = null, client_name = null, erased_at = erase_expired_phones.at
+      from due where e.id = due.id
+    returning e.id
+  ), sms as (
+    update app_public.sms_logs l set phone = null
+      from erased where l.queue_entry_id = erased.id and l.phone is not null
+    returning l.id
+  )
+  select count(*) into v_erased from erased;
+  return v_erased;
+end;
+$function$;
+alter function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) from public;
+comment on function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) is 'Erases the phone number and name of finished visits older than their business''s phone_retention_hours (and the number in their SMS logs); returns the visits erased.';
+
 CREATE OR REPLACE FUNCTION app_private.expire_called_entry(entry_id uuid)
  RETURNS text
  LANGUAGE plpgsql
@@ -3718,6 +3757,81 @@ $function$;
 alter function app_private.run_analytics_day(at timestamp with time zone) owner to :DATABASE_OWNER;
 revoke execute on function app_private.run_analytics_day(at timestamp with time zone) from public;
 comment on function app_private.run_analytics_day(at timestamp with time zone) is 'The analytics_daily job: stores the days over among the three UTC dates up to `at`; returns the rows written.';
+
+CREATE OR REPLACE FUNCTION app_private.run_analytics_retention(at timestamp with time zone DEFAULT now(), max_rows integer DEFAULT 10000)
+ RETURNS TABLE(entries_deleted integer, events_deleted integer, days_final integer)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+declare
+  v_days integer := coalesce(app_private.config_value('analytics_retention_days')::integer, 90);
+  -- Every zone's cut-off is before this instant (UTC+14 is the earliest).
+  v_latest_cutoff timestamptz := ((run_analytics_retention.at at time zone 'UTC')::date - v_days + 1)::timestamp at time zone 'UTC'
+                                 + interval '12 hours';
+begin
+  create temporary table if not exists pg_temp.retention_cutoffs (
+    business_id uuid primary key, time_zone text, cutoff_day date, cutoff timestamptz
+  ) on commit drop;
+  truncate pg_temp.retention_cutoffs;
+  insert into pg_temp.retention_cutoffs
+  select b.id, b.time_zone, c.day, c.day::timestamp at time zone b.time_zone
+    from app_public.businesses b
+   cross join lateral (select (run_analytics_retention.at at time zone b.time_zone)::date - v_days as day) c;
+
+  with doomed as (
+    select e.id
+      from app_public.queue_entries e
+      join pg_temp.retention_cutoffs c on c.business_id = e.business_id
+     where e.joined_at < v_latest_cutoff
+       and e.joined_at < c.cutoff
+       and e.status in ('served', 'missed', 'cancelled')
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at) < c.cutoff
+       -- Every day from the join to the end of the visit is stored.
+       and (select count(*) from app_public.analytics_daily a
+             where a.business_id = e.business_id
+               and a.date between (e.joined_at at time zone c.time_zone)::date
+                              and (coalesce(e.served_at, e.missed_at, e.cancelled_at) at time zone c.time_zone)::date)
+           = (coalesce(e.served_at, e.missed_at, e.cancelled_at) at time zone c.time_zone)::date
+             - (e.joined_at at time zone c.time_zone)::date + 1
+     limit run_analytics_retention.max_rows
+  ), events as (
+    delete from app_public.queue_events ev using doomed where ev.entry_id = doomed.id
+    returning 1
+  ), entries as (
+    delete from app_public.queue_entries e using doomed where e.id = doomed.id
+    returning 1
+  )
+  select (select count(*) from entries), (select count(*) from events) into entries_deleted, events_deleted;
+
+  with queue_events as (
+    delete from app_public.queue_events ev
+     using pg_temp.retention_cutoffs c
+     where ev.business_id = c.business_id
+       and ev.entry_id is null
+       and ev.created_at < v_latest_cutoff
+       and ev.created_at < c.cutoff
+       and exists (select 1 from app_public.analytics_daily a
+                    where a.business_id = ev.business_id and a.date = (ev.created_at at time zone c.time_zone)::date)
+    returning 1
+  )
+  select events_deleted + count(*) into events_deleted from queue_events;
+
+  -- Older days are final once nothing of them is left to delete.
+  if entries_deleted < run_analytics_retention.max_rows then
+    update app_public.analytics_daily a set raw_data_removed_at = run_analytics_retention.at
+      from pg_temp.retention_cutoffs c
+     where a.business_id = c.business_id and a.date < c.cutoff_day and a.raw_data_removed_at is null;
+    get diagnostics days_final = row_count;
+  else
+    days_final := 0;
+  end if;
+  return next;
+end;
+$function$;
+alter function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) from public;
+comment on function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) is 'Deletes finished visits and events older than analytics_retention_days whose days are stored; marks older days final. At most max_rows visits per call.';
 
 CREATE OR REPLACE FUNCTION app_private.run_billing_day(at timestamp with time zone DEFAULT now())
  RETURNS integer
@@ -4894,6 +5008,57 @@ alter function app_public.entry_status(entry_token text) owner to :DATABASE_OWNE
 revoke execute on function app_public.entry_status(entry_token text) from public;
 grant execute on function app_public.entry_status(entry_token text) to waitify_anonymous;
 comment on function app_public.entry_status(entry_token text) is 'A customer''s own place (status, position, estimate) from their secret entry token.';
+
+CREATE OR REPLACE FUNCTION app_public.forget_customer(phone text)
+ RETURNS app_public.customer_erasures
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_public.current_user_id();
+  v_numbers text[];
+  v_entries integer;
+  v_sms integer;
+  v_in_progress integer;
+  v_erasure app_public.customer_erasures;
+begin
+  -- Caller: a signed-in merchant; every statement below is limited to rows with user_id = current_user_id().
+  if v_user is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  select array_agg(distinct n.number) into v_numbers
+    from (select distinct b.country from app_public.businesses b where b.user_id = v_user
+          union select 'FR') c
+   cross join lateral (select app_hidden.phone_to_e164(forget_customer.phone, c.country) as number) n
+   where n.number is not null;
+  if v_numbers is null then
+    perform app_hidden.raise_error('INVALID_PHONE', 'fr');
+  end if;
+  with erased as (
+    update app_public.queue_entries e set phone = null, client_name = null, erased_at = now()
+     where e.user_id = v_user and e.phone = any (v_numbers) and e.status in ('served', 'missed', 'cancelled')
+    returning 1
+  )
+  select count(*) into v_entries from erased;
+  with erased as (
+    update app_public.sms_logs l set phone = null
+     where l.user_id = v_user and l.phone = any (v_numbers) and l.status <> 'pending'
+    returning 1
+  )
+  select count(*) into v_sms from erased;
+  select count(*) into v_in_progress from app_public.queue_entries e
+   where e.user_id = v_user and e.phone = any (v_numbers) and e.status in ('waiting', 'called');
+  insert into app_public.customer_erasures (user_id, entries_erased, sms_logs_erased, visits_in_progress)
+  values (v_user, v_entries, v_sms, v_in_progress)
+  returning * into v_erasure;
+  return v_erasure;
+end;
+$function$;
+alter function app_public.forget_customer(phone text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.forget_customer(phone text) from public;
+grant execute on function app_public.forget_customer(phone text) to waitify_merchant;
+comment on function app_public.forget_customer(phone text) is E'@resultFieldName erasure\nErases a customer''s phone number (and name) from every finished visit and SMS log of all your businesses; returns the audit row (counts, never the number). Visits still in progress keep it until they end. INVALID_PHONE for a number that is not one.';
 
 CREATE OR REPLACE FUNCTION app_public.join_queue(qr_token text, phone text, client_name text DEFAULT NULL::text)
  RETURNS app_public.customer_entry

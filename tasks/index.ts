@@ -7,6 +7,8 @@ import type Stripe from "stripe";
 import type { EmailSender } from "../lib/email/sender.ts";
 import type { SmsSender } from "../lib/sms/sender.ts";
 import { analyticsDaily } from "./analytics_daily.ts";
+import { analyticsPhoneErasure } from "./analytics_phone_erasure.ts";
+import { analyticsRetention } from "./analytics_retention.ts";
 import { billingDaily } from "./billing_daily.ts";
 import { monthlyStatements } from "./monthly_statements.ts";
 import { passwordReset } from "./password_reset.ts";
@@ -22,6 +24,8 @@ export const taskList: TaskList = {
   monthly_statements: monthlyStatements,
   password_reset: passwordReset,
   analytics_daily: analyticsDaily,
+  analytics_retention: analyticsRetention,
+  analytics_phone_erasure: analyticsPhoneErasure,
 };
 
 /**

@@ -48,6 +48,8 @@ declare global {
       send_email: z.infer<typeof sendEmailPayload>;
       password_reset: z.infer<typeof passwordResetPayload>;
       analytics_daily: z.infer<typeof cronPayload>;
+      analytics_retention: z.infer<typeof cronPayload>;
+      analytics_phone_erasure: z.infer<typeof cronPayload>;
     }
   }
 }
