@@ -1406,7 +1406,8 @@ begin
            coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
            g.day,
            g.day::timestamp at time zone b.time_zone as day_start,
-           (g.day + 1)::timestamp at time zone b.time_zone as day_end
+           (g.day + 1)::timestamp at time zone b.time_zone as day_end,
+           g.day::timestamp at time zone b.time_zone - interval '1 hour' as look_back
       from app_public.businesses b
      cross join lateral (
        select analytics_figures."from" + n as day
@@ -1415,87 +1416,95 @@ begin
      where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
        and not (analytics_figures.skip_stored and exists (
              select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day))
-  ), visits as materialized (
+  ), visits as (
     -- Every visit that touches the day: joined during it or in the hour
-    -- before (queue_entries_business_idx), or joined earlier and still going
-    -- at its start — such a visit is in progress or longer than an hour, and
-    -- queue_entries_long_visits_idx holds exactly those. Times in seconds
-    -- since the day's start.
+    -- before (queue_entries_business_idx, or the BRIN range for many
+    -- businesses), or joined earlier and still going at its start — such a
+    -- visit is in progress or longer than an hour, and
+    -- queue_entries_long_visits_idx holds exactly those. Durations in
+    -- seconds, computed once per visit.
     select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
-           date_part('epoch', e.joined_at - dy.day_start) as joined,
-           date_part('epoch', e.called_at - dy.day_start) as called,
-           date_part('epoch', e.served_at - dy.day_start) as served,
-           date_part('epoch', e.missed_at - dy.day_start) as missed,
-           date_part('epoch', e.cancelled_at - dy.day_start) as cancelled,
-           date_part('epoch', dy.day_end - dy.day_start) as day_length
+           e.joined_at >= dy.day_start as joined_in_day,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end as called_in_day,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end as served_in_day,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end as missed_in_day,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end as cancelled_in_day,
+           -- Still waiting when the day began.
+           e.joined_at < dy.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start as carried,
+           date_part('epoch', e.joined_at - dy.day_start) as joined_second,
+           date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
+           date_part('epoch', e.served_at - e.called_at) as service_seconds
       from days dy
       join app_public.queue_entries e
         on e.business_id = dy.business_id
-       and e.joined_at >= dy.day_start - interval '1 hour'
+       and e.joined_at >= dy.look_back
        and e.joined_at < dy.day_end
        and e.joined_at >= v_earliest
        and e.joined_at < v_latest
     union all
     select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           false,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end,
+           coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start,
            date_part('epoch', e.joined_at - dy.day_start),
-           date_part('epoch', e.called_at - dy.day_start),
-           date_part('epoch', e.served_at - dy.day_start),
-           date_part('epoch', e.missed_at - dy.day_start),
-           date_part('epoch', e.cancelled_at - dy.day_start),
-           date_part('epoch', dy.day_end - dy.day_start)
+           date_part('epoch', e.called_at - e.joined_at),
+           date_part('epoch', e.served_at - e.called_at)
       from days dy
       join app_public.queue_entries e
         on e.business_id = dy.business_id
-       and e.joined_at < dy.day_start - interval '1 hour'
+       and e.joined_at < dy.look_back
        and (e.status in ('waiting', 'called')
             or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
        and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dy.day_start)
-  ), per_queue as (
-    -- What happened in each queue during the day, each thing counted on the
-    -- day it happened. A peak is encoded as length × 100000 + (99999 −
-    -- second of the day), so that max() finds the longest, then the earliest.
-    select v.business_id, v.day,
-           count(*) filter (where v.joined >= 0) as registered,
-           count(*) filter (where v.served >= 0 and v.served < v.day_length) as served,
-           count(*) filter (where v.missed >= 0 and v.missed < v.day_length) as missed,
-           count(*) filter (where v.cancelled >= 0 and v.cancelled < v.day_length) as cancelled,
-           count(*) filter (where v.called >= 0 and v.called < v.day_length) as called,
-           sum(v.called - v.joined) filter (where v.called >= 0 and v.called < v.day_length) as wait_seconds,
-           sum(v.served - v.called) filter (where v.served >= 0 and v.served < v.day_length) as service_seconds,
-           sum(abs(v.called - v.joined - 60 * v.quoted_wait_minutes))
-             filter (where v.called >= 0 and v.called < v.day_length) as estimate_error_seconds,
-           count(*) filter (where v.called >= 0 and v.called < v.day_length
-                              and abs(v.called - v.joined - 60 * v.quoted_wait_minutes)
+  ), per_hour as materialized (
+    -- The one pass over the visits: what happened in each queue during the
+    -- day, by the hour (since local midnight) its customers joined in (−1:
+    -- joined before the day), each thing counted on the day it happened.
+    -- Peaks and windows are encoded as value × 100000 + (99999 − second or
+    -- hour of the day), so that max() finds the largest, then the earliest.
+    select v.business_id, v.day, v.queue_id,
+           case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end as hour,
+           count(*) filter (where v.joined_in_day) as registered,
+           count(*) filter (where v.served_in_day) as served,
+           count(*) filter (where v.missed_in_day) as missed,
+           count(*) filter (where v.cancelled_in_day) as cancelled,
+           count(*) filter (where v.called_in_day) as called,
+           sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
+           sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
+           sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
+           count(*) filter (where v.called_in_day
+                              and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
                                   <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+           -- A queue is longest right after a join (its length then is the
+           -- newcomer's position, customers waiting since before the day
+           -- included), or at the day's start, when only those are waiting.
            greatest(
-             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined)::bigint) filter (where v.joined >= 0),
-             nullif(count(*) filter (where v.joined < 0 and coalesce(v.called, v.cancelled, 'infinity') > 0), 0)
-               * 100000 + 99999
+             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined_second)::bigint) filter (where v.joined_in_day),
+             nullif(count(*) filter (where v.carried), 0) * 100000 + 99999
            ) as peak
       from visits v
-     group by v.business_id, v.day, v.queue_id
+     group by v.business_id, v.day, v.queue_id,
+              case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end
   ), per_day as (
-    select q.business_id, q.day,
-           sum(q.registered) as registered, sum(q.served) as served, sum(q.missed) as missed,
-           sum(q.cancelled) as cancelled, sum(q.called) as called,
-           sum(q.wait_seconds) as wait_seconds, sum(q.service_seconds) as service_seconds,
-           sum(q.estimate_error_seconds) as estimate_error_seconds, sum(q.within_25) as within_25,
-           max(q.peak) as peak
-      from per_queue q
-     group by q.business_id, q.day
-  ), halves as (
-    -- Joins per half hour of the day (only half hours with a join).
-    select v.business_id, v.day, floor(v.joined / 1800)::integer as half, count(*) as joins
-      from visits v
-     where v.joined >= 0
-     group by v.business_id, v.day, floor(v.joined / 1800)::integer
-  ), busiest as (
-    -- The hour beginning at each such half hour holds its joins and the
-    -- next half hour's; the most, then the earliest (encoded as for peaks).
-    select h.business_id, h.day, max((h.joins + coalesce(n.joins, 0)) * 1000 + 999 - h.half) as window_key
-      from halves h
-      left join halves n on n.business_id = h.business_id and n.day = h.day and n.half = h.half + 1
+    select h.business_id, h.day,
+           sum(h.registered) as registered, sum(h.served) as served, sum(h.missed) as missed,
+           sum(h.cancelled) as cancelled, sum(h.called) as called,
+           sum(h.wait_seconds) as wait_seconds, sum(h.service_seconds) as service_seconds,
+           sum(h.estimate_error_seconds) as estimate_error_seconds, sum(h.within_25) as within_25,
+           max(h.peak) as peak
+      from per_hour h
      group by h.business_id, h.day
+  ), busiest as (
+    -- The busiest hour: the most joins (all queues together), the earliest on a tie.
+    select w.business_id, w.day, max(w.joins * 100000 + 99999 - w.hour) as window_key
+      from (select h.business_id, h.day, h.hour, sum(h.registered)::bigint as joins
+              from per_hour h
+             where h.hour >= 0
+             group by h.business_id, h.day, h.hour) w
+     group by w.business_id, w.day
   ), sms as (
     select dy.business_id, dy.day, count(*) as messages, coalesce(sum(l.parts), 0) as parts
       from days dy
@@ -1524,9 +1533,9 @@ begin
          coalesce(sm.parts, 0)::integer,
          dy.ticket,
          ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
-         ((dy.day_start + (999 - w.window_key % 1000) * interval '30 minutes') at time zone dy.time_zone)::time,
-         ((dy.day_start + (999 - w.window_key % 1000 + 2) * interval '30 minutes') at time zone dy.time_zone)::time,
-         coalesce(w.window_key / 1000, 0)::integer,
+         ((dy.day_start + (99999 - w.window_key % 100000) * interval '1 hour') at time zone dy.time_zone)::time,
+         ((dy.day_start + (99999 - w.window_key % 100000 + 1) * interval '1 hour') at time zone dy.time_zone)::time,
+         coalesce(w.window_key / 100000, 0)::integer,
          coalesce(c.called, 0)::integer,
          round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
          round(100.0 * c.within_25 / nullif(c.called, 0), 2)::double precision

@@ -242,16 +242,15 @@ export function expectedDay(
     }
   }
 
-  // Joins per half hour since midnight; the best hour begins on one with a join.
-  const halves = new Map<number, number>();
+  // Joins per hour since local midnight; the busiest, the earliest on a tie.
+  const hours = new Map<number, number>();
   for (const visit of registered) {
-    const half = Math.floor((at(visit, "joined")! - start) / 1800);
-    halves.set(half, (halves.get(half) ?? 0) + 1);
+    const hour = Math.floor((at(visit, "joined")! - start) / 3600);
+    hours.set(hour, (hours.get(hour) ?? 0) + 1);
   }
-  let best: { half: number; joins: number } | null = null;
-  for (const half of [...halves.keys()].sort((a, b) => a - b)) {
-    const joins = halves.get(half)! + (halves.get(half + 1) ?? 0);
-    if (!best || joins > best.joins) best = { half, joins };
+  let best: { hour: number; joins: number } | null = null;
+  for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
+    if (!best || hours.get(hour)! > best.joins) best = { hour, joins: hours.get(hour)! };
   }
 
   const sent = sms.filter((row) => (row.status === "sent" || row.status === "delivered") && inDay(seconds(row.sentAt)));
@@ -269,8 +268,8 @@ export function expectedDay(
     sms_messages: sent.length,
     sms_parts: sum(sent.map((row) => row.parts ?? 1)),
     revenue_potential_lost_cents: (missed + cancelled) * ticketCents,
-    busiest_window_start: best ? localTime(start + best.half * 1800, zone) : null,
-    busiest_window_end: best ? localTime(start + best.half * 1800 + 3600, zone) : null,
+    busiest_window_start: best ? localTime(start + best.hour * 3600, zone) : null,
+    busiest_window_end: best ? localTime(start + best.hour * 3600 + 3600, zone) : null,
     busiest_window_joins: best?.joins ?? 0,
     estimate_sample: called.length,
     estimate_error_minutes: called.length ? roundHalfUp(sum(errors), 60 * called.length) : null,

@@ -179,8 +179,10 @@ describe("analytics_figures", () => {
       ...expectedDay("2026-03-29", "Europe/Paris", parisVisits, parisSms, 2500),
       peak_queue_size: 2,
       peak_hour: 3,
-      busiest_window_start: "01:30:00",
-      busiest_window_end: "03:30:00",
+      // Joins at 01:40 and 03:10: one each in the first and second hours
+      // after 01:00, the earlier wins; the hour from 01:00 ends at 03:00.
+      busiest_window_start: "01:00:00",
+      busiest_window_end: "03:00:00",
     });
   });
 
