@@ -6,11 +6,20 @@
 -- The business's time zone: its days (analytics, "today") begin at its local
 -- midnight. Filled from the country when not given (db/analytics/settings.sql:
 -- Europe/Paris, Africa/Dakar for Senegal) and validated there.
-alter table app_public.businesses add column if not exists time_zone text;
-update app_public.businesses
-   set time_zone = case country when 'SN' then 'Africa/Dakar' else 'Europe/Paris' end
- where time_zone is null;
-alter table app_public.businesses alter column time_zone set not null;
+-- Added with a constant default (no table rewrite, no trigger: the rows stay
+-- as they were), then Senegal's businesses get theirs; the default goes, so
+-- that the trigger decides for new rows. Only the first time: re-applying
+-- must not undo a zone chosen since.
+do $$
+begin
+  if not exists (select 1 from information_schema.columns
+                  where table_schema = 'app_public' and table_name = 'businesses' and column_name = 'time_zone') then
+    alter table app_public.businesses add column time_zone text not null default 'Europe/Paris';
+    update app_public.businesses set time_zone = 'Africa/Dakar' where country = 'SN';
+    alter table app_public.businesses alter column time_zone drop default;
+  end if;
+end
+$$;
 alter table app_public.businesses drop constraint if exists businesses_time_zone_check;
 alter table app_public.businesses add constraint businesses_time_zone_check
   check (length(time_zone) between 1 and 64 and time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]*$');
