@@ -46,6 +46,9 @@ export const errorCodes: Record<string, ClientCode> = {
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
   // A called customer already had their extra minutes (requestMoreTime).
   WTMTU: { code: "MORE_TIME_ALREADY_USED", keepMessage: true },
+  // Analytics reads: a malformed date, a period backwards or longer than 366 days.
+  WTDAT: { code: "INVALID_DATE", keepMessage: true },
+  WTRNG: { code: "INVALID_DATE_RANGE", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },
@@ -54,8 +57,10 @@ export const errorCodes: Record<string, ClientCode> = {
   "23514": { code: "VALIDATION", keepMessage: false, message: "A value is out of the allowed range." },
   "22001": { code: "VALIDATION", keepMessage: false, message: "A value is too long." },
   "22003": { code: "VALIDATION", keepMessage: false, message: "A number is out of range." },
-  "22007": { code: "VALIDATION", keepMessage: false, message: "A date or time is malformed." },
-  "22008": { code: "VALIDATION", keepMessage: false, message: "A date or time is out of range." },
+  // A Date argument PostgreSQL cannot read ("2026-02-30", "13/03/2026"): the
+  // same code as SQL's own INVALID_DATE (WTDAT), whichever caught it.
+  "22007": { code: "INVALID_DATE", keepMessage: false, message: "A date or time is malformed (YYYY-MM-DD expected)." },
+  "22008": { code: "INVALID_DATE", keepMessage: false, message: "A date or time is out of range (YYYY-MM-DD expected)." },
   "22P02": { code: "VALIDATION", keepMessage: false, message: "A value has the wrong format." },
   "22023": { code: "VALIDATION", keepMessage: false, message: "A value is not valid." },
   // A NUL character (JSON "\u0000" is valid; PostgreSQL text cannot hold it) or a

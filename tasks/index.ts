@@ -6,6 +6,9 @@ import type { TaskList } from "graphile-worker";
 import type Stripe from "stripe";
 import type { EmailSender } from "../lib/email/sender.ts";
 import type { SmsSender } from "../lib/sms/sender.ts";
+import { analyticsDaily } from "./analytics_daily.ts";
+import { analyticsPhoneErasure } from "./analytics_phone_erasure.ts";
+import { analyticsRetention } from "./analytics_retention.ts";
 import { billingDaily } from "./billing_daily.ts";
 import { monthlyStatements } from "./monthly_statements.ts";
 import { passwordReset } from "./password_reset.ts";
@@ -20,6 +23,9 @@ export const taskList: TaskList = {
   billing_daily: billingDaily,
   monthly_statements: monthlyStatements,
   password_reset: passwordReset,
+  analytics_daily: analyticsDaily,
+  analytics_retention: analyticsRetention,
+  analytics_phone_erasure: analyticsPhoneErasure,
 };
 
 /**

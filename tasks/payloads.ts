@@ -47,6 +47,9 @@ declare global {
       monthly_statements: z.infer<typeof cronPayload>;
       send_email: z.infer<typeof sendEmailPayload>;
       password_reset: z.infer<typeof passwordResetPayload>;
+      analytics_daily: z.infer<typeof cronPayload>;
+      analytics_retention: z.infer<typeof cronPayload>;
+      analytics_phone_erasure: z.infer<typeof cronPayload>;
     }
   }
 }

@@ -11,7 +11,7 @@ export { errorCode };
 export const QUEUE_STATUS_QUERY = `query QueueStatus($t: String!) {
   queueStatus(qrToken: $t) {
     businessName queueName language customMessage
-    isOpen isPaused isFull canJoin waitingCount estimatedWaitMinutes
+    isOpen isPaused isFull canJoin waitingCount estimatedWaitMinutes phoneRetentionHours
   }
 }`;
 
@@ -20,9 +20,10 @@ export const JOIN_QUEUE_MUTATION = `mutation JoinQueue($t: String!, $phone: Stri
 }`;
 
 /**
- * How long a customer's phone number is kept after the visit, as the consent
- * text says. The retention job of the analytics issue erases it; when that
- * issue makes the delay configurable, this constant follows its setting.
+ * How long a customer's phone number is kept after the visit when the page
+ * does not know the business's own setting yet (queueStatus gives it:
+ * businesses.phone_retention_hours, 1–720, erased by the hourly job): the
+ * database's default.
  */
 export const PHONE_RETENTION_HOURS = 24;
 
@@ -81,7 +82,7 @@ const TEXTS = {
     submit: "Rejoindre la file",
     submitting: "Inscription…",
     consent: (hours) =>
-      `Nous gardons votre numéro de téléphone et, si vous le donnez, votre prénom, uniquement pour vous prévenir par SMS de votre place dans la file. Le numéro est effacé ${hours} h après votre passage.`,
+      `Nous gardons votre numéro de téléphone et, si vous le donnez, votre prénom, uniquement pour vous prévenir par SMS de votre place dans la file. Le numéro et le prénom sont effacés ${hours} h après votre passage.`,
     states: {
       open: "Ouverte",
       paused: "En pause",
@@ -125,7 +126,7 @@ const TEXTS = {
     submit: "Join the queue",
     submitting: "Joining…",
     consent: (hours) =>
-      `We keep your phone number and, if you give it, your first name, only to text you about your place in the queue. The number is erased ${hours} hours after your visit.`,
+      `We keep your phone number and, if you give it, your first name, only to text you about your place in the queue. Both are erased ${hours} hours after your visit.`,
     states: {
       open: "Open",
       paused: "Paused",
@@ -163,8 +164,11 @@ export function texts(lang) {
   return TEXTS[lang === "en" ? "en" : "fr"];
 }
 
-/** The labels of the page's static elements (data-t="key" in join.html), in a language. */
-export function labels(lang) {
+/**
+ * The labels of the page's static elements (data-t="key" in join.html), in a
+ * language; the consent states the business's retention when it is known.
+ */
+export function labels(lang, retentionHours) {
   const t = texts(lang);
   return {
     title: t.title,
@@ -174,7 +178,7 @@ export function labels(lang) {
     nameLabel: t.nameLabel,
     nameHint: t.nameHint,
     submit: t.submit,
-    consent: t.consent(PHONE_RETENTION_HOURS),
+    consent: t.consent(Number.isInteger(retentionHours) && retentionHours > 0 ? retentionHours : PHONE_RETENTION_HOURS),
   };
 }
 

@@ -52,7 +52,7 @@ function setText(id, text) {
 
 function renderLabels() {
   document.documentElement.lang = lang;
-  const all = labels(lang);
+  const all = labels(lang, lastStatus ? lastStatus.phoneRetentionHours : null);
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = all[node.getAttribute("data-t")];
   if (joining) submitButton.textContent = texts(lang).submitting;
   const other = otherLanguage(lang);

@@ -22,6 +22,9 @@ comment on type app_public.queue_public_status is 'What the QR page shows before
 
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
 
+comment on column app_public.queue_public_status.phone_retention_hours is
+  'Hours after the visit when the phone number and name are erased (the consent text of the join page).';
+
 -- The customer's view of an entry. `ahead` and `service_seconds`, when the
 -- caller already knows them (join_queue), save computing them again.
 create or replace function app_private.customer_view(
@@ -271,6 +274,7 @@ begin
   v_status.queue_name := v_queue.name;
   v_status.language := v_business.language;
   v_status.custom_message := v_business.custom_message;
+  v_status.phone_retention_hours := v_business.phone_retention_hours;
   -- A suspended business shows as closed: the reason is the merchant's business.
   v_status.is_open := v_queue.is_queue_active and v_accepts;
   v_status.is_paused := v_queue.is_queue_paused;

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         if (config.NODE_ENV === "production") throw new Error("db:seed refuses to run with NODE_ENV=production");
         // Migrated first, so it works as the very first command on a new machine.
         await migrateDatabase(database);
-        const seeded = await seedDemo(database.authUrl);
+        const seeded = await seedDemo(database.authUrl, { ownerUrl: database.ownerUrl });
         const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
         console.log(
           [
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
             `  Counter screen: ${base}/counter  (sign in: ${seeded.email} / ${seeded.password})`,
             `  Join page (what the QR code opens): ${base}/q/${seeded.qrToken}`,
             `  QR poster (signed in, from the counter screen): ${base}/queues/${seeded.queueId}/poster.pdf`,
-            `  ${seeded.waiting} customer(s) waiting.`,
+            `  ${seeded.waiting} customer(s) waiting; analytics of the last days on the counter's account (GraphQL analyticsDashboard, businessAnalyticsDaily).`,
           ].join("\n"),
         );
         break;

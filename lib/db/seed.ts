@@ -30,6 +30,8 @@ export interface SeedResult {
   queueId: string;
   qrToken: string;
   waiting: number;
+  /** Finished visits of past days written by this run (0 when the history was there already). */
+  pastVisits: number;
   /** What this run created (empty when everything was there already). */
   created: string[];
 }
@@ -44,8 +46,16 @@ async function asRole<T>(client: pg.ClientBase, role: string, userId: string | n
   return result;
 }
 
-/** Seeds the database at `authUrl` (the authenticator's URL); idempotent. */
-export async function seedDemo(authUrl: string): Promise<SeedResult> {
+/** Past days of activity given to the demo business (with their analytics). */
+export const DEMO_PAST_DAYS = 7;
+
+/**
+ * Seeds the database at `authUrl` (the authenticator's URL); idempotent. With
+ * `ownerUrl`, the demo business also gets DEMO_PAST_DAYS finished days of
+ * visits and their daily figures: the past cannot be made through the API,
+ * so the owner writes it (app_private.seed_demo_history, db/analytics/seed.sql).
+ */
+export async function seedDemo(authUrl: string, options: { ownerUrl?: string } = {}): Promise<SeedResult> {
   const client = new pg.Client({ connectionString: authUrl });
   await client.connect();
   const created: string[] = [];
@@ -119,6 +129,8 @@ export async function seedDemo(authUrl: string): Promise<SeedResult> {
     });
 
     await client.query("commit");
+    const pastVisits = options.ownerUrl ? await seedHistory(options.ownerUrl, business.id) : 0;
+    if (pastVisits > 0) created.push(`${DEMO_PAST_DAYS} past days`);
     return {
       email: DEMO_EMAIL,
       password: DEMO_PASSWORD,
@@ -127,6 +139,7 @@ export async function seedDemo(authUrl: string): Promise<SeedResult> {
       queueId: queue.id,
       qrToken: queue.qr_code_token,
       waiting: waitingNow,
+      pastVisits,
       created,
     };
   } catch (error) {
@@ -134,5 +147,20 @@ export async function seedDemo(authUrl: string): Promise<SeedResult> {
     throw error;
   } finally {
     await client.end();
+  }
+}
+
+/** The demo business's past days (once: 0 when it has a history already). */
+async function seedHistory(ownerUrl: string, businessId: string): Promise<number> {
+  const owner = new pg.Client({ connectionString: ownerUrl });
+  await owner.connect();
+  try {
+    const { rows } = await owner.query<{ visits: number }>("select app_private.seed_demo_history($1, $2) as visits", [
+      businessId,
+      DEMO_PAST_DAYS,
+    ]);
+    return rows[0]!.visits;
+  } finally {
+    await owner.end();
   }
 }

@@ -22,6 +22,7 @@ import { startRealtime, type RealtimeHandle } from "../realtime/websocket.ts";
 import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
+import { analyticsExportRouter } from "./analytics-export.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
 import { queueQrRouter } from "./queue-qr.ts";
@@ -93,6 +94,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   app.use(queueQrRouter({ pool, jwt: options.jwt, publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL }));
   // Stripe's events: raw body, signature checked, logged and queued in one transaction.
   app.use(stripeWebhookRouter({ pool, secret: options.stripeWebhookSecret }));
+  // The daily figures as CSV (Bearer token; read as the merchant, under RLS).
+  app.use(analyticsExportRouter({ pool, jwt: options.jwt }));
 
   // One PostGraphile per request role (see graphile.config.ts): each request
   // is authenticated first, then handled by the instance of its role.

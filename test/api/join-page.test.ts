@@ -212,11 +212,15 @@ describe("join page logic (web/join-view.js)", () => {
   it("the consent says what is kept, why and for how long, in both languages", () => {
     expect(PHONE_RETENTION_HOURS).toBe(24);
     expect(labels("fr").consent).toBe(
-      "Nous gardons votre numéro de téléphone et, si vous le donnez, votre prénom, uniquement pour vous prévenir par SMS de votre place dans la file. Le numéro est effacé 24 h après votre passage.",
+      "Nous gardons votre numéro de téléphone et, si vous le donnez, votre prénom, uniquement pour vous prévenir par SMS de votre place dans la file. Le numéro et le prénom sont effacés 24 h après votre passage.",
     );
     expect(labels("en").consent).toBe(
-      "We keep your phone number and, if you give it, your first name, only to text you about your place in the queue. The number is erased 24 hours after your visit.",
+      "We keep your phone number and, if you give it, your first name, only to text you about your place in the queue. Both are erased 24 hours after your visit.",
     );
+    // The business's own setting (queueStatus.phoneRetentionHours) when known.
+    expect(labels("fr", 48).consent).toMatch(/effacés 48 h après votre passage\.$/);
+    expect(labels("en", 2).consent).toMatch(/erased 2 hours after your visit\.$/);
+    expect(labels("en", null).consent).toMatch(/erased 24 hours/);
   });
 
   it("open / paused / closed / full: closed wins, then paused, then full", () => {

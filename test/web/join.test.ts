@@ -48,7 +48,7 @@ describe("join page in Chromium", () => {
         const lines = await page.locator("#lines p").allTextContents();
         expect(lines[0]).toMatch(/^\d+ personnes? attend(ent)?\.$/);
         expect(await page.getByLabel("Votre numéro de téléphone").getAttribute("autocomplete")).toBe("tel");
-        expect(await page.locator("#consent").textContent()).toContain("effacé 24 h après votre passage");
+        expect(await page.locator("#consent").textContent()).toContain("effacés 24 h après votre passage");
         expect(await overflows(page)).toBe(false);
         await screenshot(page, `join-open-${width}`);
 
@@ -145,6 +145,8 @@ describe("join page in Chromium", () => {
 
   it("the language switch turns the page into English (and back), and remembers it", async () => {
     const q = await createBusiness(db(), { language: "fr" });
+    // The consent states this business's own retention.
+    await db().root.query("update app_public.businesses set phone_retention_hours = 48 where id = $1", [q.businessId]);
     await withPage(360, async (page) => {
       await page.goto(`${server().url}/q/${q.qrToken}`);
       await settled(page);
@@ -154,7 +156,7 @@ describe("join page in Chromium", () => {
       expect(await page.locator("html").getAttribute("lang")).toBe("en");
       expect(await page.locator("#state").textContent()).toBe("Open");
       expect(await page.getByLabel("Your phone number").isVisible()).toBe(true);
-      expect(await page.locator("#consent").textContent()).toContain("erased 24 hours after your visit");
+      expect(await page.locator("#consent").textContent()).toContain("erased 48 hours after your visit");
       expect(await page.locator("#submit").textContent()).toBe("Join the queue");
       expect(await toggle.textContent()).toBe("Français");
       await screenshot(page, "join-english-360");

@@ -1,0 +1,361 @@
+-- Daily figures: one row of analytics_daily per business and local day,
+-- computed for any number of businesses and days by one set-based pass over
+-- queue_entries and sms_logs (app_hidden.analytics_figures), stored by the
+-- daily job (app_private.compute_analytics_daily, tasks/analytics_daily.ts).
+--
+-- The day. A business's day d is [d 00:00, d+1 00:00) in its time zone
+-- (businesses.time_zone; 23 or 25 hours when summer time begins or ends).
+-- Everything is counted on the day it HAPPENED: a customer who joins at 23:50
+-- and is served at 00:10 is registered on day d and served on day d+1. So a
+-- day's figures only read what happened inside it: once the day is over they
+-- never change, and recomputing a day gives the same row.
+--
+-- The figures (the columns of analytics_daily and of app_public.analytics_day):
+--   clients_registered   customers who joined (joined_at in the day);
+--   clients_served       customers served (served_at in the day);
+--   clients_missed       customers marked missed: did not come when called (missed_at in the day);
+--   clients_cancelled    places cancelled, by the customer or by closing the queue (cancelled_at in the day);
+--   average_wait_minutes mean of called_at − joined_at over the customers called in the day, in
+--                        minutes, 2 decimals; null when nobody was called;
+--   average_service_seconds  mean of served_at − called_at over the customers served in the day,
+--                        whole seconds; null when nobody was served;
+--   peak_queue_size      the longest any of the business's queues got: the most customers waiting
+--                        in one queue at once. A queue is longest right after a join, and its
+--                        length then is the newcomer's position (position_at_join); customers
+--                        still waiting from the day before count from the day's start. 0 when
+--                        nobody waited;
+--   peak_hour            the local hour (0–23) in which peak_queue_size was first reached; null
+--                        when nobody waited;
+--   abandonment_rate     (missed + cancelled) / registered × 100, 2 decimals; null when nobody
+--                        registered. Counted by day, it can exceed 100 on a day when more visits
+--                        ended without service than began (a queue closed just after midnight);
+--   sms_messages, sms_parts  SMS sent or delivered (sent_at in the day): messages and billed
+--                        parts, as billing counts them (db/sms/usage.sql);
+--   average_ticket_cents the business's average ticket when computed (businesses.average_ticket_cents,
+--                        else system_configs.default_average_ticket_cents);
+--   revenue_potential_lost_cents  (missed + cancelled) × average_ticket_cents;
+--   busiest_window_start / _end  the busiest hour: the hour of the day (counted from local
+--                        midnight, so on the hour in local time) in which the most customers
+--                        joined, all queues together; the earliest on a tie; busiest_window_joins:
+--                        its joins. Null / 0 when nobody joined;
+--   estimate_sample      customers called in the day: the ones whose quote can be checked;
+--   estimate_error_minutes  mean absolute error between the wait quoted at join
+--                        (quoted_wait_minutes) and the actual wait (called_at − joined_at), in
+--                        minutes, 2 decimals; null when nobody was called;
+--   estimate_within_25_percent  share (%, 2 decimals) of them called within ±25 % of their
+--                        quote. Quotes are whole minutes (0 = "you are next"), so the tolerance
+--                        is at least one minute: |actual − quoted| ≤ max(25 % × quoted, 1 min).
+--
+-- Cost: the pass reads each visit of the day once, into one hash aggregate
+-- by business, day, queue and hour of the join that every figure rolls up
+-- from — no sort of the day's events: a queue's length comes from
+-- position_at_join rather than from replaying joins and calls in time order,
+-- the busiest window from hourly counts. bench/README.md ("Analytics")
+-- compares it with a plain GROUP BY over the same rows.
+--
+-- A row exists for every day of an active business since the day it was
+-- created, activity or not (an empty day is a row of zeros: "computed, nothing
+-- happened" differs from "not computed"), and for the days of a deleted
+-- business that still had activity.
+
+drop trigger if exists _100_timestamps on app_public.analytics_daily;
+create trigger _100_timestamps before update on app_public.analytics_daily
+  for each row execute function app_private.tg__set_updated_at();
+
+grant select on app_public.analytics_daily to waitify_merchant, waitify_admin;
+
+drop policy if exists select_own on app_public.analytics_daily;
+create policy select_own on app_public.analytics_daily for select to waitify_merchant
+  using (user_id = (select app_public.current_user_id()));
+
+drop policy if exists select_all on app_public.analytics_daily;
+create policy select_all on app_public.analytics_daily for select to waitify_admin using (true);
+
+-- The stored rows are read through the functions of reads.sql, which also
+-- fill in the days not stored yet (today): the table itself is not a
+-- GraphQL field.
+comment on table app_public.analytics_daily is
+  E'@behavior -*\nOne row per business and local day: the figures of the day (definitions in db/analytics/daily.sql).';
+comment on column app_public.analytics_daily.time_zone is 'The zone the day was computed in (the business''s when computed).';
+comment on column app_public.analytics_daily.raw_data_removed_at is
+  'Set by the retention job once the entries behind this row were deleted: the row is final, a rebuild leaves it.';
+
+-- The figures of the given businesses (null: every business the caller can
+-- see) for every local day of [from, to] that has begun, in one set-based
+-- pass. SECURITY INVOKER: the daily job runs it as the owner; a merchant's
+-- read runs it under RLS and sees only their own queues. A day still under
+-- way is computed up to now (is_complete false). skip_stored leaves out the
+-- days already in analytics_daily (reads fill in only what is missing).
+create or replace function app_hidden.analytics_figures(
+  business_ids uuid[], "from" date, "to" date, skip_stored boolean default false
+) returns table (
+  business_id uuid, user_id uuid, business_name text, date date, time_zone text, is_complete boolean,
+  clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer,
+  average_wait_minutes double precision, average_service_seconds integer,
+  peak_hour integer, peak_queue_size integer, abandonment_rate double precision,
+  sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer,
+  busiest_window_start time, busiest_window_end time, busiest_window_joins integer,
+  estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision
+)
+  language plpgsql stable
+  set search_path to pg_catalog, public, pg_temp
+  -- A day of every business is a million visits: hash them in memory.
+  set work_mem to '64MB'
+as $$
+#variable_conflict use_column
+declare
+  v_default_ticket integer := coalesce(
+    (select c.value::integer from app_public.system_configs c where c.key = 'default_average_ticket_cents'), 1000);
+  -- Bounds that hold every zone's days (UTC−12 to UTC+14) and the hour of
+  -- look-back: for many businesses the planner then reads the whole range
+  -- once (BRIN indexes on joined_at and sent_at) and matches it to each
+  -- business's day by hash, instead of one index search per business.
+  v_earliest timestamptz := (analytics_figures."from"::timestamp at time zone 'UTC') - interval '15 hours';
+  v_latest timestamptz := ((analytics_figures."to" + 1)::timestamp at time zone 'UTC') + interval '12 hours';
+begin
+  return query
+  with days as materialized (
+    -- Each business's days, with their bounds in its zone, computed once
+    -- (AT TIME ZONE looks the zone up: not once per visit). Days not begun
+    -- yet, or over before the business was created, are dropped at the end:
+    -- filtered here, they would make the planner expect a few days where
+    -- there may be ten thousand (and probe the index once per business).
+    select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
+           coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
+           g.day,
+           g.day::timestamp at time zone b.time_zone as day_start,
+           (g.day + 1)::timestamp at time zone b.time_zone as day_end,
+           g.day::timestamp at time zone b.time_zone - interval '1 hour' as look_back
+      from app_public.businesses b
+     cross join lateral (
+       select analytics_figures."from" + n as day
+         from generate_series(0, analytics_figures."to" - analytics_figures."from") n
+     ) g
+     where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
+       and not (analytics_figures.skip_stored and exists (
+             select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day))
+  ), visits as (
+    -- Every visit that touches the day: joined during it or in the hour
+    -- before (queue_entries_business_idx, or the BRIN range for many
+    -- businesses), or joined earlier and still going at its start — such a
+    -- visit is in progress or longer than an hour, and
+    -- queue_entries_long_visits_idx holds exactly those. Durations in
+    -- seconds, computed once per visit.
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           e.joined_at >= dy.day_start as joined_in_day,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end as called_in_day,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end as served_in_day,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end as missed_in_day,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end as cancelled_in_day,
+           -- Still waiting when the day began.
+           e.joined_at < dy.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start as carried,
+           date_part('epoch', e.joined_at - dy.day_start) as joined_second,
+           date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
+           date_part('epoch', e.served_at - e.called_at) as service_seconds
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at >= dy.look_back
+       and e.joined_at < dy.day_end
+       and e.joined_at >= v_earliest
+       and e.joined_at < v_latest
+    union all
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           false,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end,
+           coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start,
+           date_part('epoch', e.joined_at - dy.day_start),
+           date_part('epoch', e.called_at - e.joined_at),
+           date_part('epoch', e.served_at - e.called_at)
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at < dy.look_back
+       and (e.status in ('waiting', 'called')
+            or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
+       and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dy.day_start)
+  ), per_hour as materialized (
+    -- The one pass over the visits: what happened in each queue during the
+    -- day, by the hour (since local midnight) its customers joined in (−1:
+    -- joined before the day), each thing counted on the day it happened.
+    -- Peaks and windows are encoded as value × 100000 + (99999 − second or
+    -- hour of the day), so that max() finds the largest, then the earliest.
+    select v.business_id, v.day, v.queue_id,
+           case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end as hour,
+           count(*) filter (where v.joined_in_day) as registered,
+           count(*) filter (where v.served_in_day) as served,
+           count(*) filter (where v.missed_in_day) as missed,
+           count(*) filter (where v.cancelled_in_day) as cancelled,
+           count(*) filter (where v.called_in_day) as called,
+           sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
+           sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
+           sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
+           count(*) filter (where v.called_in_day
+                              and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
+                                  <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+           -- A queue is longest right after a join (its length then is the
+           -- newcomer's position, customers waiting since before the day
+           -- included), or at the day's start, when only those are waiting.
+           greatest(
+             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined_second)::bigint) filter (where v.joined_in_day),
+             nullif(count(*) filter (where v.carried), 0) * 100000 + 99999
+           ) as peak
+      from visits v
+     group by v.business_id, v.day, v.queue_id,
+              case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end
+  ), per_day as (
+    select h.business_id, h.day,
+           sum(h.registered) as registered, sum(h.served) as served, sum(h.missed) as missed,
+           sum(h.cancelled) as cancelled, sum(h.called) as called,
+           sum(h.wait_seconds) as wait_seconds, sum(h.service_seconds) as service_seconds,
+           sum(h.estimate_error_seconds) as estimate_error_seconds, sum(h.within_25) as within_25,
+           max(h.peak) as peak
+      from per_hour h
+     group by h.business_id, h.day
+  ), busiest as (
+    -- The busiest hour: the most joins (all queues together), the earliest on a tie.
+    select w.business_id, w.day, max(w.joins * 100000 + 99999 - w.hour) as window_key
+      from (select h.business_id, h.day, h.hour, sum(h.registered)::bigint as joins
+              from per_hour h
+             where h.hour >= 0
+             group by h.business_id, h.day, h.hour) w
+     group by w.business_id, w.day
+  ), sms as (
+    select dy.business_id, dy.day, count(*) as messages, coalesce(sum(l.parts), 0) as parts
+      from days dy
+      join app_public.sms_logs l
+        on l.business_id = dy.business_id
+       and l.status in ('sent', 'delivered')
+       and l.sent_at >= dy.day_start
+       and l.sent_at < dy.day_end
+       and l.sent_at >= v_earliest
+       and l.sent_at < v_latest
+     group by dy.business_id, dy.day
+  )
+  select dy.business_id, dy.user_id, dy.business_name, dy.day, dy.time_zone, dy.day_end <= now(),
+         coalesce(c.registered, 0)::integer,
+         coalesce(c.served, 0)::integer,
+         coalesce(c.missed, 0)::integer,
+         coalesce(c.cancelled, 0)::integer,
+         round((c.wait_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round((c.service_seconds / nullif(c.served, 0))::numeric)::integer,
+         case when c.peak >= 100000 then
+           extract(hour from (dy.day_start + (99999 - c.peak % 100000) * interval '1 second') at time zone dy.time_zone)::integer
+         end,
+         coalesce(c.peak / 100000, 0)::integer,
+         case when c.registered > 0 then round(100.0 * (c.missed + c.cancelled) / c.registered, 2)::double precision end,
+         coalesce(sm.messages, 0)::integer,
+         coalesce(sm.parts, 0)::integer,
+         dy.ticket,
+         ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
+         ((dy.day_start + (99999 - w.window_key % 100000) * interval '1 hour') at time zone dy.time_zone)::time,
+         ((dy.day_start + (99999 - w.window_key % 100000 + 1) * interval '1 hour') at time zone dy.time_zone)::time,
+         coalesce(w.window_key / 100000, 0)::integer,
+         coalesce(c.called, 0)::integer,
+         round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round(100.0 * c.within_25 / nullif(c.called, 0), 2)::double precision
+    from days dy
+    left join per_day c on c.business_id = dy.business_id and c.day = dy.day
+    left join busiest w on w.business_id = dy.business_id and w.day = dy.day
+    left join sms sm on sm.business_id = dy.business_id and sm.day = dy.day
+   where dy.day_start < now() and dy.day_end > dy.created_at
+     and (dy.is_active or c.business_id is not null or sm.business_id is not null);
+end;
+$$;
+comment on function app_hidden.analytics_figures(uuid[], date, date, boolean) is
+  'The daily figures of the given businesses (null: all the caller sees) for each local day of [from, to] that has begun; definitions in db/analytics/daily.sql.';
+grant execute on function app_hidden.analytics_figures(uuid[], date, date, boolean) to waitify_merchant, waitify_admin;
+
+-- Stores the figures of every day of [from, to] that is over in each
+-- business's zone (a day still under way is never stored), for the given
+-- businesses or all. Idempotent: one row per business and date, updated only
+-- when a figure changed, so rerunning a day leaves its row untouched. A row
+-- whose entries retention has deleted is final and left as it is. Returns
+-- the rows written. Run by the analytics_daily job and analytics:rebuild.
+create or replace function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[] default null)
+  returns integer
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+declare
+  v_written integer;
+begin
+  if compute_analytics_daily."from" is null or compute_analytics_daily."to" is null
+     or compute_analytics_daily."from" > compute_analytics_daily."to" then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', 'fr',
+      coalesce(compute_analytics_daily."from"::text, '?'), coalesce(compute_analytics_daily."to"::text, '?'));
+  end if;
+  insert into app_public.analytics_daily as a (
+    business_id, user_id, date, time_zone,
+    clients_registered, clients_served, clients_missed, clients_cancelled,
+    average_wait_minutes, average_service_seconds, peak_hour, peak_queue_size, abandonment_rate,
+    sms_messages, sms_parts, average_ticket_cents, revenue_potential_lost_cents,
+    busiest_window_start, busiest_window_end, busiest_window_joins,
+    estimate_sample, estimate_error_minutes, estimate_within_25_percent)
+  select f.business_id, f.user_id, f.date, f.time_zone,
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.average_service_seconds, f.peak_hour, f.peak_queue_size, f.abandonment_rate,
+         f.sms_messages, f.sms_parts, f.average_ticket_cents, f.revenue_potential_lost_cents,
+         f.busiest_window_start, f.busiest_window_end, f.busiest_window_joins,
+         f.estimate_sample, f.estimate_error_minutes, f.estimate_within_25_percent
+    from app_hidden.analytics_figures(compute_analytics_daily.business_ids,
+                                      compute_analytics_daily."from", compute_analytics_daily."to") f
+   where f.is_complete
+  on conflict (business_id, date) do update set
+    time_zone = excluded.time_zone,
+    clients_registered = excluded.clients_registered,
+    clients_served = excluded.clients_served,
+    clients_missed = excluded.clients_missed,
+    clients_cancelled = excluded.clients_cancelled,
+    average_wait_minutes = excluded.average_wait_minutes,
+    average_service_seconds = excluded.average_service_seconds,
+    peak_hour = excluded.peak_hour,
+    peak_queue_size = excluded.peak_queue_size,
+    abandonment_rate = excluded.abandonment_rate,
+    sms_messages = excluded.sms_messages,
+    sms_parts = excluded.sms_parts,
+    average_ticket_cents = excluded.average_ticket_cents,
+    revenue_potential_lost_cents = excluded.revenue_potential_lost_cents,
+    busiest_window_start = excluded.busiest_window_start,
+    busiest_window_end = excluded.busiest_window_end,
+    busiest_window_joins = excluded.busiest_window_joins,
+    estimate_sample = excluded.estimate_sample,
+    estimate_error_minutes = excluded.estimate_error_minutes,
+    estimate_within_25_percent = excluded.estimate_within_25_percent
+  where a.raw_data_removed_at is null
+    and (a.time_zone, a.clients_registered, a.clients_served, a.clients_missed, a.clients_cancelled,
+         a.average_wait_minutes, a.average_service_seconds, a.peak_hour, a.peak_queue_size, a.abandonment_rate,
+         a.sms_messages, a.sms_parts, a.average_ticket_cents, a.revenue_potential_lost_cents,
+         a.busiest_window_start, a.busiest_window_end, a.busiest_window_joins,
+         a.estimate_sample, a.estimate_error_minutes, a.estimate_within_25_percent)
+        is distinct from
+        (excluded.time_zone, excluded.clients_registered, excluded.clients_served, excluded.clients_missed,
+         excluded.clients_cancelled, excluded.average_wait_minutes, excluded.average_service_seconds,
+         excluded.peak_hour, excluded.peak_queue_size, excluded.abandonment_rate,
+         excluded.sms_messages, excluded.sms_parts, excluded.average_ticket_cents, excluded.revenue_potential_lost_cents,
+         excluded.busiest_window_start, excluded.busiest_window_end, excluded.busiest_window_joins,
+         excluded.estimate_sample, excluded.estimate_error_minutes, excluded.estimate_within_25_percent);
+  get diagnostics v_written = row_count;
+  return v_written;
+end;
+$$;
+comment on function app_private.compute_analytics_daily(date, date, uuid[]) is
+  'Stores (upserts) the figures of every day of [from, to] that is over in each business''s zone; returns the rows written.';
+
+-- The daily job (tasks/analytics_daily.ts, crontab): the three local days up
+-- to the UTC date it was scheduled for. Whatever the zone (UTC−12 to
+-- UTC+14), the day that ended last is among them once the job runs after
+-- 00:00 UTC; the two before catch visits that ended late and runs the
+-- worker missed. Days not over are skipped (compute_analytics_daily).
+create or replace function app_private.run_analytics_day(at timestamptz default now()) returns integer
+  language sql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select app_private.compute_analytics_daily((run_analytics_day.at at time zone 'UTC')::date - 2,
+                                             (run_analytics_day.at at time zone 'UTC')::date);
+$$;
+comment on function app_private.run_analytics_day(timestamptz) is
+  'The analytics_daily job: stores the days over among the three UTC dates up to `at`; returns the rows written.';
