@@ -32,6 +32,13 @@ alter default privileges for role :DATABASE_OWNER revoke execute on functions fr
 
 -- Enum types
 
+create type app_public.analytics_period as enum (
+  'day',
+  'week',
+  'month'
+);
+alter type app_public.analytics_period owner to :DATABASE_OWNER;
+
 create type app_public.business_type as enum (
   'bakery',
   'hairdresser',
@@ -82,6 +89,136 @@ create type app_public.subscription_status as enum (
 alter type app_public.subscription_status owner to :DATABASE_OWNER;
 
 -- Composite types
+
+create type app_public.analytics_business_comparison as (
+  business_id uuid,
+  business_name text,
+  metrics app_public.analytics_metrics
+);
+alter type app_public.analytics_business_comparison owner to :DATABASE_OWNER;
+comment on type app_public.analytics_business_comparison is 'One business over a period (seed 001''s comparison entry).';
+
+create type app_public.analytics_comparison as (
+  period_start date,
+  period_end date,
+  comparison app_public.analytics_business_comparison[],
+  consolidated app_public.analytics_consolidated
+);
+alter type app_public.analytics_comparison owner to :DATABASE_OWNER;
+comment on type app_public.analytics_comparison is 'Seed 001''s comparison: each business over the period and the consolidated totals.';
+
+create type app_public.analytics_consolidated as (
+  period_start date,
+  period_end date,
+  total_businesses integer,
+  total_clients integer,
+  total_served integer,
+  total_missed integer,
+  total_cancelled integer,
+  overall_abandonment_rate double precision,
+  average_wait_time double precision,
+  total_sms_sent integer,
+  total_sms_parts integer,
+  revenue_potential_lost_cents integer,
+  best_performer text,
+  best_performer_id uuid,
+  worst_performer text,
+  worst_performer_id uuid
+);
+alter type app_public.analytics_consolidated owner to :DATABASE_OWNER;
+comment on type app_public.analytics_consolidated is 'All the businesses together over a period (seed 001''s consolidated); bestPerformer has the lowest abandonment rate among businesses that had customers (ties: more served, then name), worstPerformer the highest (ties: more lost, then name).';
+
+create type app_public.analytics_dashboard_row as (
+  business_id uuid,
+  business_name text,
+  business_type app_public.business_type,
+  time_zone text,
+  is_queue_active boolean,
+  is_queue_paused boolean,
+  current_queue_size integer,
+  today_served integer
+);
+alter type app_public.analytics_dashboard_row owner to :DATABASE_OWNER;
+comment on type app_public.analytics_dashboard_row is 'One active business at a glance, live: isQueueActive when a queue is open, isQueuePaused when every open queue is paused.';
+
+create type app_public.analytics_day as (
+  business_id uuid,
+  business_name text,
+  date date,
+  time_zone text,
+  is_complete boolean,
+  clients_registered integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  average_wait_minutes double precision,
+  average_service_seconds integer,
+  peak_hour integer,
+  peak_queue_size integer,
+  abandonment_rate double precision,
+  sms_messages integer,
+  sms_parts integer,
+  average_ticket_cents integer,
+  revenue_potential_lost_cents integer,
+  busiest_window_start time without time zone,
+  busiest_window_end time without time zone,
+  busiest_window_joins integer,
+  estimate_sample integer,
+  estimate_error_minutes double precision,
+  estimate_within_25_percent double precision
+);
+alter type app_public.analytics_day owner to :DATABASE_OWNER;
+comment on type app_public.analytics_day is 'One business''s figures for one local day (definitions: db/analytics/daily.sql). isComplete is false for today so far.';
+
+create type app_public.analytics_metrics as (
+  total_clients integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  clients_called integer,
+  abandonment_rate double precision,
+  average_wait_time double precision,
+  peak_hours text[],
+  sms_sent integer,
+  sms_parts integer,
+  revenue_potential_lost_cents integer
+);
+alter type app_public.analytics_metrics owner to :DATABASE_OWNER;
+comment on type app_public.analytics_metrics is 'A business''s figures over a period (seed 001''s metrics): totalClients registered; averageWaitTime in minutes (the daily averages weighted by customers called); peakHours the two hours most often the day''s peak ("08:00").';
+
+create type app_public.analytics_today as (
+  business_id uuid,
+  date date,
+  time_zone text,
+  as_of timestamp with time zone,
+  waiting_now integer,
+  clients_registered integer,
+  clients_served integer,
+  clients_missed integer,
+  clients_cancelled integer,
+  average_wait_time double precision,
+  peak_hour integer,
+  peak_queue_size integer,
+  abandonment_rate double precision,
+  sms_sent integer
+);
+alter type app_public.analytics_today owner to :DATABASE_OWNER;
+comment on type app_public.analytics_today is 'Today so far for one business (seed 000''s "today"); averageWaitTime in minutes.';
+
+create type app_public.analytics_week as (
+  business_id uuid,
+  week_start date,
+  week_end date,
+  total_clients integer,
+  clients_served integer,
+  abandonment_rate double precision,
+  busiest_day text,
+  busiest_date date,
+  revenue_potential double precision,
+  revenue_potential_cents integer
+);
+alter type app_public.analytics_week owner to :DATABASE_OWNER;
+comment on type app_public.analytics_week is 'One business''s week, Monday to Sunday (seed 000''s "week"); busiestDay is a lower-case English weekday ("saturday"), revenuePotential in euros.';
 
 create type app_public.customer_entry as (
   entry_token text,
@@ -171,11 +308,13 @@ create type app_public.queue_public_status as (
   can_join boolean,
   waiting_count integer,
   max_queue_size integer,
-  estimated_wait_minutes integer
+  estimated_wait_minutes integer,
+  phone_retention_hours integer
 );
 alter type app_public.queue_public_status owner to :DATABASE_OWNER;
 comment on type app_public.queue_public_status is 'What the QR page shows before joining.';
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
+comment on column app_public.queue_public_status.phone_retention_hours is 'Hours after the visit when the phone number and name are erased (the consent text of the join page).';
 
 create type app_public.sms_quota_usage as (
   period_start date,
@@ -549,6 +688,73 @@ create policy select_own on app_public.account_events as permissive for select t
 
 CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
 
+create table app_public.analytics_daily (
+  id uuid default gen_random_uuid() not null,
+  business_id uuid not null,
+  user_id uuid not null,
+  date date not null,
+  time_zone text not null,
+  clients_registered integer default 0 not null,
+  clients_served integer default 0 not null,
+  clients_missed integer default 0 not null,
+  clients_cancelled integer default 0 not null,
+  average_wait_minutes double precision,
+  average_service_seconds integer,
+  peak_hour integer,
+  peak_queue_size integer default 0 not null,
+  abandonment_rate double precision,
+  sms_messages integer default 0 not null,
+  sms_parts integer default 0 not null,
+  average_ticket_cents integer not null,
+  revenue_potential_lost_cents integer default 0 not null,
+  busiest_window_start time without time zone,
+  busiest_window_end time without time zone,
+  busiest_window_joins integer default 0 not null,
+  estimate_sample integer default 0 not null,
+  estimate_error_minutes double precision,
+  estimate_within_25_percent double precision,
+  raw_data_removed_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_public.analytics_daily owner to :DATABASE_OWNER;
+alter table app_public.analytics_daily enable row level security;
+grant select on table app_public.analytics_daily to waitify_admin;
+grant select on table app_public.analytics_daily to waitify_merchant;
+comment on table app_public.analytics_daily is E'@behavior -*\nOne row per business and local day: the figures of the day (definitions in db/analytics/daily.sql).';
+comment on column app_public.analytics_daily.time_zone is 'The zone the day was computed in (the business''s when computed).';
+comment on column app_public.analytics_daily.raw_data_removed_at is 'Set by the retention job once the entries behind this row were deleted: the row is final, a rebuild leaves it.';
+
+alter table app_public.analytics_daily add constraint analytics_daily_abandonment_rate_check CHECK ((abandonment_rate >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_average_service_seconds_check CHECK ((average_service_seconds >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_average_ticket_cents_check CHECK ((average_ticket_cents >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_average_wait_minutes_check CHECK ((average_wait_minutes >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_busiest_window_check CHECK (((busiest_window_start IS NULL) = (busiest_window_end IS NULL)));
+alter table app_public.analytics_daily add constraint analytics_daily_busiest_window_joins_check CHECK ((busiest_window_joins >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_business_date_key UNIQUE (business_id, date);
+alter table app_public.analytics_daily add constraint analytics_daily_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
+alter table app_public.analytics_daily add constraint analytics_daily_clients_cancelled_check CHECK ((clients_cancelled >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_missed_check CHECK ((clients_missed >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_registered_check CHECK ((clients_registered >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_clients_served_check CHECK ((clients_served >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_error_minutes_check CHECK ((estimate_error_minutes >= (0)::double precision));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_sample_check CHECK ((estimate_sample >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_estimate_within_25_percent_check CHECK (((estimate_within_25_percent >= (0)::double precision) AND (estimate_within_25_percent <= (100)::double precision)));
+alter table app_public.analytics_daily add constraint analytics_daily_peak_hour_check CHECK (((peak_hour >= 0) AND (peak_hour <= 23)));
+alter table app_public.analytics_daily add constraint analytics_daily_peak_queue_size_check CHECK ((peak_queue_size >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_pkey PRIMARY KEY (id);
+alter table app_public.analytics_daily add constraint analytics_daily_revenue_potential_lost_cents_check CHECK ((revenue_potential_lost_cents >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_sms_messages_check CHECK ((sms_messages >= 0));
+alter table app_public.analytics_daily add constraint analytics_daily_sms_parts_check CHECK ((sms_parts >= 0));
+
+CREATE INDEX analytics_daily_date_idx ON app_public.analytics_daily USING btree (date);
+CREATE INDEX analytics_daily_user_id_date_idx ON app_public.analytics_daily USING btree (user_id, date);
+
+create policy select_all on app_public.analytics_daily as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.analytics_daily as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.analytics_daily FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
 create table app_public.billing_statements (
   id uuid default gen_random_uuid() not null,
   user_id uuid not null,
@@ -615,20 +821,27 @@ create table app_public.businesses (
   is_active boolean default true not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  time_zone text not null,
+  phone_retention_hours integer default 24 not null,
+  average_ticket_cents integer,
   sms_daily_cap_override integer
 );
 alter table app_public.businesses owner to :DATABASE_OWNER;
 alter table app_public.businesses enable row level security;
 grant select on table app_public.businesses to waitify_admin;
-grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, sms_daily_cap_override), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, sms_daily_cap_override) on table app_public.businesses to waitify_merchant;
+grant select, insert (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, time_zone, phone_retention_hours, average_ticket_cents, sms_daily_cap_override), update (name, business_type, phone_number, address, city, zip_code, country, language, opening_hours, custom_message, sms_notifications_enabled, time_zone, phone_retention_hours, average_ticket_cents, sms_daily_cap_override) on table app_public.businesses to waitify_merchant;
 comment on table app_public.businesses is E'@behavior -query:resource:connection -query:resource:list\nAn establishment of a merchant (a bakery, a pharmacy…). Deleting one is a soft delete (is_active = false).';
 comment on column app_public.businesses.user_id is 'The owner; set from the session.';
 comment on column app_public.businesses.phone_number is 'E.164; national input is normalised with the country.';
 comment on column app_public.businesses.opening_hours is 'By weekday: {"monday": {"open": "08:00", "close": "18:00", "closed": false}, …, "sunday": {"closed": true}}.';
 comment on column app_public.businesses.is_active is 'False once deleted (soft delete); deleteBusiness / restoreBusiness change it.';
+comment on column app_public.businesses.time_zone is E'@hasDefault\nIANA time zone of the business (Europe/Paris, Africa/Dakar…): its days, for analytics, begin at its midnight. Defaults from the country (Africa/Dakar for SN, else Europe/Paris) and follows a change of country unless another zone was chosen.';
+comment on column app_public.businesses.phone_retention_hours is 'Customers'' phone numbers and names are erased this many hours after their visit ends (1–720, default 24); the counts stay.';
+comment on column app_public.businesses.average_ticket_cents is 'What a customer spends on average, in cents: an abandoned visit costs this much in "revenue potential lost". Null: system_configs.default_average_ticket_cents.';
 comment on column app_public.businesses.sms_daily_cap_override is 'Your own daily SMS cap for this business, in parts (1 to your plan''s monthly quota); null: the plan''s default (smsDailyCap).';
 
 alter table app_public.businesses add constraint businesses_address_check CHECK ((length(address) <= 500));
+alter table app_public.businesses add constraint businesses_average_ticket_cents_check CHECK (((average_ticket_cents >= 0) AND (average_ticket_cents <= 10000000)));
 alter table app_public.businesses add constraint businesses_city_check CHECK ((length(city) <= 100));
 alter table app_public.businesses add constraint businesses_country_check CHECK ((country = ANY (ARRAY['FR'::text, 'SN'::text])));
 alter table app_public.businesses add constraint businesses_custom_message_check CHECK ((length(custom_message) <= 160));
@@ -638,8 +851,10 @@ alter table app_public.businesses add constraint businesses_language_check CHECK
 alter table app_public.businesses add constraint businesses_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 255)));
 alter table app_public.businesses add constraint businesses_opening_hours_valid CHECK ((app_hidden.opening_hours_problem(opening_hours) IS NULL));
 alter table app_public.businesses add constraint businesses_phone_number_check CHECK ((phone_number ~ '^\+[1-9][0-9]{7,14}$'::text));
+alter table app_public.businesses add constraint businesses_phone_retention_hours_check CHECK (((phone_retention_hours >= 1) AND (phone_retention_hours <= 720)));
 alter table app_public.businesses add constraint businesses_pkey PRIMARY KEY (id);
 alter table app_public.businesses add constraint businesses_sms_daily_cap_override_check CHECK (((sms_daily_cap_override IS NULL) OR (sms_daily_cap_override >= 1)));
+alter table app_public.businesses add constraint businesses_time_zone_check CHECK ((((length(time_zone) >= 1) AND (length(time_zone) <= 64)) AND (time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]*$'::text)));
 alter table app_public.businesses add constraint businesses_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 comment on constraint businesses_user_id_fkey on app_public.businesses is '@behavior -manyRelation:resource:connection -manyRelation:resource:list';
 alter table app_public.businesses add constraint businesses_zip_code_check CHECK ((length(zip_code) <= 10));
@@ -656,9 +871,36 @@ CREATE TRIGGER _050_account_writable BEFORE INSERT OR UPDATE ON app_public.busin
 CREATE TRIGGER _100_enforce_plan_limit BEFORE INSERT ON app_public.businesses FOR EACH ROW WHEN (new.is_active) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_enforce_plan_limit_on_restore BEFORE UPDATE OF is_active ON app_public.businesses FOR EACH ROW WHEN ((new.is_active AND (NOT old.is_active))) EXECUTE FUNCTION app_private.tg_businesses__enforce_plan_limit();
 CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+CREATE TRIGGER _200_time_zone BEFORE INSERT OR UPDATE OF country, time_zone ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__time_zone();
 CREATE TRIGGER _200_validate BEFORE INSERT OR UPDATE ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__validate();
 CREATE TRIGGER _210_validate_sms_cap BEFORE INSERT OR UPDATE OF sms_daily_cap_override ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__validate_sms_cap();
 CREATE TRIGGER _900_create_queue AFTER INSERT ON app_public.businesses FOR EACH ROW EXECUTE FUNCTION app_private.tg_businesses__create_queue();
+
+create table app_public.customer_erasures (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  entries_erased integer not null,
+  sms_logs_erased integer not null,
+  visits_in_progress integer not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.customer_erasures owner to :DATABASE_OWNER;
+alter table app_public.customer_erasures enable row level security;
+grant select on table app_public.customer_erasures to waitify_admin;
+grant select on table app_public.customer_erasures to waitify_merchant;
+comment on table app_public.customer_erasures is E'@behavior -insert -update -delete\nThe audit of erasures on request (forgetCustomer): when, and how much was erased; never the number itself.';
+comment on column app_public.customer_erasures.visits_in_progress is 'Visits of that number still waiting or called when asked: their number is erased with the automatic erasure once they end.';
+
+alter table app_public.customer_erasures add constraint customer_erasures_entries_erased_check CHECK ((entries_erased >= 0));
+alter table app_public.customer_erasures add constraint customer_erasures_pkey PRIMARY KEY (id);
+alter table app_public.customer_erasures add constraint customer_erasures_sms_logs_erased_check CHECK ((sms_logs_erased >= 0));
+alter table app_public.customer_erasures add constraint customer_erasures_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+alter table app_public.customer_erasures add constraint customer_erasures_visits_in_progress_check CHECK ((visits_in_progress >= 0));
+
+CREATE INDEX customer_erasures_user_id_idx ON app_public.customer_erasures USING btree (user_id, created_at);
+
+create policy select_all on app_public.customer_erasures as permissive for select to waitify_admin using (true);
+create policy select_own on app_public.customer_erasures as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
 create table app_public.queue_entries (
   id uuid default gen_random_uuid() not null,
@@ -685,20 +927,22 @@ create table app_public.queue_entries (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   more_time_requested_at timestamp with time zone,
-  is_walk_in boolean default false not null
+  is_walk_in boolean default false not null,
+  erased_at timestamp with time zone
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in) on table app_public.queue_entries to waitify_merchant;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_merchant;
 comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
-comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS.';
+comment on column app_public.queue_entries.phone is 'E.164; null once erased (see erasedAt) or for a customer who gave none.';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
 comment on column app_public.queue_entries.more_time_requested_at is 'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 comment on column app_public.queue_entries.is_walk_in is 'Added at the counter without a phone (addWalkIn) rather than through the QR code.';
+comment on column app_public.queue_entries.erased_at is 'When the phone number and name were erased (phone_retention_hours after the visit ended, or forgetCustomer).';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -720,15 +964,18 @@ alter table app_public.queue_entries add constraint queue_entries_served_check C
 alter table app_public.queue_entries add constraint queue_entries_sms_sent_count_check CHECK ((sms_sent_count >= 0));
 alter table app_public.queue_entries add constraint queue_entries_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'called'::text, 'served'::text, 'missed'::text, 'cancelled'::text])));
 alter table app_public.queue_entries add constraint queue_entries_ticket_number_check CHECK ((ticket_number > 0));
-alter table app_public.queue_entries add constraint queue_entries_walk_in_name_check CHECK (((NOT is_walk_in) OR (client_name IS NOT NULL)));
+alter table app_public.queue_entries add constraint queue_entries_walk_in_name_check CHECK (((NOT is_walk_in) OR (client_name IS NOT NULL) OR (erased_at IS NOT NULL)));
 alter table app_public.queue_entries add constraint queue_entries_walk_in_phone_check CHECK (((NOT is_walk_in) OR (phone IS NULL)));
 
 CREATE INDEX queue_entries_active_phone_idx ON app_public.queue_entries USING btree (phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE UNIQUE INDEX queue_entries_active_phone_key ON app_public.queue_entries USING btree (queue_id, phone) WHERE (status = ANY (ARRAY['waiting'::text, 'called'::text]));
 CREATE INDEX queue_entries_business_idx ON app_public.queue_entries USING btree (business_id, joined_at);
 CREATE UNIQUE INDEX queue_entries_entry_token_key ON app_public.queue_entries USING btree (entry_token);
+CREATE INDEX queue_entries_joined_at_brin ON app_public.queue_entries USING brin (joined_at);
+CREATE INDEX queue_entries_long_visits_idx ON app_public.queue_entries USING btree (business_id, joined_at) WHERE ((status = ANY (ARRAY['waiting'::text, 'called'::text])) OR ((COALESCE(served_at, missed_at, cancelled_at) - joined_at) > '01:00:00'::interval));
 CREATE INDEX queue_entries_served_idx ON app_public.queue_entries USING btree (queue_id, served_at) WHERE (status = 'served'::text);
 CREATE UNIQUE INDEX queue_entries_ticket_key ON app_public.queue_entries USING btree (queue_id, ticket_day, ticket_number);
+CREATE INDEX queue_entries_to_erase_idx ON app_public.queue_entries USING btree (COALESCE(served_at, missed_at, cancelled_at)) WHERE ((erased_at IS NULL) AND (status = ANY (ARRAY['served'::text, 'missed'::text, 'cancelled'::text])));
 CREATE INDEX queue_entries_user_queue_idx ON app_public.queue_entries USING btree (user_id, queue_id, status, joined_seq);
 CREATE INDEX queue_entries_waiting_idx ON app_public.queue_entries USING btree (queue_id, joined_seq) WHERE (status = 'waiting'::text);
 
@@ -835,7 +1082,7 @@ create table app_public.sms_logs (
   business_id uuid not null,
   user_id uuid not null,
   queue_entry_id uuid,
-  phone text not null,
+  phone text,
   message_type text not null,
   message_content text not null,
   status text default 'pending'::text not null,
@@ -878,6 +1125,8 @@ alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((sta
 
 CREATE INDEX sms_logs_business_id_sent_at_idx ON app_public.sms_logs USING btree (business_id, sent_at);
 CREATE INDEX sms_logs_pending_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'pending'::text);
+CREATE INDEX sms_logs_sent_at_brin ON app_public.sms_logs USING brin (sent_at);
+CREATE INDEX sms_logs_user_id_phone_idx ON app_public.sms_logs USING btree (user_id, phone) WHERE (phone IS NOT NULL);
 CREATE INDEX sms_logs_user_id_sent_at_idx ON app_public.sms_logs USING btree (user_id, sent_at);
 
 create policy select_all_admin on app_public.sms_logs as permissive for select to waitify_admin using (true);
@@ -1040,6 +1289,330 @@ revoke execute on function app_hidden.account_channel() from public;
 grant execute on function app_hidden.account_channel() to waitify_anonymous;
 comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
 
+CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
+ RETURNS app_public.businesses
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses;
+begin
+  select b.* into v_business from app_public.businesses b where b.id = analytics_business.business_id;
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND', 'fr');
+  end if;
+  return v_business;
+end;
+$function$;
+alter function app_hidden.analytics_business(business_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_business(business_id uuid) from public;
+grant execute on function app_hidden.analytics_business(business_id uuid) to waitify_admin;
+grant execute on function app_hidden.analytics_business(business_id uuid) to waitify_merchant;
+comment on function app_hidden.analytics_business(business_id uuid) is 'The business if the caller can see it, else BUSINESS_NOT_FOUND.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_compare("from" date, "to" date)
+ RETURNS SETOF app_public.analytics_business_comparison
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select d.business_id, min(d.business_name),
+         row(sum(d.clients_registered)::integer, sum(d.clients_served)::integer,
+             sum(d.clients_missed)::integer, sum(d.clients_cancelled)::integer, sum(d.estimate_sample)::integer,
+             round(100.0 * sum(d.clients_missed + d.clients_cancelled) / nullif(sum(d.clients_registered), 0), 2)::double precision,
+             round((sum(d.average_wait_minutes * d.estimate_sample) / nullif(sum(d.estimate_sample), 0))::numeric, 2)::double precision,
+             coalesce((select array_agg(to_char(p.hour, 'FM00') || ':00' order by p.days desc, p.hour)
+                         from (select h.peak_hour as hour, count(*) as days
+                                 from unnest(array_agg(d.peak_hour)) h(peak_hour)
+                                where h.peak_hour is not null
+                                group by h.peak_hour
+                                order by count(*) desc, h.peak_hour
+                                limit 2) p), '{}'),
+             sum(d.sms_messages)::integer, sum(d.sms_parts)::integer,
+             sum(d.revenue_potential_lost_cents)::integer)::app_public.analytics_metrics
+    from app_hidden.analytics_days(null, analytics_compare."from", analytics_compare."to") d
+   group by d.business_id;
+$function$;
+alter function app_hidden.analytics_compare("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_compare("from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_compare("from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_compare("from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_compare("from" date, "to" date) is 'Per-business totals over [from, to] for every business the caller sees.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date)
+ RETURNS app_public.analytics_consolidated
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with c as (select b.business_id, b.business_name, (b.metrics).* from unnest(analytics_consolidate.businesses) b)
+  select analytics_consolidate."from", analytics_consolidate."to",
+         t.businesses, t.clients, t.served, t.missed, t.cancelled,
+         round(100.0 * (t.missed + t.cancelled) / nullif(t.clients, 0), 2)::double precision,
+         round((t.wait_minutes_called / nullif(t.called, 0))::numeric, 2)::double precision,
+         t.sms_sent, t.sms_parts, t.revenue_lost,
+         best.business_name, best.business_id, worst.business_name, worst.business_id
+    from (select count(*)::integer as businesses,
+                 coalesce(sum(c.total_clients), 0)::integer as clients, coalesce(sum(c.clients_served), 0)::integer as served,
+                 coalesce(sum(c.clients_missed), 0)::integer as missed, coalesce(sum(c.clients_cancelled), 0)::integer as cancelled,
+                 sum(c.average_wait_time * c.clients_called) as wait_minutes_called, sum(c.clients_called) as called,
+                 coalesce(sum(c.sms_sent), 0)::integer as sms_sent, coalesce(sum(c.sms_parts), 0)::integer as sms_parts,
+                 coalesce(sum(c.revenue_potential_lost_cents), 0)::integer as revenue_lost
+            from c) t
+    left join lateral (
+      select b.business_name, b.business_id from c b where b.total_clients > 0
+       order by b.abandonment_rate, b.clients_served desc, b.business_name, b.business_id limit 1
+    ) best on true
+    left join lateral (
+      select w.business_name, w.business_id from c w where w.total_clients > 0
+       order by w.abandonment_rate desc, w.clients_missed + w.clients_cancelled desc, w.business_name, w.business_id limit 1
+    ) worst on true;
+$function$;
+alter function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_consolidate(businesses app_public.analytics_business_comparison[], "from" date, "to" date) is 'Totals, best and worst performer of per-business figures.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text)
+ RETURNS TABLE(date text, business_id uuid, business_name text, time_zone text, complete boolean, clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer, average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer, abandonment_rate double precision, sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer, busiest_window_start text, busiest_window_end text, busiest_window_joins integer, estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_from date := app_hidden.parse_analytics_date(analytics_csv_rows."from");
+  v_to date := app_hidden.parse_analytics_date(analytics_csv_rows."to");
+begin
+  return query
+    select to_char(d.date, 'YYYY-MM-DD'), d.business_id, d.business_name, d.time_zone, d.is_complete,
+           d.clients_registered, d.clients_served, d.clients_missed, d.clients_cancelled,
+           d.average_wait_minutes, d.average_service_seconds, d.peak_hour, d.peak_queue_size,
+           d.abandonment_rate, d.sms_messages, d.sms_parts, d.average_ticket_cents, d.revenue_potential_lost_cents,
+           to_char(d.busiest_window_start, 'HH24:MI'), to_char(d.busiest_window_end, 'HH24:MI'), d.busiest_window_joins,
+           d.estimate_sample, d.estimate_error_minutes, d.estimate_within_25_percent
+      from (select * from app_public.business_analytics_daily(analytics_csv_rows.only_business, v_from, v_to)
+             where analytics_csv_rows.only_business is not null
+            union all
+            select * from app_public.analytics_daily_history(v_from, v_to)
+             where analytics_csv_rows.only_business is null) d
+     order by d.date, d.business_name, d.business_id;
+end;
+$function$;
+alter function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) from public;
+grant execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) to waitify_admin;
+grant execute on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) to waitify_merchant;
+comment on function app_hidden.analytics_csv_rows(only_business uuid, "from" text, "to" text) is 'The CSV export''s rows: one business (or all the caller sees) over [from, to] given as YYYY-MM-DD text.';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select a.business_id, b.name, a.date, a.time_zone, true,
+         a.clients_registered, a.clients_served, a.clients_missed, a.clients_cancelled,
+         a.average_wait_minutes, a.average_service_seconds, a.peak_hour, a.peak_queue_size, a.abandonment_rate,
+         a.sms_messages, a.sms_parts, a.average_ticket_cents, a.revenue_potential_lost_cents,
+         a.busiest_window_start, a.busiest_window_end, a.busiest_window_joins,
+         a.estimate_sample, a.estimate_error_minutes, a.estimate_within_25_percent
+    from app_public.analytics_daily a
+    join app_public.businesses b on b.id = a.business_id
+   where (analytics_days.business_ids is null or a.business_id = any (analytics_days.business_ids))
+     and a.date between analytics_days."from" and analytics_days."to"
+  union all
+  select f.business_id, f.business_name, f.date, f.time_zone, f.is_complete,
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.average_service_seconds, f.peak_hour, f.peak_queue_size, f.abandonment_rate,
+         f.sms_messages, f.sms_parts, f.average_ticket_cents, f.revenue_potential_lost_cents,
+         f.busiest_window_start, f.busiest_window_end, f.busiest_window_joins,
+         f.estimate_sample, f.estimate_error_minutes, f.estimate_within_25_percent
+    from app_hidden.analytics_figures(analytics_days.business_ids, analytics_days."from", analytics_days."to", true) f;
+$function$;
+alter function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) from public;
+grant execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) to waitify_admin;
+grant execute on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) to waitify_merchant;
+comment on function app_hidden.analytics_days(business_ids uuid[], "from" date, "to" date) is 'Daily figures in [from, to]: stored rows, and the days not stored yet computed live (today so far).';
+
+CREATE OR REPLACE FUNCTION app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean DEFAULT false)
+ RETURNS TABLE(business_id uuid, user_id uuid, business_name text, date date, time_zone text, is_complete boolean, clients_registered integer, clients_served integer, clients_missed integer, clients_cancelled integer, average_wait_minutes double precision, average_service_seconds integer, peak_hour integer, peak_queue_size integer, abandonment_rate double precision, sms_messages integer, sms_parts integer, average_ticket_cents integer, revenue_potential_lost_cents integer, busiest_window_start time without time zone, busiest_window_end time without time zone, busiest_window_joins integer, estimate_sample integer, estimate_error_minutes double precision, estimate_within_25_percent double precision)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET work_mem TO '64MB'
+AS $function$
+#variable_conflict use_column
+declare
+  v_default_ticket integer := coalesce(
+    (select c.value::integer from app_public.system_configs c where c.key = 'default_average_ticket_cents'), 1000);
+  -- Bounds that hold every zone's days (UTC−12 to UTC+14) and the hour of
+  -- look-back: for many businesses the planner then reads the whole range
+  -- once (BRIN indexes on joined_at and sent_at) and matches it to each
+  -- business's day by hash, instead of one index search per business.
+  v_earliest timestamptz := (analytics_figures."from"::timestamp at time zone 'UTC') - interval '15 hours';
+  v_latest timestamptz := ((analytics_figures."to" + 1)::timestamp at time zone 'UTC') + interval '12 hours';
+begin
+  return query
+  with days as materialized (
+    -- Each business's days, with their bounds in its zone, computed once
+    -- (AT TIME ZONE looks the zone up: not once per visit). Days not begun
+    -- yet, or over before the business was created, are dropped at the end:
+    -- filtered here, they would make the planner expect a few days where
+    -- there may be ten thousand (and probe the index once per business).
+    select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
+           coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
+           g.day,
+           g.day::timestamp at time zone b.time_zone as day_start,
+           (g.day + 1)::timestamp at time zone b.time_zone as day_end,
+           g.day::timestamp at time zone b.time_zone - interval '1 hour' as look_back
+      from app_public.businesses b
+     cross join lateral (
+       select analytics_figures."from" + n as day
+         from generate_series(0, analytics_figures."to" - analytics_figures."from") n
+     ) g
+     where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
+       and not (analytics_figures.skip_stored and exists (
+             select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day))
+  ), visits as (
+    -- Every visit that touches the day: joined during it or in the hour
+    -- before (queue_entries_business_idx, or the BRIN range for many
+    -- businesses), or joined earlier and still going at its start — such a
+    -- visit is in progress or longer than an hour, and
+    -- queue_entries_long_visits_idx holds exactly those. Durations in
+    -- seconds, computed once per visit.
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           e.joined_at >= dy.day_start as joined_in_day,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end as called_in_day,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end as served_in_day,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end as missed_in_day,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end as cancelled_in_day,
+           -- Still waiting when the day began.
+           e.joined_at < dy.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start as carried,
+           date_part('epoch', e.joined_at - dy.day_start) as joined_second,
+           date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
+           date_part('epoch', e.served_at - e.called_at) as service_seconds
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at >= dy.look_back
+       and e.joined_at < dy.day_end
+       and e.joined_at >= v_earliest
+       and e.joined_at < v_latest
+    union all
+    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+           false,
+           e.called_at >= dy.day_start and e.called_at < dy.day_end,
+           e.served_at >= dy.day_start and e.served_at < dy.day_end,
+           e.missed_at >= dy.day_start and e.missed_at < dy.day_end,
+           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end,
+           coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start,
+           date_part('epoch', e.joined_at - dy.day_start),
+           date_part('epoch', e.called_at - e.joined_at),
+           date_part('epoch', e.served_at - e.called_at)
+      from days dy
+      join app_public.queue_entries e
+        on e.business_id = dy.business_id
+       and e.joined_at < dy.look_back
+       and (e.status in ('waiting', 'called')
+            or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
+       and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dy.day_start)
+  ), per_hour as materialized (
+    -- The one pass over the visits: what happened in each queue during the
+    -- day, by the hour (since local midnight) its customers joined in (−1:
+    -- joined before the day), each thing counted on the day it happened.
+    -- Peaks and windows are encoded as value × 100000 + (99999 − second or
+    -- hour of the day), so that max() finds the largest, then the earliest.
+    select v.business_id, v.day, v.queue_id,
+           case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end as hour,
+           count(*) filter (where v.joined_in_day) as registered,
+           count(*) filter (where v.served_in_day) as served,
+           count(*) filter (where v.missed_in_day) as missed,
+           count(*) filter (where v.cancelled_in_day) as cancelled,
+           count(*) filter (where v.called_in_day) as called,
+           sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
+           sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
+           sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
+           count(*) filter (where v.called_in_day
+                              and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
+                                  <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+           -- A queue is longest right after a join (its length then is the
+           -- newcomer's position, customers waiting since before the day
+           -- included), or at the day's start, when only those are waiting.
+           greatest(
+             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined_second)::bigint) filter (where v.joined_in_day),
+             nullif(count(*) filter (where v.carried), 0) * 100000 + 99999
+           ) as peak
+      from visits v
+     group by v.business_id, v.day, v.queue_id,
+              case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end
+  ), per_day as (
+    select h.business_id, h.day,
+           sum(h.registered) as registered, sum(h.served) as served, sum(h.missed) as missed,
+           sum(h.cancelled) as cancelled, sum(h.called) as called,
+           sum(h.wait_seconds) as wait_seconds, sum(h.service_seconds) as service_seconds,
+           sum(h.estimate_error_seconds) as estimate_error_seconds, sum(h.within_25) as within_25,
+           max(h.peak) as peak
+      from per_hour h
+     group by h.business_id, h.day
+  ), busiest as (
+    -- The busiest hour: the most joins (all queues together), the earliest on a tie.
+    select w.business_id, w.day, max(w.joins * 100000 + 99999 - w.hour) as window_key
+      from (select h.business_id, h.day, h.hour, sum(h.registered)::bigint as joins
+              from per_hour h
+             where h.hour >= 0
+             group by h.business_id, h.day, h.hour) w
+     group by w.business_id, w.day
+  ), sms as (
+    select dy.business_id, dy.day, count(*) as messages, coalesce(sum(l.parts), 0) as parts
+      from days dy
+      join app_public.sms_logs l
+        on l.business_id = dy.business_id
+       and l.status in ('sent', 'delivered')
+       and l.sent_at >= dy.day_start
+       and l.sent_at < dy.day_end
+       and l.sent_at >= v_earliest
+       and l.sent_at < v_latest
+     group by dy.business_id, dy.day
+  )
+  select dy.business_id, dy.user_id, dy.business_name, dy.day, dy.time_zone, dy.day_end <= now(),
+         coalesce(c.registered, 0)::integer,
+         coalesce(c.served, 0)::integer,
+         coalesce(c.missed, 0)::integer,
+         coalesce(c.cancelled, 0)::integer,
+         round((c.wait_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round((c.service_seconds / nullif(c.served, 0))::numeric)::integer,
+         case when c.peak >= 100000 then
+           extract(hour from (dy.day_start + (99999 - c.peak % 100000) * interval '1 second') at time zone dy.time_zone)::integer
+         end,
+         coalesce(c.peak / 100000, 0)::integer,
+         case when c.registered > 0 then round(100.0 * (c.missed + c.cancelled) / c.registered, 2)::double precision end,
+         coalesce(sm.messages, 0)::integer,
+         coalesce(sm.parts, 0)::integer,
+         dy.ticket,
+         ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
+         ((dy.day_start + (99999 - w.window_key % 100000) * interval '1 hour') at time zone dy.time_zone)::time,
+         ((dy.day_start + (99999 - w.window_key % 100000 + 1) * interval '1 hour') at time zone dy.time_zone)::time,
+         coalesce(w.window_key / 100000, 0)::integer,
+         coalesce(c.called, 0)::integer,
+         round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
+         round(100.0 * c.within_25 / nullif(c.called, 0), 2)::double precision
+    from days dy
+    left join per_day c on c.business_id = dy.business_id and c.day = dy.day
+    left join busiest w on w.business_id = dy.business_id and w.day = dy.day
+    left join sms sm on sm.business_id = dy.business_id and sm.day = dy.day
+   where dy.day_start < now() and dy.day_end > dy.created_at
+     and (dy.is_active or c.business_id is not null or sm.business_id is not null);
+end;
+$function$;
+alter function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) from public;
+grant execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) to waitify_admin;
+grant execute on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) to waitify_merchant;
+comment on function app_hidden.analytics_figures(business_ids uuid[], "from" date, "to" date, skip_stored boolean) is 'The daily figures of the given businesses (null: all the caller sees) for each local day of [from, to] that has begun; definitions in db/analytics/daily.sql.';
+
 CREATE OR REPLACE FUNCTION app_hidden.channel_name(kind text, id uuid)
  RETURNS text
  LANGUAGE sql
@@ -1054,6 +1627,45 @@ grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify
 grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_anonymous;
 grant execute on function app_hidden.channel_name(kind text, id uuid) to waitify_merchant;
 comment on function app_hidden.channel_name(kind text, id uuid) is 'The LISTEN/NOTIFY channel of a queue (kind "queue") or an account (kind "account").';
+
+CREATE OR REPLACE FUNCTION app_hidden.check_analytics_range("from" date, "to" date, lang text DEFAULT 'fr'::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if check_analytics_range."from" is null or check_analytics_range."to" is null
+     or check_analytics_range."from" > check_analytics_range."to" then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', lang,
+      coalesce(check_analytics_range."from"::text, '?'), coalesce(check_analytics_range."to"::text, '?'));
+  end if;
+  if check_analytics_range."to" - check_analytics_range."from" + 1 > 366 then
+    perform app_hidden.raise_error('DATE_RANGE_TOO_LONG', lang,
+      (check_analytics_range."to" - check_analytics_range."from" + 1)::text);
+  end if;
+end;
+$function$;
+alter function app_hidden.check_analytics_range("from" date, "to" date, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) from public;
+grant execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) to waitify_admin;
+grant execute on function app_hidden.check_analytics_range("from" date, "to" date, lang text) to waitify_merchant;
+comment on function app_hidden.check_analytics_range("from" date, "to" date, lang text) is 'INVALID_DATE_RANGE for a missing or backwards period, DATE_RANGE_TOO_LONG beyond 366 days.';
+
+CREATE OR REPLACE FUNCTION app_hidden.default_time_zone(country text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case default_time_zone.country when 'SN' then 'Africa/Dakar' else 'Europe/Paris' end;
+$function$;
+alter function app_hidden.default_time_zone(country text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.default_time_zone(country text) from public;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_admin;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_anonymous;
+grant execute on function app_hidden.default_time_zone(country text) to waitify_merchant;
+comment on function app_hidden.default_time_zone(country text) is 'The time zone of a business in this country unless it chose another: Africa/Dakar for SN, else Europe/Paris.';
 
 CREATE OR REPLACE FUNCTION app_hidden.entry_channel(entry_token text)
  RETURNS text
@@ -1216,6 +1828,18 @@ AS $function$
     ('PROMOTION_CODE_INVALID', 'WTPRM',
      'Code promotionnel invalide ou expiré.',
      'Invalid or expired promotion code.'),
+    ('INVALID_DATE', 'WTDAT',
+     'Date invalide : « %s » (AAAA-MM-JJ attendu).',
+     'Invalid date: "%s" (YYYY-MM-DD expected).'),
+    ('INVALID_DATE_RANGE', 'WTRNG',
+     'Période invalide : la date de début (%s) doit précéder ou égaler la date de fin (%s).',
+     'Invalid period: the start date (%s) must not be after the end date (%s).'),
+    ('DATE_RANGE_TOO_LONG', 'WTRNG',
+     'Période trop longue : %s jours demandés, 366 au plus.',
+     'Period too long: %s days asked for, 366 at most.'),
+    ('INVALID_TIME_ZONE', 'WTVAL',
+     'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
+     'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -1268,6 +1892,22 @@ $function$;
 alter function app_hidden.is_senegalese_number(nsn text) owner to :DATABASE_OWNER;
 revoke execute on function app_hidden.is_senegalese_number(nsn text) from public;
 grant execute on function app_hidden.is_senegalese_number(nsn text) to waitify_anonymous;
+
+CREATE OR REPLACE FUNCTION app_hidden.is_time_zone(zone text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select zone !~ '^(posix|right)/' and zone not in ('localtime', 'posixrules', 'Factory')
+     and exists (select 1 from pg_catalog.pg_timezone_names n where n.name = zone);
+$function$;
+alter function app_hidden.is_time_zone(zone text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.is_time_zone(zone text) from public;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_admin;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_anonymous;
+grant execute on function app_hidden.is_time_zone(zone text) to waitify_merchant;
+comment on function app_hidden.is_time_zone(zone text) is 'True for an IANA time zone name PostgreSQL knows (Europe/Paris, Africa/Dakar…).';
 
 CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
@@ -1341,6 +1981,33 @@ grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waiti
 grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waitify_anonymous;
 grant execute on function app_hidden.opening_hours_problem(hours jsonb) to waitify_merchant;
 comment on function app_hidden.opening_hours_problem(hours jsonb) is 'Null when the opening hours JSON is valid, else what is wrong (French).';
+
+CREATE OR REPLACE FUNCTION app_hidden.parse_analytics_date(value text, lang text DEFAULT 'fr'::text)
+ RETURNS date
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_date date;
+begin
+  if value is null or value !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+    perform app_hidden.raise_error('INVALID_DATE', lang, coalesce(left(value, 40), ''));
+  end if;
+  begin
+    v_date := value::date;
+  exception when datetime_field_overflow or invalid_datetime_format then
+    -- 2026-02-30, 2026-13-01: the right shape, no such day.
+    perform app_hidden.raise_error('INVALID_DATE', lang, value);
+  end;
+  return v_date;
+end;
+$function$;
+alter function app_hidden.parse_analytics_date(value text, lang text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.parse_analytics_date(value text, lang text) from public;
+grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_admin;
+grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_merchant;
+comment on function app_hidden.parse_analytics_date(value text, lang text) is 'The date of a YYYY-MM-DD string; INVALID_DATE otherwise.';
 
 CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
@@ -1855,6 +2522,77 @@ alter function app_private.close_locked_queue(queue app_public.queues, actor tex
 revoke execute on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) from public;
 comment on function app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid) is 'Closes a queue already locked by the caller: waiting customers cancelled (and told), called ones kept.';
 
+CREATE OR REPLACE FUNCTION app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[] DEFAULT NULL::uuid[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_written integer;
+begin
+  if compute_analytics_daily."from" is null or compute_analytics_daily."to" is null
+     or compute_analytics_daily."from" > compute_analytics_daily."to" then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', 'fr',
+      coalesce(compute_analytics_daily."from"::text, '?'), coalesce(compute_analytics_daily."to"::text, '?'));
+  end if;
+  insert into app_public.analytics_daily as a (
+    business_id, user_id, date, time_zone,
+    clients_registered, clients_served, clients_missed, clients_cancelled,
+    average_wait_minutes, average_service_seconds, peak_hour, peak_queue_size, abandonment_rate,
+    sms_messages, sms_parts, average_ticket_cents, revenue_potential_lost_cents,
+    busiest_window_start, busiest_window_end, busiest_window_joins,
+    estimate_sample, estimate_error_minutes, estimate_within_25_percent)
+  select f.business_id, f.user_id, f.date, f.time_zone,
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.average_service_seconds, f.peak_hour, f.peak_queue_size, f.abandonment_rate,
+         f.sms_messages, f.sms_parts, f.average_ticket_cents, f.revenue_potential_lost_cents,
+         f.busiest_window_start, f.busiest_window_end, f.busiest_window_joins,
+         f.estimate_sample, f.estimate_error_minutes, f.estimate_within_25_percent
+    from app_hidden.analytics_figures(compute_analytics_daily.business_ids,
+                                      compute_analytics_daily."from", compute_analytics_daily."to") f
+   where f.is_complete
+  on conflict (business_id, date) do update set
+    time_zone = excluded.time_zone,
+    clients_registered = excluded.clients_registered,
+    clients_served = excluded.clients_served,
+    clients_missed = excluded.clients_missed,
+    clients_cancelled = excluded.clients_cancelled,
+    average_wait_minutes = excluded.average_wait_minutes,
+    average_service_seconds = excluded.average_service_seconds,
+    peak_hour = excluded.peak_hour,
+    peak_queue_size = excluded.peak_queue_size,
+    abandonment_rate = excluded.abandonment_rate,
+    sms_messages = excluded.sms_messages,
+    sms_parts = excluded.sms_parts,
+    average_ticket_cents = excluded.average_ticket_cents,
+    revenue_potential_lost_cents = excluded.revenue_potential_lost_cents,
+    busiest_window_start = excluded.busiest_window_start,
+    busiest_window_end = excluded.busiest_window_end,
+    busiest_window_joins = excluded.busiest_window_joins,
+    estimate_sample = excluded.estimate_sample,
+    estimate_error_minutes = excluded.estimate_error_minutes,
+    estimate_within_25_percent = excluded.estimate_within_25_percent
+  where a.raw_data_removed_at is null
+    and (a.time_zone, a.clients_registered, a.clients_served, a.clients_missed, a.clients_cancelled,
+         a.average_wait_minutes, a.average_service_seconds, a.peak_hour, a.peak_queue_size, a.abandonment_rate,
+         a.sms_messages, a.sms_parts, a.average_ticket_cents, a.revenue_potential_lost_cents,
+         a.busiest_window_start, a.busiest_window_end, a.busiest_window_joins,
+         a.estimate_sample, a.estimate_error_minutes, a.estimate_within_25_percent)
+        is distinct from
+        (excluded.time_zone, excluded.clients_registered, excluded.clients_served, excluded.clients_missed,
+         excluded.clients_cancelled, excluded.average_wait_minutes, excluded.average_service_seconds,
+         excluded.peak_hour, excluded.peak_queue_size, excluded.abandonment_rate,
+         excluded.sms_messages, excluded.sms_parts, excluded.average_ticket_cents, excluded.revenue_potential_lost_cents,
+         excluded.busiest_window_start, excluded.busiest_window_end, excluded.busiest_window_joins,
+         excluded.estimate_sample, excluded.estimate_error_minutes, excluded.estimate_within_25_percent);
+  get diagnostics v_written = row_count;
+  return v_written;
+end;
+$function$;
+alter function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) owner to :DATABASE_OWNER;
+revoke execute on function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) from public;
+comment on function app_private.compute_analytics_daily("from" date, "to" date, business_ids uuid[]) is 'Stores (upserts) the figures of every day of [from, to] that is over in each business''s zone; returns the rows written.';
+
 CREATE OR REPLACE FUNCTION app_private.compute_statement(user_id uuid, month date)
  RETURNS app_public.billing_statements
  LANGUAGE plpgsql
@@ -2332,6 +3070,45 @@ end;
 $function$;
 alter function app_private.enqueue_sms(entry_id uuid, message_type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.enqueue_sms(entry_id uuid, message_type text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.erase_expired_phones(at timestamp with time zone DEFAULT now(), max_rows integer DEFAULT 5000)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_erased integer;
+begin
+  with due as (
+    select e.id
+      from app_public.queue_entries e
+      join app_public.businesses b on b.id = e.business_id
+     where e.erased_at is null
+       and e.status in ('served', 'missed', 'cancelled')
+       -- The shortest setting (1 hour) bounds the scan of queue_entries_to_erase_idx.
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at) < erase_expired_phones.at - interval '1 hour'
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at)
+           < erase_expired_phones.at - make_interval(hours => b.phone_retention_hours)
+       and not exists (select 1 from app_public.sms_logs l where l.queue_entry_id = e.id and l.status = 'pending')
+     order by coalesce(e.served_at, e.missed_at, e.cancelled_at)
+     limit erase_expired_phones.max_rows
+       for update of e skip locked
+  ), erased as (
+    update app_public.queue_entries e set phone = null, client_name = null, erased_at = erase_expired_phones.at
+      from due where e.id = due.id
+    returning e.id
+  ), sms as (
+    update app_public.sms_logs l set phone = null
+      from erased where l.queue_entry_id = erased.id and l.phone is not null
+    returning l.id
+  )
+  select count(*) into v_erased from erased;
+  return v_erased;
+end;
+$function$;
+alter function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) from public;
+comment on function app_private.erase_expired_phones(at timestamp with time zone, max_rows integer) is 'Erases the phone number and name of finished visits older than their business''s phone_retention_hours (and the number in their SMS logs); returns the visits erased.';
 
 CREATE OR REPLACE FUNCTION app_private.expire_called_entry(entry_id uuid)
  RETURNS text
@@ -3235,6 +4012,93 @@ $function$;
 alter function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.render_sms(e app_public.queue_entries, b app_public.businesses, message_type text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.run_analytics_day(at timestamp with time zone DEFAULT now())
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select app_private.compute_analytics_daily((run_analytics_day.at at time zone 'UTC')::date - 2,
+                                             (run_analytics_day.at at time zone 'UTC')::date);
+$function$;
+alter function app_private.run_analytics_day(at timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.run_analytics_day(at timestamp with time zone) from public;
+comment on function app_private.run_analytics_day(at timestamp with time zone) is 'The analytics_daily job: stores the days over among the three UTC dates up to `at`; returns the rows written.';
+
+CREATE OR REPLACE FUNCTION app_private.run_analytics_retention(at timestamp with time zone DEFAULT now(), max_rows integer DEFAULT 10000)
+ RETURNS TABLE(entries_deleted integer, events_deleted integer, days_final integer)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+declare
+  v_days integer := coalesce(app_private.config_value('analytics_retention_days')::integer, 90);
+  -- Every zone's cut-off is before this instant (UTC+14 is the earliest).
+  v_latest_cutoff timestamptz := ((run_analytics_retention.at at time zone 'UTC')::date - v_days + 1)::timestamp at time zone 'UTC'
+                                 + interval '12 hours';
+begin
+  create temporary table if not exists pg_temp.retention_cutoffs (
+    business_id uuid primary key, time_zone text, cutoff_day date, cutoff timestamptz
+  ) on commit drop;
+  truncate pg_temp.retention_cutoffs;
+  insert into pg_temp.retention_cutoffs
+  select b.id, b.time_zone, c.day, c.day::timestamp at time zone b.time_zone
+    from app_public.businesses b
+   cross join lateral (select (run_analytics_retention.at at time zone b.time_zone)::date - v_days as day) c;
+
+  with doomed as (
+    select e.id
+      from app_public.queue_entries e
+      join pg_temp.retention_cutoffs c on c.business_id = e.business_id
+     where e.joined_at < v_latest_cutoff
+       and e.joined_at < c.cutoff
+       and e.status in ('served', 'missed', 'cancelled')
+       and coalesce(e.served_at, e.missed_at, e.cancelled_at) < c.cutoff
+       -- Every day from the join to the end of the visit is stored.
+       and (select count(*) from app_public.analytics_daily a
+             where a.business_id = e.business_id
+               and a.date between (e.joined_at at time zone c.time_zone)::date
+                              and (coalesce(e.served_at, e.missed_at, e.cancelled_at) at time zone c.time_zone)::date)
+           = (coalesce(e.served_at, e.missed_at, e.cancelled_at) at time zone c.time_zone)::date
+             - (e.joined_at at time zone c.time_zone)::date + 1
+     limit run_analytics_retention.max_rows
+  ), events as (
+    delete from app_public.queue_events ev using doomed where ev.entry_id = doomed.id
+    returning 1
+  ), entries as (
+    delete from app_public.queue_entries e using doomed where e.id = doomed.id
+    returning 1
+  )
+  select (select count(*) from entries), (select count(*) from events) into entries_deleted, events_deleted;
+
+  with queue_events as (
+    delete from app_public.queue_events ev
+     using pg_temp.retention_cutoffs c
+     where ev.business_id = c.business_id
+       and ev.entry_id is null
+       and ev.created_at < v_latest_cutoff
+       and ev.created_at < c.cutoff
+       and exists (select 1 from app_public.analytics_daily a
+                    where a.business_id = ev.business_id and a.date = (ev.created_at at time zone c.time_zone)::date)
+    returning 1
+  )
+  select events_deleted + count(*) into events_deleted from queue_events;
+
+  -- Older days are final once nothing of them is left to delete.
+  if entries_deleted < run_analytics_retention.max_rows then
+    update app_public.analytics_daily a set raw_data_removed_at = run_analytics_retention.at
+      from pg_temp.retention_cutoffs c
+     where a.business_id = c.business_id and a.date < c.cutoff_day and a.raw_data_removed_at is null;
+    get diagnostics days_final = row_count;
+  else
+    days_final := 0;
+  end if;
+  return next;
+end;
+$function$;
+alter function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) from public;
+comment on function app_private.run_analytics_retention(at timestamp with time zone, max_rows integer) is 'Deletes finished visits and events older than analytics_retention_days whose days are stored; marks older days final. At most max_rows visits per call.';
+
 CREATE OR REPLACE FUNCTION app_private.run_billing_day(at timestamp with time zone DEFAULT now())
  RETURNS integer
  LANGUAGE plpgsql
@@ -3316,6 +4180,72 @@ end;
 $function$;
 alter function app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamp with time zone) owner to :DATABASE_OWNER;
 revoke execute on function app_private.schedule_entry_timeout(p_entry_id uuid, p_run_at timestamp with time zone) from public;
+
+CREATE OR REPLACE FUNCTION app_private.seed_demo_history(business_id uuid, days integer DEFAULT 7)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses;
+  v_queue_id uuid;
+  v_today date;
+  v_written integer;
+begin
+  select b.* into v_business from app_public.businesses b where b.id = seed_demo_history.business_id;
+  if v_business.id is null then
+    perform app_hidden.raise_error('BUSINESS_NOT_FOUND', 'fr');
+  end if;
+  -- Two seeds at once: one writes, the other then finds the history.
+  perform pg_advisory_xact_lock(hashtext('waitify:seed_demo_history:' || v_business.id::text));
+  v_today := (now() at time zone v_business.time_zone)::date;
+  if exists (select 1 from app_public.queue_entries e
+              where e.business_id = v_business.id
+                and e.joined_at < v_today::timestamp at time zone v_business.time_zone) then
+    return 0;
+  end if;
+  select q.id into v_queue_id from app_public.queues q
+   where q.business_id = v_business.id order by q.created_at, q.id limit 1;
+  -- The business existed on those days.
+  update app_public.businesses b
+     set created_at = least(b.created_at, (v_today - seed_demo_history.days)::timestamp at time zone v_business.time_zone)
+   where b.id = v_business.id;
+
+  with visits as (
+    -- 12 to 20 customers a day from 08:00, a rush around noon; most served,
+    -- some missed, a few cancelled.
+    select d.day, i,
+           (d.day::timestamp + interval '8 hours'
+              + i * interval '31 minutes' - case when i between 7 and 11 then (i - 6) * interval '18 minutes' else interval '0' end
+              + ((i * 7 + d.n) % 11) * interval '1 minute') at time zone v_business.time_zone as joined,
+           (3 + (i * 5 + d.n) % 13) * interval '1 minute' as wait,
+           (2 + (i + d.n) % 4) * interval '1 minute' + ((i * 13) % 50) * interval '1 second' as service,
+           case when (i + d.n) % 9 = 4 then 'missed' when (i * 3 + d.n) % 11 = 5 then 'cancelled' else 'served' end as outcome,
+           1 + case when i between 7 and 11 then i - 6 else 0 end as position
+      from (select v_today - k as day, k as n from generate_series(1, seed_demo_history.days) k) d
+     cross join lateral generate_series(1, 12 + (d.n * 5) % 9) i
+  ), written as (
+    insert into app_public.queue_entries (queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number,
+      quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, erased_at)
+    select v_queue_id, v_business.id, v_business.user_id, null, null, v.outcome, v.day, v.i,
+           v.position * 4, v.position, v.joined,
+           case when v.outcome <> 'cancelled' then v.joined + v.wait end,
+           case when v.outcome = 'served' then v.joined + v.wait + v.service end,
+           case when v.outcome = 'missed' then v.joined + v.wait + interval '5 minutes' end,
+           case when v.outcome = 'cancelled' then v.joined + v.wait / 2 end,
+           case when v.outcome = 'served' then extract(epoch from v.service)::integer end,
+           v.joined + interval '1 day'
+      from visits v
+    returning 1
+  )
+  select count(*) into v_written from written;
+  perform app_private.compute_analytics_daily(v_today - seed_demo_history.days, v_today - 1, array[v_business.id]);
+  return v_written;
+end;
+$function$;
+alter function app_private.seed_demo_history(business_id uuid, days integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.seed_demo_history(business_id uuid, days integer) from public;
+comment on function app_private.seed_demo_history(business_id uuid, days integer) is 'Development: `days` past days of finished visits (numbers erased) and their daily figures for a business without history; 0 when it has some.';
 
 CREATE OR REPLACE FUNCTION app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb DEFAULT '{}'::jsonb)
  RETURNS boolean
@@ -3803,6 +4733,29 @@ $function$;
 alter function app_private.tg_businesses__enforce_plan_limit() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__enforce_plan_limit() from public;
 
+CREATE OR REPLACE FUNCTION app_private.tg_businesses__time_zone()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if new.time_zone is null then
+    new.time_zone := app_hidden.default_time_zone(new.country);
+  elsif tg_op = 'UPDATE' and new.country is distinct from old.country
+        and new.time_zone = old.time_zone and old.time_zone = app_hidden.default_time_zone(old.country) then
+    new.time_zone := app_hidden.default_time_zone(new.country);
+  end if;
+  if (tg_op = 'INSERT' or new.time_zone is distinct from old.time_zone)
+     and new.time_zone <> app_hidden.default_time_zone(new.country)
+     and not app_hidden.is_time_zone(new.time_zone) then
+    perform app_hidden.raise_error('INVALID_TIME_ZONE', new.language, left(new.time_zone, 64));
+  end if;
+  return new;
+end;
+$function$;
+alter function app_private.tg_businesses__time_zone() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_businesses__time_zone() from public;
+
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__validate()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4185,6 +5138,114 @@ revoke execute on function app_public.add_walk_in(queue_id uuid, client_name tex
 grant execute on function app_public.add_walk_in(queue_id uuid, client_name text) to waitify_merchant;
 comment on function app_public.add_walk_in(queue_id uuid, client_name text) is 'Adds a customer without a phone to one of your queues (someone who asks at the counter): a ticket from the same daily sequence, the quoted wait, no SMS. The name is required (at most 100 characters). Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), BUSINESS_SUSPENDED (4004), VALIDATION (name), NOT_FOUND.';
 
+CREATE OR REPLACE FUNCTION app_public.analytics_comparison("from" date, "to" date)
+ RETURNS app_public.analytics_comparison
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_businesses app_public.analytics_business_comparison[];
+begin
+  perform app_hidden.check_analytics_range(analytics_comparison."from", analytics_comparison."to");
+  select coalesce(array_agg(c order by c.business_name, c.business_id), '{}') into v_businesses
+    from app_hidden.analytics_compare(analytics_comparison."from", analytics_comparison."to") c;
+  return row(analytics_comparison."from", analytics_comparison."to", v_businesses,
+             app_hidden.analytics_consolidate(v_businesses, analytics_comparison."from", analytics_comparison."to")
+            )::app_public.analytics_comparison;
+end;
+$function$;
+alter function app_public.analytics_comparison("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_comparison("from" date, "to" date) from public;
+grant execute on function app_public.analytics_comparison("from" date, "to" date) to waitify_admin;
+grant execute on function app_public.analytics_comparison("from" date, "to" date) to waitify_merchant;
+comment on function app_public.analytics_comparison("from" date, "to" date) is 'Your businesses compared over [from, to] (366 days at most), with the consolidated totals and the best performer: the lowest abandonment rate among businesses that had customers (a tie goes to the one that served more, then by name).';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_consolidated(period app_public.analytics_period, day date DEFAULT NULL::date)
+ RETURNS app_public.analytics_consolidated
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_day date := coalesce(analytics_consolidated.day,
+    (select max((now() at time zone b.time_zone)::date) from app_public.businesses b),
+    (now() at time zone 'Europe/Paris')::date);
+  v_from date;
+  v_to date;
+  v_businesses app_public.analytics_business_comparison[];
+begin
+  if analytics_consolidated.period is null then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', 'fr', '?', '?');
+  end if;
+  v_from := case analytics_consolidated.period
+              when 'day' then v_day
+              when 'week' then date_trunc('week', v_day)::date
+              else date_trunc('month', v_day)::date end;
+  v_to := case analytics_consolidated.period
+            when 'day' then v_day
+            when 'week' then v_from + 6
+            else (v_from + interval '1 month')::date - 1 end;
+  select coalesce(array_agg(c), '{}') into v_businesses from app_hidden.analytics_compare(v_from, v_to) c;
+  return app_hidden.analytics_consolidate(v_businesses, v_from, v_to);
+end;
+$function$;
+alter function app_public.analytics_consolidated(period app_public.analytics_period, day date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) from public;
+grant execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) to waitify_admin;
+grant execute on function app_public.analytics_consolidated(period app_public.analytics_period, day date) to waitify_merchant;
+comment on function app_public.analytics_consolidated(period app_public.analytics_period, day date) is 'All your businesses together over the day, week (Monday to Sunday) or month containing `day` (default: today), with the best and worst performers (rule: see analyticsComparison).';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_daily_history("from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_hidden.check_analytics_range(analytics_daily_history."from", analytics_daily_history."to");
+  return query
+    select d.* from app_hidden.analytics_days(null, analytics_daily_history."from", analytics_daily_history."to") d
+     order by d.date, d.business_name, d.business_id;
+end;
+$function$;
+alter function app_public.analytics_daily_history("from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_daily_history("from" date, "to" date) from public;
+grant execute on function app_public.analytics_daily_history("from" date, "to" date) to waitify_admin;
+grant execute on function app_public.analytics_daily_history("from" date, "to" date) to waitify_merchant;
+comment on function app_public.analytics_daily_history("from" date, "to" date) is 'Every business''s figures for each local day of [from, to] (366 days at most), by date then business.';
+
+CREATE OR REPLACE FUNCTION app_public.analytics_dashboard()
+ RETURNS SETOF app_public.analytics_dashboard_row
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select b.id, b.name, b.business_type, b.time_zone,
+         coalesce(bool_or(q.is_queue_active), false),
+         coalesce(bool_and(q.is_queue_paused) filter (where q.is_queue_active), false),
+         coalesce(sum(waiting.n), 0)::integer,
+         coalesce(sum(served.n), 0)::integer
+    from app_public.businesses b
+    left join app_public.queues q on q.business_id = b.id and q.user_id = b.user_id
+    left join lateral (
+      select count(*) as n from app_public.queue_entries e where e.queue_id = q.id and e.status = 'waiting'
+    ) waiting on true
+    left join lateral (
+      select count(*) as n from app_public.queue_entries e
+       where e.queue_id = q.id and e.status = 'served'
+         and e.served_at >= (now() at time zone b.time_zone)::date::timestamp at time zone b.time_zone
+    ) served on true
+   where b.is_active
+   group by b.id
+   order by b.name, b.id;
+$function$;
+alter function app_public.analytics_dashboard() owner to :DATABASE_OWNER;
+revoke execute on function app_public.analytics_dashboard() from public;
+grant execute on function app_public.analytics_dashboard() to waitify_admin;
+grant execute on function app_public.analytics_dashboard() to waitify_merchant;
+comment on function app_public.analytics_dashboard() is 'Your active businesses at a glance, live: open, paused, customers waiting now, served today (local day).';
+
 CREATE OR REPLACE FUNCTION app_public.authenticate(email text, password text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
@@ -4219,6 +5280,92 @@ alter function app_public.authenticate(email text, password text) owner to :DATA
 revoke execute on function app_public.authenticate(email text, password text) from public;
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_daily(business_id uuid, "from" date, "to" date)
+ RETURNS SETOF app_public.analytics_day
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_daily.business_id);
+begin
+  perform app_hidden.check_analytics_range(business_analytics_daily."from", business_analytics_daily."to", v_business.language);
+  return query
+    select d.* from app_hidden.analytics_days(array[v_business.id], business_analytics_daily."from", business_analytics_daily."to") d
+     order by d.date;
+end;
+$function$;
+alter function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) from public;
+grant execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) to waitify_admin;
+grant execute on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) to waitify_merchant;
+comment on function app_public.business_analytics_daily(business_id uuid, "from" date, "to" date) is 'One business''s figures for each local day of [from, to] (366 days at most; today so far, not complete). INVALID_DATE_RANGE, DATE_RANGE_TOO_LONG, BUSINESS_NOT_FOUND.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_today(business_id uuid)
+ RETURNS app_public.analytics_today
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_today.business_id);
+  v_today date := (now() at time zone v_business.time_zone)::date;
+  v_result app_public.analytics_today;
+begin
+  select v_business.id, v_today, v_business.time_zone, now(),
+         (select count(*)::integer from app_public.queues q
+            join app_public.queue_entries e on e.queue_id = q.id and e.status = 'waiting'
+           where q.business_id = v_business.id),
+         f.clients_registered, f.clients_served, f.clients_missed, f.clients_cancelled,
+         f.average_wait_minutes, f.peak_hour, f.peak_queue_size, f.abandonment_rate, f.sms_messages
+    into v_result
+    from app_hidden.analytics_figures(array[v_business.id], v_today, v_today) f;
+  if v_result.business_id is null then
+    -- Created today after… nothing to count yet (the day began before it existed).
+    v_result := row(v_business.id, v_today, v_business.time_zone, now(), 0, 0, 0, 0, 0, null, null, 0, null, 0);
+  end if;
+  return v_result;
+end;
+$function$;
+alter function app_public.business_analytics_today(business_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_today(business_id uuid) from public;
+grant execute on function app_public.business_analytics_today(business_id uuid) to waitify_admin;
+grant execute on function app_public.business_analytics_today(business_id uuid) to waitify_merchant;
+comment on function app_public.business_analytics_today(business_id uuid) is 'Today so far for one business, live (seed 000''s "today"): clients served, missed, waiting now, average wait, peak hour, abandonment rate. BUSINESS_NOT_FOUND for a business not yours.';
+
+CREATE OR REPLACE FUNCTION app_public.business_analytics_week(business_id uuid, day date DEFAULT NULL::date)
+ RETURNS app_public.analytics_week
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_business app_public.businesses := app_hidden.analytics_business(business_analytics_week.business_id);
+  v_monday date := date_trunc('week', coalesce(business_analytics_week.day, (now() at time zone v_business.time_zone)::date))::date;
+  v_result app_public.analytics_week;
+begin
+  select v_business.id, v_monday, v_monday + 6,
+         coalesce(sum(d.clients_registered), 0)::integer,
+         coalesce(sum(d.clients_served), 0)::integer,
+         round(100.0 * sum(d.clients_missed + d.clients_cancelled) / nullif(sum(d.clients_registered), 0), 2)::double precision,
+         -- The day with the most customers (registered); the earliest on a tie; null for an empty week.
+         (select lower(trim(to_char(b.date, 'FMDay'))) from unnest(array_agg(d)) b
+           where b.clients_registered > 0 order by b.clients_registered desc, b.date limit 1),
+         (select b.date from unnest(array_agg(d)) b
+           where b.clients_registered > 0 order by b.clients_registered desc, b.date limit 1),
+         round(coalesce(sum(d.revenue_potential_lost_cents), 0) / 100.0, 2)::double precision,
+         coalesce(sum(d.revenue_potential_lost_cents), 0)::integer
+    into v_result
+    from app_hidden.analytics_days(array[v_business.id], v_monday, v_monday + 6) d;
+  return v_result;
+end;
+$function$;
+alter function app_public.business_analytics_week(business_id uuid, day date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.business_analytics_week(business_id uuid, day date) from public;
+grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_admin;
+grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_merchant;
+comment on function app_public.business_analytics_week(business_id uuid, day date) is 'The week (Monday to Sunday) containing `day` (default: today) for one business (seed 000''s "week"): total clients, busiest day (the most registered; earliest on a tie), revenue potential lost (euros and cents).';
 
 CREATE OR REPLACE FUNCTION app_public.businesses_sms_daily_cap(b app_public.businesses)
  RETURNS integer
@@ -4424,6 +5571,57 @@ alter function app_public.entry_status(entry_token text) owner to :DATABASE_OWNE
 revoke execute on function app_public.entry_status(entry_token text) from public;
 grant execute on function app_public.entry_status(entry_token text) to waitify_anonymous;
 comment on function app_public.entry_status(entry_token text) is 'A customer''s own place (status, position, estimate) from their secret entry token.';
+
+CREATE OR REPLACE FUNCTION app_public.forget_customer(phone text)
+ RETURNS app_public.customer_erasures
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_public.current_user_id();
+  v_numbers text[];
+  v_entries integer;
+  v_sms integer;
+  v_in_progress integer;
+  v_erasure app_public.customer_erasures;
+begin
+  -- Caller: a signed-in merchant; every statement below is limited to rows with user_id = current_user_id().
+  if v_user is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED', 'fr');
+  end if;
+  select array_agg(distinct n.number) into v_numbers
+    from (select distinct b.country from app_public.businesses b where b.user_id = v_user
+          union select 'FR') c
+   cross join lateral (select app_hidden.phone_to_e164(forget_customer.phone, c.country) as number) n
+   where n.number is not null;
+  if v_numbers is null then
+    perform app_hidden.raise_error('INVALID_PHONE', 'fr');
+  end if;
+  with erased as (
+    update app_public.queue_entries e set phone = null, client_name = null, erased_at = now()
+     where e.user_id = v_user and e.phone = any (v_numbers) and e.status in ('served', 'missed', 'cancelled')
+    returning 1
+  )
+  select count(*) into v_entries from erased;
+  with erased as (
+    update app_public.sms_logs l set phone = null
+     where l.user_id = v_user and l.phone = any (v_numbers) and l.status <> 'pending'
+    returning 1
+  )
+  select count(*) into v_sms from erased;
+  select count(*) into v_in_progress from app_public.queue_entries e
+   where e.user_id = v_user and e.phone = any (v_numbers) and e.status in ('waiting', 'called');
+  insert into app_public.customer_erasures (user_id, entries_erased, sms_logs_erased, visits_in_progress)
+  values (v_user, v_entries, v_sms, v_in_progress)
+  returning * into v_erasure;
+  return v_erasure;
+end;
+$function$;
+alter function app_public.forget_customer(phone text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.forget_customer(phone text) from public;
+grant execute on function app_public.forget_customer(phone text) to waitify_merchant;
+comment on function app_public.forget_customer(phone text) is E'@resultFieldName erasure\nErases a customer''s phone number (and name) from every finished visit and SMS log of all your businesses; returns the audit row (counts, never the number). Visits still in progress keep it until they end. INVALID_PHONE for a number that is not one.';
 
 CREATE OR REPLACE FUNCTION app_public.join_queue(qr_token text, phone text, client_name text DEFAULT NULL::text)
  RETURNS app_public.customer_entry
@@ -4751,6 +5949,7 @@ begin
   v_status.queue_name := v_queue.name;
   v_status.language := v_business.language;
   v_status.custom_message := v_business.custom_message;
+  v_status.phone_retention_hours := v_business.phone_retention_hours;
   -- A suspended business shows as closed: the reason is the merchant's business.
   v_status.is_open := v_queue.is_queue_active and v_accepts;
   v_status.is_paused := v_queue.is_queue_paused;
