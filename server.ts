@@ -6,7 +6,9 @@ process.env.GRAPHILE_ENV ??= (process.env.NODE_ENV ?? "development") === "develo
 
 const { ConfigError, loadConfig } = await import("./lib/config.ts");
 const { start, stopOnSignals } = await import("./lib/lifecycle.ts");
-const { log } = await import("./lib/logger.ts");
+const { log, routeConsoleToLog } = await import("./lib/logger.ts");
+// Libraries' console.error/warn (grafserv's masked errors, planning failures) as JSON lines.
+routeConsoleToLog();
 
 const role = process.argv[2] === "worker" ? "worker" : "all";
 

@@ -59,6 +59,8 @@ const variables = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   // Read by lib/logger.ts at import; validated here so a typo is reported.
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Read by lib/logger.ts too: "json" keeps JSON lines in development (pino-pretty otherwise).
+  LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   // Merchant sessions (lib/auth): RS256 key pair in PEM ("\n" escapes allowed).
   // Without them, development generates a pair once under .data/jwt/; a
   // production API refuses to start (lib/lifecycle.ts: the worker needs none).
