@@ -17,7 +17,6 @@ import { anonymousAuth, pgSettingsFor, requestAuth } from "./lib/auth/request.ts
 import { maskError } from "./lib/errors.ts";
 import { defaultQueryLimits, type QueryLimits } from "./lib/graphql/limits.ts";
 import { makeLimitsPreset } from "./lib/graphql/preset.ts";
-import { countError } from "./lib/observability/metrics.ts";
 
 export interface PresetOptions {
   /** A pool logged in as the authenticator: PostGraphile never connects as the owner. */
@@ -75,12 +74,7 @@ export function makePreset(options: PresetOptions): GraphileConfig.Preset {
       // upgrades, authenticates the socket, then hands each operation to the
       // instance of its role.
       websockets: true,
-      // Every error a client sees is counted by code (waitify_errors_total).
-      maskError: (error) => {
-        const masked = maskError(error);
-        countError(masked.extensions?.code);
-        return masked;
-      },
+      maskError,
     },
     grafast: {
       context(requestContext) {
