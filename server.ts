@@ -18,7 +18,8 @@ try {
   stopOnSignals(running, config.SHUTDOWN_TIMEOUT_MS);
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    // One plain line for the person starting the server (console.* is routed to JSON).
+    process.stderr.write(`${error.message}\n`);
   } else {
     log.error("start-up failed", { error: error instanceof Error ? error.message : String(error) });
   }
