@@ -6,7 +6,9 @@ process.env.GRAPHILE_ENV ??= (process.env.NODE_ENV ?? "development") === "develo
 
 const { ConfigError, loadConfig } = await import("./lib/config.ts");
 const { start, stopOnSignals } = await import("./lib/lifecycle.ts");
-const { log } = await import("./lib/logger.ts");
+const { log, routeConsoleToLog } = await import("./lib/logger.ts");
+// Libraries' console.error/warn (grafserv's masked errors, planning failures) as JSON lines.
+routeConsoleToLog();
 
 const role = process.argv[2] === "worker" ? "worker" : "all";
 
@@ -16,7 +18,8 @@ try {
   stopOnSignals(running, config.SHUTDOWN_TIMEOUT_MS);
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    // One plain line for the person starting the server (console.* is routed to JSON).
+    process.stderr.write(`${error.message}\n`);
   } else {
     log.error("start-up failed", { error: error instanceof Error ? error.message : String(error) });
   }

@@ -59,6 +59,21 @@ const variables = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   // Read by lib/logger.ts at import; validated here so a typo is reported.
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Read by lib/logger.ts too: "json" keeps JSON lines in development (pino-pretty otherwise).
+  LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
+  // GET /metrics (Prometheus) with this Bearer token; unset: no /metrics route (404).
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,200}$/, { message: "must be 16 to 200 characters without spaces (e.g. openssl rand -hex 32)" })
+    .optional(),
+  // Origins allowed to call /graphql from a browser: "https://a.example,https://b.example"; unset: same origin only.
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^\s*https?:\/\/[^\s/?#,]+\s*(,\s*https?:\/\/[^\s/?#,]+\s*)*,?\s*$/, {
+      message: 'must be a comma-separated list of origins without path ("https://app.example.com,https://admin.example.com")',
+    })
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .optional(),
   // Merchant sessions (lib/auth): RS256 key pair in PEM ("\n" escapes allowed).
   // Without them, development generates a pair once under .data/jwt/; a
   // production API refuses to start (lib/lifecycle.ts: the worker needs none).

@@ -94,6 +94,12 @@ export async function start(config: Config, role: Role): Promise<Running> {
         limits: limitsFromConfig(config),
         timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS },
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        observability: {
+          metricsToken: config.METRICS_TOKEN,
+          corsOrigins: config.CORS_ORIGINS,
+          production: config.NODE_ENV === "production",
+          emailProvider: config.EMAIL_PROVIDER,
+        },
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

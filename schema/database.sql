@@ -419,6 +419,7 @@ alter table app_private.email_logs add constraint email_logs_template_fkey FOREI
 alter table app_private.email_logs add constraint email_logs_to_address_check CHECK (((length(to_address) <= 255) AND (to_address ~ '^[^@\s]+@[^@\s]+$'::text)));
 alter table app_private.email_logs add constraint email_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 
+CREATE INDEX email_logs_failed_idx ON app_private.email_logs USING btree (updated_at) WHERE (status = 'failed'::text);
 CREATE INDEX email_logs_pending_idx ON app_private.email_logs USING btree (created_at) WHERE (status = 'pending'::text);
 CREATE INDEX email_logs_user_id_idx ON app_private.email_logs USING btree (user_id, created_at DESC);
 
@@ -1124,6 +1125,7 @@ comment on constraint sms_logs_queue_entry_id_fkey on app_public.sms_logs is E'@
 alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'delivered'::text, 'failed'::text, 'capped'::text])));
 
 CREATE INDEX sms_logs_business_id_sent_at_idx ON app_public.sms_logs USING btree (business_id, sent_at);
+CREATE INDEX sms_logs_failed_idx ON app_public.sms_logs USING btree (updated_at) WHERE (status = 'failed'::text);
 CREATE INDEX sms_logs_pending_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'pending'::text);
 CREATE INDEX sms_logs_sent_at_brin ON app_public.sms_logs USING brin (sent_at);
 CREATE INDEX sms_logs_user_id_phone_idx ON app_public.sms_logs USING btree (user_id, phone) WHERE (phone IS NOT NULL);
@@ -2805,6 +2807,38 @@ alter function app_private.default_service_time(kind app_public.business_type) o
 revoke execute on function app_private.default_service_time(kind app_public.business_type) from public;
 comment on function app_private.default_service_time(kind app_public.business_type) is 'Default average_service_time (seconds) for a business type, from system_configs.';
 
+CREATE OR REPLACE FUNCTION app_private.delivery_health()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_sms jsonb;
+  v_email jsonb;
+begin
+  -- Caller: only the server's own connection, for /health and /metrics.
+  perform app_private.assert_server_connection();
+  select jsonb_build_object(
+           'pending', (select count(*) from app_public.sms_logs where status = 'pending'),
+           'oldestPendingSeconds', (select round(extract(epoch from now() - min(created_at)))::bigint from app_public.sms_logs where status = 'pending'),
+           'lastFailureSeconds', (select round(extract(epoch from now() - max(updated_at)))::bigint from app_public.sms_logs where status = 'failed'),
+           'failuresLastHour', (select count(*) from app_public.sms_logs where status = 'failed' and updated_at > now() - interval '1 hour'))
+    into v_sms;
+  select jsonb_build_object(
+           'pending', (select count(*) from app_private.email_logs where status = 'pending'),
+           'oldestPendingSeconds', (select round(extract(epoch from now() - min(created_at)))::bigint from app_private.email_logs where status = 'pending'),
+           'lastFailureSeconds', (select round(extract(epoch from now() - max(updated_at)))::bigint from app_private.email_logs where status = 'failed'),
+           'failuresLastHour', (select count(*) from app_private.email_logs where status = 'failed' and updated_at > now() - interval '1 hour'))
+    into v_email;
+  return jsonb_build_object('sms', v_sms, 'email', v_email);
+end;
+$function$;
+alter function app_private.delivery_health() owner to :DATABASE_OWNER;
+revoke execute on function app_private.delivery_health() from public;
+grant execute on function app_private.delivery_health() to :DATABASE_AUTHENTICATOR;
+comment on function app_private.delivery_health() is 'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour), from the partial indexes; for /health and /metrics.';
+
 CREATE OR REPLACE FUNCTION app_private.due_usage_reports(at timestamp with time zone DEFAULT now(), lag interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text)
  LANGUAGE plpgsql
@@ -3355,6 +3389,33 @@ $function$;
 alter function app_private.issue_password_reset(email text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.issue_password_reset(email text) from public;
 comment on function app_private.issue_password_reset(email text) is 'Creates a reset token for the active account with this address (rate-limited) and queues its email; null otherwise. Worker only.';
+
+CREATE OR REPLACE FUNCTION app_private.job_queue_stats()
+ RETURNS TABLE(task text, waiting bigint, scheduled bigint, running bigint, failed bigint, oldest_waiting_seconds double precision)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: only the server's own connection (the authenticator with no request
+  -- role), for /metrics; request roles are refused.
+  perform app_private.assert_server_connection();
+  return query
+    select t.identifier::text,
+           count(*) filter (where j.is_available and j.run_at <= now()),
+           count(*) filter (where j.is_available and j.run_at > now()),
+           count(*) filter (where j.locked_at is not null),
+           count(*) filter (where j.locked_at is null and j.attempts >= j.max_attempts),
+           coalesce(extract(epoch from now() - min(j.run_at) filter (where j.is_available and j.run_at <= now())), 0)::double precision
+      from graphile_worker._private_jobs j
+      join graphile_worker._private_tasks t on t.id = j.task_id
+     group by t.identifier;
+end;
+$function$;
+alter function app_private.job_queue_stats() owner to :DATABASE_OWNER;
+revoke execute on function app_private.job_queue_stats() from public;
+grant execute on function app_private.job_queue_stats() to :DATABASE_AUTHENTICATOR;
+comment on function app_private.job_queue_stats() is 'Jobs per task: waiting (due), scheduled (later), running (locked), failed for good, and the age of the oldest waiting job; for /metrics.';
 
 CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void

@@ -10,6 +10,7 @@
 import type { Task } from "graphile-worker";
 import type pg from "pg";
 import { log, maskPhone } from "../lib/logger.ts";
+import { smsTotal } from "../lib/observability/metrics.ts";
 import { countSmsParts } from "../lib/sms/parts.ts";
 import { SmsSendError, type SmsReceipt, type SmsSender } from "../lib/sms/sender.ts";
 import { sendSmsPayload } from "./payloads.ts";
@@ -88,6 +89,7 @@ export function makeSendSms(sender: SmsSender): Task<"send_sms"> {
             `select app_private.sms_mark_failed('${id}', ${literal(response)}::jsonb, ${final})`,
           );
           const fields = { smsLogId: id, type: sms.message_type, to: maskPhone(sms.phone), code: failure.code, attempt: attempts };
+          smsTotal.inc({ type: sms.message_type, provider: sender.provider, outcome: final ? "failed" : "retried" });
           if (final) log.warn("SMS failed (5001)", fields);
           else retry = failure;
           return;
@@ -98,6 +100,7 @@ export function makeSendSms(sender: SmsSender): Task<"send_sms"> {
           `select app_private.sms_mark_sent('${id}', ${literal(receipt.messageId)}, ${parts}, ` +
             `${literal(JSON.stringify(receipt.response))}::jsonb)`,
         );
+        smsTotal.inc({ type: sms.message_type, provider: sender.provider, outcome: "sent" });
       } catch (error) {
         await client.query("rollback").catch(() => {});
         throw error;

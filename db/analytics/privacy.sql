@@ -7,9 +7,6 @@
 grant select (erased_at) on app_public.queue_entries to waitify_merchant, waitify_admin;
 comment on column app_public.queue_entries.erased_at is
   'When the phone number and name were erased (phone_retention_hours after the visit ended, or forgetCustomer).';
-comment on column app_public.queue_entries.phone is
-  'E.164; null once erased (see erasedAt) or for a customer who gave none.';
-
 grant select on app_public.customer_erasures to waitify_merchant, waitify_admin;
 
 drop policy if exists select_own on app_public.customer_erasures;

@@ -36,7 +36,7 @@ comment on column app_public.queue_entries.entry_token is
   E'@behavior -*\nThe customer''s secret; never shown to the merchant.';
 
 comment on column app_public.queue_entries.phone is
-  'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS.';
+  'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS, and once erased (see erasedAt: phone_retention_hours after the visit, or forgetCustomer).';
 
 comment on column app_public.queue_entries.is_walk_in is
   'Added at the counter without a phone (addWalkIn) rather than through the QR code.';

@@ -8,6 +8,7 @@
 // removed, and 405 says which method to use.
 import { isPromiseLike, isSafeError } from "postgraphile/grafast";
 import type { Result } from "postgraphile/grafserv";
+import { countGraphQLErrors } from "../observability/graphql-errors.ts";
 
 const refused = new WeakSet<object>();
 
@@ -85,7 +86,13 @@ export const GraphQLHttpErrorsPlugin: GraphileConfig.Plugin = {
     middleware: {
       processRequest(next, event) {
         const result = next();
-        return isPromiseLike(result) ? Promise.resolve(result).then((value) => finish(value, event.requestDigest)) : finish(result, event.requestDigest);
+        // Every answer's errors counted by code (waitify_errors_total).
+        const finished = (value: Result | null) => {
+          const final = finish(value, event.requestDigest);
+          countGraphQLErrors(final);
+          return final;
+        };
+        return isPromiseLike(result) ? Promise.resolve(result).then(finished) : finished(result);
       },
     },
   },

@@ -5,11 +5,14 @@
 import { makeDefaultPageSizePlugin } from "./default-page-size.ts";
 import { GraphQLHttpErrorsPlugin } from "./http-errors.ts";
 import type { QueryLimits } from "./limits.ts";
+import { OperationInfoPlugin } from "./operation-info.ts";
 import { makeRequestChecksPlugin } from "./request-checks.ts";
 
 export function makeLimitsPreset(limits: QueryLimits): GraphileConfig.Preset {
   return {
     plugins: [
+      // The operation name and query hash for the request log and metrics (README "Logs").
+      OperationInfoPlugin,
       GraphQLHttpErrorsPlugin,
       makeRequestChecksPlugin(limits),
       ...(limits.enabled ? [makeDefaultPageSizePlugin(limits.defaultPageSize)] : []),

@@ -21,11 +21,15 @@ import { realtimePlugins } from "../realtime/plugins.ts";
 import { startRealtime, type RealtimeHandle } from "../realtime/websocket.ts";
 import { stripeHealthProbe } from "../stripe/health.ts";
 import type { WorkerHandle } from "../worker.ts";
+import { corsForGraphQL } from "./cors.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import { analyticsExportRouter } from "./analytics-export.ts";
 import { healthRouter } from "./health.ts";
+import { metricsRouter } from "./metrics.ts";
 import { pagesRouter } from "./pages.ts";
 import { queueQrRouter } from "./queue-qr.ts";
+import { requestLog, requestMetrics } from "./request-log.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { httpServerOptions, statementTimeoutOptions, type ServerTimeouts } from "./server-limits.ts";
 import { stripeWebhookRouter } from "./stripe-webhook.ts";
 
@@ -50,6 +54,19 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   timeouts?: ServerTimeouts;
   /** DATABASE_STATEMENT_TIMEOUT_MS: statement_timeout of the API's connections; 0 = none. */
   statementTimeoutMs?: number;
+  /** Logs, metrics, headers (README "Logs", "Metrics", "Security headers and CORS"). */
+  observability?: ObservabilityOptions;
+}
+
+export interface ObservabilityOptions {
+  /** METRICS_TOKEN: GET /metrics with it as Bearer token; absent = no /metrics (404). */
+  metricsToken?: string;
+  /** CORS_ORIGINS: origins allowed to call /graphql from a browser; empty = same origin only. */
+  corsOrigins?: readonly string[];
+  /** NODE_ENV=production: HSTS. */
+  production?: boolean;
+  /** EMAIL_PROVIDER, reported by /health ("log" when absent). */
+  emailProvider?: "smtp" | "log";
 }
 
 /** PUBLIC_URL's default, as in lib/config.ts and system_configs.public_url. */
@@ -70,6 +87,11 @@ const GRAPHQL_PATH = "/graphql";
 export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const app = express();
   app.disable("x-powered-by");
+  const observability = options.observability ?? {};
+  // Observability and headers first, so every answer (404s included) has them.
+  app.use(requestLog(), requestMetrics());
+  app.use(securityHeaders({ production: observability.production ?? false, ruru: options.development }));
+  app.use(corsForGraphQL(GRAPHQL_PATH, observability.corsOrigins ?? []));
   const server = createServer(httpServerOptions(options.timeouts), app);
 
   const poolOptions = { connectionString: options.authUrl, max: options.poolSize, ...statementTimeoutOptions(options.statementTimeoutMs) };
@@ -86,8 +108,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
   });
   app.use(
-    healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log", stripe: stripeHealthProbe(options.stripe) }),
+    healthRouter({
+      pool,
+      worker: options.worker,
+      smsProvider: options.smsProvider ?? "log",
+      emailProvider: observability.emailProvider,
+      stripe: stripeHealthProbe(options.stripe),
+    }),
   );
+  app.use(metricsRouter({ token: observability.metricsToken, pool, pools: { signed_in: pool, anonymous: anonymousPool } }));
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
   // The merchant's printables: QR code (SVG, PNG) and A4 poster of a queue.
@@ -122,6 +151,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     const pgl = postgraphile(makePreset({ ...options, pool: rolePool, role, plugins, pgSubscriber: listener }));
     instances.push(pgl);
     const handler = express();
+    // Each sub-app would add its own X-Powered-By after helmet removed it.
+    handler.disable("x-powered-by");
     const serv = pgl.createServ(grafserv);
     // false: no upgrade handler of its own (the realtime server below takes /graphql's).
     await serv.addTo(handler, server, false);

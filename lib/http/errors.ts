@@ -6,8 +6,10 @@ import { createHash, randomBytes } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { codeForStatus } from "../graphql/http-errors.ts";
 import { log } from "../logger.ts";
+import { countError } from "../observability/metrics.ts";
 
 function sendError(res: Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
+  countError(code);
   res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
 }
 

@@ -13,6 +13,8 @@ export interface HealthSources {
   worker: WorkerHandle;
   /** Which SMS sender this deployment uses (SMS_PROVIDER). */
   smsProvider: "sns" | "log";
+  /** Which email sender this deployment uses (EMAIL_PROVIDER). */
+  emailProvider?: "smtp" | "log";
   /** Stripe's reachability (lib/stripe/health.ts stripeHealthProbe); absent = billing not configured. */
   stripe?: () => Promise<StripeHealth>;
 }
@@ -28,6 +30,40 @@ async function databaseHealth(pool: pg.Pool): Promise<{ status: "up" | "down"; l
   }
 }
 
+interface DeliveryFigures {
+  pending: number;
+  oldestPendingSeconds: number | null;
+  lastFailureSeconds: number | null;
+  failuresLastHour: number;
+}
+
+/** A backlog older than this, or a failure more recent, says something is wrong with the provider. */
+const BACKLOG_SECONDS = 300;
+const RECENT_FAILURE_SECONDS = 900;
+
+/**
+ * The SMS and email pipelines as the database sees them (whichever process
+ * sends): backlog and recent failures (app_private.delivery_health). Like
+ * Stripe, never a reason for a 503: queues keep working without SMS.
+ */
+async function deliveryHealth(pool: pg.Pool): Promise<Record<"sms" | "email", DeliveryFigures & { status: string }> | undefined> {
+  try {
+    const { rows } = await pool.query<{ health: Record<"sms" | "email", DeliveryFigures> }>("select app_private.delivery_health() as health");
+    const judged = (figures: DeliveryFigures) => ({
+      status:
+        (figures.oldestPendingSeconds ?? 0) > BACKLOG_SECONDS
+          ? "backlog"
+          : figures.lastFailureSeconds !== null && figures.lastFailureSeconds < RECENT_FAILURE_SECONDS
+            ? "failing"
+            : "ok",
+      ...figures,
+    });
+    return { sms: judged(rows[0]!.health.sms), email: judged(rows[0]!.health.email) };
+  } catch {
+    return undefined;
+  }
+}
+
 export function healthRouter(sources: HealthSources): Router {
   const router = express.Router();
   router.get("/health/live", (_req, res) => {
@@ -38,9 +74,10 @@ export function healthRouter(sources: HealthSources): Router {
     res.status(database.status === "up" ? 200 : 503).json({ status: database.status === "up" ? "ok" : "unavailable" });
   });
   router.get("/health", async (_req, res) => {
-    const [database, stripe] = await Promise.all([
+    const [database, stripe, delivery] = await Promise.all([
       databaseHealth(sources.pool),
       sources.stripe ? sources.stripe() : Promise.resolve<StripeHealth>("not_configured"),
+      deliveryHealth(sources.pool),
     ]);
     const worker = sources.worker.state();
     const workerOk = worker === "running" || worker === "off";
@@ -49,7 +86,8 @@ export function healthRouter(sources: HealthSources): Router {
       status: ok ? "ok" : "degraded",
       database,
       worker: { status: worker },
-      sms: { provider: sources.smsProvider },
+      sms: { provider: sources.smsProvider, ...(delivery?.sms ?? { status: "unknown" }) },
+      email: { provider: sources.emailProvider ?? "log", ...(delivery?.email ?? { status: "unknown" }) },
       stripe,
     });
   });

@@ -12,6 +12,9 @@ import express, { type Router } from "express";
 import type pg from "pg";
 import Stripe from "stripe";
 import { log } from "../logger.ts";
+import { webhookEventsTotal } from "../observability/metrics.ts";
+
+const counted = (outcome: "received" | "duplicate" | "bad_signature" | "invalid" | "error") => webhookEventsTotal.inc({ provider: "stripe", outcome });
 
 export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
 /** Stripe's own default tolerance: a signature older than this is refused (replays). */
@@ -39,6 +42,7 @@ export function stripeWebhookRouter(options: StripeWebhookOptions): Router {
     const signature = req.header("stripe-signature");
     const body: unknown = req.body;
     if (!signature || !Buffer.isBuffer(body) || body.length === 0) {
+      counted("bad_signature");
       return reply(res, 400, { error: { code: "INVALID_SIGNATURE", message: "Missing Stripe-Signature header or body." } });
     }
     let event: Stripe.Event;
@@ -47,6 +51,7 @@ export function stripeWebhookRouter(options: StripeWebhookOptions): Router {
     } catch (error) {
       // Bad signature, stale timestamp, or a body that is not JSON: never stored.
       log.warn("stripe webhook refused", { reason: error instanceof Error ? error.message : String(error) });
+      counted("bad_signature");
       return reply(res, 400, { error: { code: "INVALID_SIGNATURE", message: "The Stripe signature could not be verified." } });
     }
     try {
@@ -55,12 +60,15 @@ export function stripeWebhookRouter(options: StripeWebhookOptions): Router {
       ]);
       const duplicate = !rows[0]?.stored;
       log.info("stripe webhook", { eventId: event.id, type: event.type, duplicate });
+      counted(duplicate ? "duplicate" : "received");
       return reply(res, 200, { received: true, duplicate });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "WTVAL") {
+        counted("invalid");
         return reply(res, 400, { error: { code: "INVALID_EVENT", message: "This is not a Stripe event." } });
       }
+      counted("error");
       log.error("stripe webhook not stored", { eventId: event.id, error: error instanceof Error ? error.message : String(error) });
       return reply(res, 500, { error: { code: "INTERNAL", message: "The event could not be stored; Stripe will retry." } });
     }

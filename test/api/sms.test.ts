@@ -86,7 +86,15 @@ const sorted = (messages: Array<[string, string]>) => [...messages].sort(([a], [
 describe("a day at the bakery", () => {
   it("/health reports the SMS provider", async () => {
     const response = await fetch(`${server().url}/health`);
-    expect(((await response.json()) as { sms: unknown }).sms).toEqual({ provider: "sns" });
+    // The provider, and the delivery state as the database sees it (nothing sent yet).
+    expect(((await response.json()) as { sms: unknown }).sms).toEqual({
+      provider: "sns",
+      status: "ok",
+      pending: 0,
+      oldestPendingSeconds: null,
+      lastFailureSeconds: null,
+      failuresLastHour: 0,
+    });
   });
 
   it("texts exactly the expected messages, in order", async () => {

@@ -9,6 +9,7 @@ import type Stripe from "stripe";
 import type { SmsSender } from "../../lib/sms/sender.ts";
 import { defaultQueryLimits, type QueryLimits } from "../../lib/graphql/limits.ts";
 import type { ServerTimeouts } from "../../lib/http/server-limits.ts";
+import type { ObservabilityOptions } from "../../lib/http/app.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
 
@@ -52,6 +53,10 @@ export interface TestServerOptions {
   statementTimeoutMs?: number;
   /** HTTP request / headers timeouts (lib/http/server-limits.ts defaults when absent). */
   timeouts?: ServerTimeouts;
+  /** METRICS_TOKEN, CORS_ORIGINS, production headers (lib/http/app.ts). */
+  observability?: ObservabilityOptions;
+  /** Serve Ruru as in development. */
+  development?: boolean;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -69,7 +74,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     host: "127.0.0.1",
     port: 0,
     authUrl: database.authUrl,
-    development: false,
+    development: options.development ?? false,
     poolSize: 20,
     worker,
     // Tokens from test/helpers/auth.ts and fixtures.ts (createMerchant) are valid here.
@@ -84,6 +89,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     limits: { ...defaultQueryLimits, planningTimeoutMs: 10_000, ...options.limits },
     statementTimeoutMs: options.statementTimeoutMs,
     timeouts: options.timeouts,
+    observability: options.observability,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {

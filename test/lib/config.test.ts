@@ -38,6 +38,33 @@ describe("loadConfig", () => {
   });
 });
 
+describe("observability variables", () => {
+  it("takes a metrics token and refuses a short one without echoing it", () => {
+    expect(loadConfig({ METRICS_TOKEN: "0123456789abcdef0123" }).METRICS_TOKEN).toBe("0123456789abcdef0123");
+    expect(loadConfig({}).METRICS_TOKEN).toBeUndefined();
+    expect(() => loadConfig({ METRICS_TOKEN: "short-secret" })).toThrowError(/METRICS_TOKEN: must be 16 to 200 characters/);
+    expect(() => loadConfig({ METRICS_TOKEN: "with spaces in it 0123456789" })).toThrowError(/METRICS_TOKEN/);
+    try {
+      loadConfig({ METRICS_TOKEN: "short-secret" });
+    } catch (error) {
+      expect((error as Error).message).not.toContain("short-secret");
+    }
+  });
+
+  it("reads CORS_ORIGINS as a list of origins, and refuses paths and other schemes", () => {
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example, http://localhost:5173," }).CORS_ORIGINS).toEqual(["https://app.example", "http://localhost:5173"]);
+    expect(loadConfig({}).CORS_ORIGINS).toBeUndefined();
+    expect(() => loadConfig({ CORS_ORIGINS: "https://app.example/path" })).toThrowError(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: "*" })).toThrowError(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: "ftp://files.example" })).toThrowError(/CORS_ORIGINS/);
+  });
+
+  it("knows LOG_FORMAT", () => {
+    expect(loadConfig({ LOG_FORMAT: "json" }).LOG_FORMAT).toBe("json");
+    expect(() => loadConfig({ LOG_FORMAT: "xml" })).toThrowError(/LOG_FORMAT/);
+  });
+});
+
 describe("Stripe variables", () => {
   const key = "sk_test_51abcDEF";
 
