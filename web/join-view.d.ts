@@ -13,6 +13,8 @@ export interface QueuePublicStatus {
   canJoin?: boolean | null;
   waitingCount?: number | null;
   estimatedWaitMinutes?: number | null;
+  /** Hours after the visit when the phone number and name are erased (the consent text). */
+  phoneRetentionHours?: number | null;
 }
 
 export type QueueState = "open" | "paused" | "closed" | "full";
@@ -48,7 +50,7 @@ export function entryPath(entryToken: string): string;
 export function pickLanguage(chosen: string | null | undefined, businessLanguage: string | null | undefined, browserLanguage: string | null | undefined): Language;
 export function otherLanguage(lang: string): Language;
 export function texts(lang: string): { title: string; submit: string; submitting: string; errors: Record<string, string> };
-export function labels(lang: string): Record<"title" | "switchLabel" | "phoneLabel" | "phoneHint" | "nameLabel" | "nameHint" | "submit" | "consent", string>;
+export function labels(lang: string, retentionHours?: number | null): Record<"title" | "switchLabel" | "phoneLabel" | "phoneHint" | "nameLabel" | "nameHint" | "submit" | "consent", string>;
 export function queueState(status: QueuePublicStatus): QueueState;
 export function describeQueue(status: QueuePublicStatus, lang: string): QueueView;
 export function checkForm(phone: string, name: string): string | null;
