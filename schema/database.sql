@@ -936,7 +936,7 @@ alter table app_public.queue_entries enable row level security;
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_admin;
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_merchant;
 comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
-comment on column app_public.queue_entries.phone is 'E.164; null once erased (see erasedAt) or for a customer who gave none.';
+comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS, and once erased (see erasedAt: phone_retention_hours after the visit, or forgetCustomer).';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
 comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait estimate given to the customer when they joined.';
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
@@ -1125,6 +1125,7 @@ comment on constraint sms_logs_queue_entry_id_fkey on app_public.sms_logs is E'@
 alter table app_public.sms_logs add constraint sms_logs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'delivered'::text, 'failed'::text, 'capped'::text])));
 
 CREATE INDEX sms_logs_business_id_sent_at_idx ON app_public.sms_logs USING btree (business_id, sent_at);
+CREATE INDEX sms_logs_capped_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'capped'::text);
 CREATE INDEX sms_logs_failed_idx ON app_public.sms_logs USING btree (updated_at) WHERE (status = 'failed'::text);
 CREATE INDEX sms_logs_pending_idx ON app_public.sms_logs USING btree (created_at) WHERE (status = 'pending'::text);
 CREATE INDEX sms_logs_sent_at_brin ON app_public.sms_logs USING brin (sent_at);
@@ -2823,7 +2824,12 @@ begin
            'pending', (select count(*) from app_public.sms_logs where status = 'pending'),
            'oldestPendingSeconds', (select round(extract(epoch from now() - min(created_at)))::bigint from app_public.sms_logs where status = 'pending'),
            'lastFailureSeconds', (select round(extract(epoch from now() - max(updated_at)))::bigint from app_public.sms_logs where status = 'failed'),
-           'failuresLastHour', (select count(*) from app_public.sms_logs where status = 'failed' and updated_at > now() - interval '1 hour'))
+           'failuresLastHour', (select count(*) from app_public.sms_logs where status = 'failed' and updated_at > now() - interval '1 hour'),
+           -- Kept back by the daily cap (db/sms/cap.sql), by message type.
+           'cappedLastHour', (select coalesce(jsonb_object_agg(c.message_type, c.n), '{}'::jsonb)
+                                from (select l.message_type, count(*) as n from app_public.sms_logs l
+                                       where l.status = 'capped' and l.created_at > now() - interval '1 hour'
+                                       group by l.message_type) c))
     into v_sms;
   select jsonb_build_object(
            'pending', (select count(*) from app_private.email_logs where status = 'pending'),
@@ -2837,7 +2843,7 @@ $function$;
 alter function app_private.delivery_health() owner to :DATABASE_OWNER;
 revoke execute on function app_private.delivery_health() from public;
 grant execute on function app_private.delivery_health() to :DATABASE_AUTHENTICATOR;
-comment on function app_private.delivery_health() is 'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour), from the partial indexes; for /health and /metrics.';
+comment on function app_private.delivery_health() is 'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour; for SMS also the messages the daily cap kept back in the last hour, by type), from the partial indexes; for /health and /metrics.';
 
 CREATE OR REPLACE FUNCTION app_private.due_usage_reports(at timestamp with time zone DEFAULT now(), lag interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text)

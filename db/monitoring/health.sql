@@ -46,7 +46,12 @@ begin
            'pending', (select count(*) from app_public.sms_logs where status = 'pending'),
            'oldestPendingSeconds', (select round(extract(epoch from now() - min(created_at)))::bigint from app_public.sms_logs where status = 'pending'),
            'lastFailureSeconds', (select round(extract(epoch from now() - max(updated_at)))::bigint from app_public.sms_logs where status = 'failed'),
-           'failuresLastHour', (select count(*) from app_public.sms_logs where status = 'failed' and updated_at > now() - interval '1 hour'))
+           'failuresLastHour', (select count(*) from app_public.sms_logs where status = 'failed' and updated_at > now() - interval '1 hour'),
+           -- Kept back by the daily cap (db/sms/cap.sql), by message type.
+           'cappedLastHour', (select coalesce(jsonb_object_agg(c.message_type, c.n), '{}'::jsonb)
+                                from (select l.message_type, count(*) as n from app_public.sms_logs l
+                                       where l.status = 'capped' and l.created_at > now() - interval '1 hour'
+                                       group by l.message_type) c))
     into v_sms;
   select jsonb_build_object(
            'pending', (select count(*) from app_private.email_logs where status = 'pending'),
@@ -58,6 +63,6 @@ begin
 end;
 $$;
 comment on function app_private.delivery_health() is
-  'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour), from the partial indexes; for /health and /metrics.';
+  'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour; for SMS also the messages the daily cap kept back in the last hour, by type), from the partial indexes; for /health and /metrics.';
 revoke all on function app_private.delivery_health() from public;
 grant execute on function app_private.delivery_health() to :DATABASE_AUTHENTICATOR;

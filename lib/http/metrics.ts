@@ -43,6 +43,8 @@ interface DeliveryFigures {
   oldestPendingSeconds: number | null;
   lastFailureSeconds: number | null;
   failuresLastHour: number;
+  /** SMS only: messages kept back by the daily cap in the last hour, by message type. */
+  cappedLastHour?: Record<string, number>;
 }
 
 /** The metrics read at scrape time, in a registry of their own (one per HTTP app). */
@@ -91,6 +93,12 @@ function scrapeTimeRegistry(sources: MetricsSources): { registry: client.Registr
     labelNames: ["channel"] as const,
     registers: [own],
   });
+  const capped = new client.Gauge({
+    name: "waitify_sms_capped_last_hour",
+    help: "SMS kept back by the businesses' daily caps in the last hour (recorded, never sent), by message type",
+    labelNames: ["type"] as const,
+    registers: [own],
+  });
   const up = new client.Gauge({
     name: "waitify_scrape_database_up",
     help: "1 when the scrape-time database queries answered",
@@ -115,6 +123,8 @@ function scrapeTimeRegistry(sources: MetricsSources): { registry: client.Registr
         oldestPending.set({ channel }, figures.oldestPendingSeconds ?? 0);
         failures.set({ channel }, figures.failuresLastHour);
       }
+      capped.reset();
+      for (const [type, count] of Object.entries(delivery.rows[0]!.health.sms.cappedLastHour ?? {})) capped.set({ type }, count);
       up.set(1);
     } catch (error) {
       log.warn("metrics: database figures unavailable", { error: error instanceof Error ? error.message : String(error) });

@@ -117,3 +117,25 @@ describe("operation labels", () => {
     expect(operationLabel("not a name!")).toBe("(other)");
   });
 });
+
+// Its own database: the other /health test starts from an empty SMS backlog.
+describe("/metrics and the SMS cap", () => {
+  const db = useTestDatabase();
+  const server = useTestServer(db, { observability: { metricsToken: TOKEN } });
+
+  it("counts the SMS a daily cap kept back, by type", async () => {
+    const business = await createBusiness(db());
+    // One part a day: the second confirmation is over the cap (db/sms/cap.sql).
+    await db().root.query("update app_public.businesses set sms_daily_cap_override = 1 where id = $1", [business.businessId]);
+    await join(db(), business.qrToken, phone(5001));
+    await join(db(), business.qrToken, phone(5002));
+    const { rows } = await db().root.query<{ n: number }>(
+      "select count(*)::int as n from app_public.sms_logs where business_id = $1 and status = 'capped' and message_type = 'confirmation'",
+      [business.businessId],
+    );
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(1);
+    const response = await fetch(`${server().url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = await response.text();
+    expect(sample(text, 'waitify_sms_capped_last_hour{type="confirmation"}')).toBe(rows[0]!.n);
+  });
+});
