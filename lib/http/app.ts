@@ -24,6 +24,8 @@ import type { WorkerHandle } from "../worker.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import { healthRouter } from "./health.ts";
 import { pagesRouter } from "./pages.ts";
+import { createRateLimits } from "./rate-limit/index.ts";
+import { defaultRateLimits, type RateLimitSettings } from "./rate-limit/settings.ts";
 import { queueQrRouter } from "./queue-qr.ts";
 import { httpServerOptions, statementTimeoutOptions, type ServerTimeouts } from "./server-limits.ts";
 import { stripeWebhookRouter } from "./stripe-webhook.ts";
@@ -49,6 +51,10 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   timeouts?: ServerTimeouts;
   /** DATABASE_STATEMENT_TIMEOUT_MS: statement_timeout of the API's connections; 0 = none. */
   statementTimeoutMs?: number;
+  /** Rate limits (lib/http/rate-limit/settings.ts; the defaults when absent, `enabled: false` for none). */
+  rateLimits?: RateLimitSettings;
+  /** TRUST_PROXY: Express's "trust proxy" (whether X-Forwarded-For gives the client's address); false when absent. */
+  trustProxy?: boolean | number | string[];
 }
 
 /** PUBLIC_URL's default, as in lib/config.ts and system_configs.public_url. */
@@ -84,9 +90,24 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   anonymousPool.on("connect", (client) => {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
   });
+  // Rate limits (lib/http/rate-limit/): the client's address believes X-Forwarded-For as TRUST_PROXY says.
+  app.set("trust proxy", options.trustProxy ?? false);
+  const rateLimitSettings = options.rateLimits ?? defaultRateLimits;
+  const rateLimits = rateLimitSettings.enabled
+    ? createRateLimits({
+        settings: rateLimitSettings,
+        authUrl: options.authUrl,
+        jwt: options.jwt,
+        trust: app.get("trust proxy fn") as (address: string, hop: number) => boolean,
+        maxBodyBytes: (options.limits ?? defaultQueryLimits).maxBodyBytes,
+      })
+    : undefined;
   app.use(
     healthRouter({ pool, worker: options.worker, smsProvider: options.smsProvider ?? "log", stripe: stripeHealthProbe(options.stripe) }),
   );
+  // Rate limits: every request but /health* per client, then the costly mutations on /graphql.
+  if (rateLimits) app.use(rateLimits.requests);
+  if (rateLimits) app.use(GRAPHQL_PATH, rateLimits.graphql);
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
   // The merchant's printables: QR code (SVG, PNG) and A4 poster of a queue.
@@ -131,6 +152,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     jwt: options.jwt,
     servs,
     maxMessageBytes: (options.limits ?? defaultQueryLimits).maxBodyBytes,
+    limits: rateLimits?.realtime,
   });
   app.use((req, res, next) => {
     // Only GraphQL requests carry a session; Ruru's page and assets (development)
@@ -170,7 +192,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
       await closed;
       for (const pgl of instances) await pgl.release();
       await listener.release();
-      await Promise.all([pool.end(), anonymousPool.end()]);
+      await Promise.all([pool.end(), anonymousPool.end(), rateLimits?.close()]);
     },
   };
 }

@@ -9,6 +9,7 @@ import type Stripe from "stripe";
 import type { SmsSender } from "../../lib/sms/sender.ts";
 import { defaultQueryLimits, type QueryLimits } from "../../lib/graphql/limits.ts";
 import type { ServerTimeouts } from "../../lib/http/server-limits.ts";
+import { defaultRateLimits, rateLimitsOff, type RateLimitSettings } from "../../lib/http/rate-limit/settings.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
 
@@ -52,6 +53,14 @@ export interface TestServerOptions {
   statementTimeoutMs?: number;
   /** HTTP request / headers timeouts (lib/http/server-limits.ts defaults when absent). */
   timeouts?: ServerTimeouts;
+  /**
+   * Rate limits: OFF unless given (a suite's hundreds of requests from one
+   * address would trip them); test/api/rate-limits*.test.ts turn them on
+   * with the settings they test (defaultRateLimits changed where they say).
+   */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** TRUST_PROXY (Express's "trust proxy"); false when absent. */
+  trustProxy?: boolean | number | string[];
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -84,6 +93,8 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     limits: { ...defaultQueryLimits, planningTimeoutMs: 10_000, ...options.limits },
     statementTimeoutMs: options.statementTimeoutMs,
     timeouts: options.timeouts,
+    rateLimits: options.rateLimits ? { ...defaultRateLimits, ...options.rateLimits } : rateLimitsOff,
+    trustProxy: options.trustProxy,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {
