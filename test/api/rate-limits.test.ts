@@ -141,6 +141,21 @@ describe("joinQueue", () => {
   });
 });
 
+describe("GraphQL bodies read by the limits", () => {
+  const server = useLimitedServer({});
+
+  it("are handed on to grafserv intact, and one over GRAPHQL_MAX_BODY_BYTES is still 413 PAYLOAD_TOO_LARGE", async () => {
+    const { qrToken } = await createBusiness(db());
+    const text = `mutation { joinQueue(input: { qrToken: "${qrToken}", phone: "${phone(50000001)}" }) { result { ticketNumber } } }`;
+    const asGraphQL = await fetch(`${server().url}/graphql`, { method: "POST", headers: { "content-type": "application/graphql", accept: "application/json", ...from("198.51.100.150") }, body: text });
+    expect(asGraphQL.status).toBe(200);
+    expect(((await asGraphQL.json()) as { data: { joinQueue: { result: { ticketNumber: number } } } }).data.joinQueue.result.ticketNumber).toBe(1);
+    const huge = await graphql(server(), `{ __typename } # ${"x".repeat(200_000)}`, {}, from("198.51.100.150"));
+    expect(huge.status).toBe(413);
+    expect(codesOf(huge.body.errors)).toEqual(["PAYLOAD_TOO_LARGE"]);
+  });
+});
+
 describe("sign-in", () => {
   const server = useLimitedServer({
     loginFreeFailures: 3,

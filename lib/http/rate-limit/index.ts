@@ -88,6 +88,8 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
     if (req.method !== "POST" || req.body !== undefined) return next();
     readBody(req, options.maxBodyBytes)
       .then(async (body) => {
+        // The client went away before sending it all: nobody to answer.
+        if (body === null) return;
         // grafserv reads req.body when it is set (its Express adaptor).
         req.body = body;
         const fields = limitedFieldsOf(bodyRequests(body, req.headers["content-type"]));
@@ -151,8 +153,8 @@ function countBy(keys: (string | undefined)[]): Map<string, number> {
   return counts;
 }
 
-/** The whole body, or a 413 error (as grafserv's) past `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+/** The whole body; a 413 error (as grafserv's) past `max` bytes; null when the client went away first. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -168,6 +170,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", reject);
+    // After "end" this changes nothing (a promise settles once).
+    req.once("close", () => resolve(null));
   });
 }
 
