@@ -14,6 +14,7 @@ import { loadConfig } from "../lib/config.ts";
 import type { DatabaseUrls } from "../lib/db/setup.ts";
 import { withDatabase } from "../lib/db/urls.ts";
 import { startHttp } from "../lib/http/app.ts";
+import { rateLimitsOff } from "../lib/http/rate-limit/settings.ts";
 import { STRIPE_WEBHOOK_PATH } from "../lib/http/stripe-webhook.ts";
 import { makeStripe } from "../lib/stripe/client.ts";
 import { syncStripeCatalog } from "../lib/stripe/sync.ts";
@@ -109,6 +110,8 @@ export async function startBillingEnvironment(): Promise<BillingEnvironment> {
       poolSize: DEFAULTS.DATABASE_POOL_SIZE,
       // /health asks whichever worker runs now.
       worker: { state: () => worker?.state() ?? "off", stop: async () => {} },
+      // A load test: its clients all come from 127.0.0.1 (RATE_LIMITS=off).
+      rateLimits: rateLimitsOff,
       jwt: { keys: generateJwtKeys(), issuer: "waitify-bench", audience: "waitify-bench", expiresIn: "1h" },
       stripe,
       stripeWebhookSecret: WEBHOOK_SECRET,

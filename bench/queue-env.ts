@@ -11,6 +11,7 @@ import { ident } from "../lib/db/urls.ts";
 import { generateJwtKeys } from "../lib/auth/keys.ts";
 import type { JwtSettings } from "../lib/auth/jwt.ts";
 import { startHttp, type HttpHandle } from "../lib/http/app.ts";
+import { rateLimitsOff } from "../lib/http/rate-limit/settings.ts";
 import { workerOff } from "../lib/worker.ts";
 
 export const BENCH_PG_DIR = ".data/bench-pg";
@@ -82,6 +83,8 @@ export async function startBenchEnvironment(options: { httpPoolSize: number }): 
       development: false,
       poolSize: options.httpPoolSize,
       worker: workerOff,
+      // A load test: its clients all come from 127.0.0.1 (RATE_LIMITS=off).
+      rateLimits: rateLimitsOff,
       jwt,
     });
     stops.push(http.close);

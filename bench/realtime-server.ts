@@ -7,6 +7,7 @@
 // "stop".
 import type { JwtSettings } from "../lib/auth/jwt.ts";
 import { startHttp } from "../lib/http/app.ts";
+import { rateLimitsOff } from "../lib/http/rate-limit/settings.ts";
 import { workerOff } from "../lib/worker.ts";
 
 export interface ServerSettings {
@@ -37,6 +38,8 @@ async function main() {
     development: false,
     poolSize: settings.poolSize,
     worker: workerOff,
+    // A load test: its clients all come from 127.0.0.1 (RATE_LIMITS=off).
+    rateLimits: rateLimitsOff,
     jwt: settings.jwt,
   });
   const gc = (globalThis as { gc?: () => void }).gc;

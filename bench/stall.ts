@@ -30,6 +30,7 @@ import { generateJwtKeys } from "../lib/auth/keys.ts";
 import { signToken, type JwtSettings } from "../lib/auth/jwt.ts";
 import { defaultQueryLimits } from "../lib/graphql/limits.ts";
 import { startHttp, type HttpHandle } from "../lib/http/app.ts";
+import { rateLimitsOff } from "../lib/http/rate-limit/settings.ts";
 import { workerOff } from "../lib/worker.ts";
 import { freshBenchDatabase, startOwnCluster } from "./bench-cluster.ts";
 import { post } from "./http-post.ts";
@@ -80,6 +81,8 @@ export default async function stallBench(): Promise<void> {
         development: false,
         poolSize: 10,
         worker: workerOff,
+        // A load test: its clients all come from 127.0.0.1 (RATE_LIMITS=off).
+        rateLimits: rateLimitsOff,
         jwt,
         limits: { ...defaultQueryLimits, enabled },
         statementTimeoutMs: enabled ? 5_000 : undefined,

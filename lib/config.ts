@@ -11,6 +11,39 @@ const postgresUrl = z
 const onOff = z.enum(["on", "off"]);
 const booleanFlag = z.enum(["true", "false"]).transform((value) => value === "true");
 
+// "<count>/<window>": 1000/1m, 5/1h, 30/600 (seconds when no unit).
+const rateWindow = z
+  .string()
+  .regex(/^\s*\d{1,9}\s*\/\s*\d{1,6}\s*[smh]?\s*$/, { message: 'must be "<count>/<window>" such as "1000/1m", "5/1h" or "30/600" (seconds)' })
+  .transform((value) => parseRateWindow(value))
+  .refine((window) => window.points >= 1 && window.seconds >= 1 && window.seconds <= 7 * 86_400, {
+    message: "must count at least 1 in a window of 1 second to 7 days",
+  });
+
+/** "30/10m" → { points: 30, seconds: 600 } (already validated). */
+function parseRateWindow(value: string): { points: number; seconds: number } {
+  const [count, window] = value.replace(/\s+/g, "").split("/") as [string, string];
+  const unit = { s: 1, m: 60, h: 3_600 }[window.slice(-1)] ?? 1;
+  return { points: Number(count), seconds: Number.parseInt(window, 10) * unit };
+}
+
+// Express's "trust proxy": false, true (every hop: only behind a proxy that
+// overwrites X-Forwarded-For), a number of hops, or addresses / subnets /
+// loopback, linklocal, uniquelocal, comma-separated.
+const trustProxyEntry = /^(loopback|linklocal|uniquelocal|[0-9a-f.:]+(\/\d{1,3})?)$/i;
+const trustProxy = z
+  .string()
+  .refine(
+    (value) => /^(true|false|\d{1,2})$/.test(value.trim()) || value.split(",").every((entry) => trustProxyEntry.test(entry.trim())),
+    { message: 'must be false, true, a number of proxies, or addresses/subnets ("loopback, 10.0.0.0/8")' },
+  )
+  .transform((value): boolean | number | string[] => {
+    const trimmed = value.trim();
+    if (trimmed === "true" || trimmed === "false") return trimmed === "true";
+    if (/^\d+$/.test(trimmed)) return Number(trimmed);
+    return trimmed.split(",").map((entry) => entry.trim());
+  });
+
 // A PEM key, from a file's contents or an environment line with "\n" escapes.
 const pemKey = (kind: "PRIVATE KEY" | "PUBLIC KEY") =>
   z
@@ -57,6 +90,26 @@ const variables = z.object({
   // How long a client may take to send a whole request, and its headers.
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  // Rate limits (lib/http/rate-limit/; README "Rate limits"), counted in
+  // PostgreSQL so every API process counts together. RATE_LIMITS=off turns
+  // them off (load tests, development tools), never the default. A limit is
+  // "<count>/<window>", the window in s, m or h ("1000/1m").
+  RATE_LIMITS: onOff.default("on"),
+  TRUST_PROXY: trustProxy.prefault("false"),
+  RATE_LIMIT_REQUESTS: rateWindow.prefault("1000/1m"),
+  RATE_LIMIT_JOIN_PER_ADDRESS: rateWindow.prefault("30/10m"),
+  RATE_LIMIT_JOIN_PER_PHONE: rateWindow.prefault("5/1h"),
+  RATE_LIMIT_JOIN_PER_QUEUE: rateWindow.prefault("60/1m"),
+  RATE_LIMIT_AUTH_PER_ADDRESS: rateWindow.prefault("30/15m"),
+  RATE_LIMIT_RESET_PER_ACCOUNT: rateWindow.prefault("5/1h"),
+  RATE_LIMIT_LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  RATE_LIMIT_LOGIN_MAX_DELAY_S: z.coerce.number().int().min(1).max(86_400).default(900),
+  RATE_LIMIT_LOGIN_ACCOUNT_FREE_FAILURES: z.coerce.number().int().min(1).max(100_000).default(20),
+  RATE_LIMIT_LOGIN_ACCOUNT_MAX_DELAY_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_WS_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  RATE_LIMIT_WS_SUBSCRIBES_PER_SOCKET: rateWindow.prefault("100/1m"),
+  RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  RATE_LIMIT_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
   // Read by lib/logger.ts at import; validated here so a typo is reported.
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Read by lib/logger.ts too: "json" keeps JSON lines in development (pino-pretty otherwise).

@@ -118,6 +118,7 @@ export const requestErrorCodes = [
   "PAYLOAD_TOO_LARGE", // 413
   "UNSUPPORTED_MEDIA_TYPE", // 415
   "NOT_FOUND", // 404, no such route
+  "RATE_LIMITED", // 429, a rate limit (lib/http/rate-limit/): extensions.retryAfterSeconds, header Retry-After
   "INTERNAL", // a bug: logged once with the hash the client sees
 ] as const;
 

@@ -7,6 +7,7 @@ import { loadJwtKeys } from "./auth/keys.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { createEmailSender } from "./email/index.ts";
 import { limitsFromConfig } from "./graphql/limits.ts";
+import { rateLimitsFromConfig } from "./http/rate-limit/settings.ts";
 import { startHttp, type HttpHandle } from "./http/app.ts";
 import { log } from "./logger.ts";
 import { createSmsSender } from "./sms/index.ts";
@@ -100,6 +101,8 @@ export async function start(config: Config, role: Role): Promise<Running> {
           production: config.NODE_ENV === "production",
           emailProvider: config.EMAIL_PROVIDER,
         },
+        rateLimits: rateLimitsFromConfig(config),
+        trustProxy: config.TRUST_PROXY,
       });
       stops.push(http.close);
       log.info(`Waitify listening on http://localhost:${http.port}`, {

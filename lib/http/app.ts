@@ -27,6 +27,8 @@ import { analyticsExportRouter } from "./analytics-export.ts";
 import { healthRouter } from "./health.ts";
 import { metricsRouter } from "./metrics.ts";
 import { pagesRouter } from "./pages.ts";
+import { createRateLimits } from "./rate-limit/index.ts";
+import { defaultRateLimits, type RateLimitSettings } from "./rate-limit/settings.ts";
 import { queueQrRouter } from "./queue-qr.ts";
 import { requestLog, requestMetrics } from "./request-log.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -56,6 +58,10 @@ export interface HttpOptions extends Omit<PresetOptions, "pool" | "role" | "plug
   statementTimeoutMs?: number;
   /** Logs, metrics, headers (README "Logs", "Metrics", "Security headers and CORS"). */
   observability?: ObservabilityOptions;
+  /** Rate limits (lib/http/rate-limit/settings.ts; the defaults when absent, `enabled: false` for none). */
+  rateLimits?: RateLimitSettings;
+  /** TRUST_PROXY: Express's "trust proxy" (whether X-Forwarded-For gives the client's address); false when absent. */
+  trustProxy?: boolean | number | string[];
 }
 
 export interface ObservabilityOptions {
@@ -107,6 +113,18 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   anonymousPool.on("connect", (client) => {
     client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
   });
+  // Rate limits (lib/http/rate-limit/): the client's address believes X-Forwarded-For as TRUST_PROXY says.
+  app.set("trust proxy", options.trustProxy ?? false);
+  const rateLimitSettings = options.rateLimits ?? defaultRateLimits;
+  const rateLimits = rateLimitSettings.enabled
+    ? createRateLimits({
+        settings: rateLimitSettings,
+        authUrl: options.authUrl,
+        jwt: options.jwt,
+        trust: app.get("trust proxy fn") as (address: string, hop: number) => boolean,
+        maxBodyBytes: (options.limits ?? defaultQueryLimits).maxBodyBytes,
+      })
+    : undefined;
   app.use(
     healthRouter({
       pool,
@@ -117,6 +135,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     }),
   );
   app.use(metricsRouter({ token: observability.metricsToken, pool, pools: { signed_in: pool, anonymous: anonymousPool } }));
+  // Rate limits: every request but /health* per client, then the costly mutations on /graphql.
+  if (rateLimits) app.use(rateLimits.requests);
+  if (rateLimits) app.use(GRAPHQL_PATH, rateLimits.graphql);
   // The customer's status page (/e/<token>, the SMS link) and its assets.
   app.use(pagesRouter());
   // The merchant's printables: QR code (SVG, PNG) and A4 poster of a queue.
@@ -165,6 +186,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     jwt: options.jwt,
     servs,
     maxMessageBytes: (options.limits ?? defaultQueryLimits).maxBodyBytes,
+    limits: rateLimits?.realtime,
   });
   app.use((req, res, next) => {
     // Only GraphQL requests carry a session; Ruru's page and assets (development)
@@ -204,7 +226,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
       await closed;
       for (const pgl of instances) await pgl.release();
       await listener.release();
-      await Promise.all([pool.end(), anonymousPool.end()]);
+      await Promise.all([pool.end(), anonymousPool.end(), rateLimits?.close()]);
     },
   };
 }

@@ -24,6 +24,8 @@ import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
 import { authenticateConnection, requestAuth } from "../auth/request.ts";
 import { applicationErrorCodes } from "../errors.ts";
 import { log } from "../logger.ts";
+import type { RealtimeLimits } from "../http/rate-limit/realtime.ts";
+import { RATE_LIMITED, rateLimitedMessage, rateLimitedUpgradeResponse, retryAfterSeconds } from "../http/rate-limit/refusal.ts";
 
 /** The close code and reason a refused token gets (4401 mirrors HTTP 401). */
 export const UNAUTHENTICATED_CLOSE = { code: 4401, reason: "UNAUTHENTICATED" } as const;
@@ -43,6 +45,8 @@ export interface RealtimeOptions {
    * (ws's own default would be 100 MiB).
    */
   maxMessageBytes: number;
+  /** Rate limits (lib/http/rate-limit/realtime.ts): sockets per address, subscribe messages; none when absent. */
+  limits?: RealtimeLimits;
 }
 
 export interface RealtimeHandle {
@@ -77,6 +81,11 @@ export function startRealtime(options: RealtimeOptions): RealtimeHandle {
       }
     },
     async onSubscribe(ctx, id, payload) {
+      const waitMs = (await options.limits?.admitSubscribe(ctx.extra.request)) ?? 0;
+      if (waitMs > 0) {
+        const seconds = retryAfterSeconds(waitMs);
+        return [new GraphQLError(rateLimitedMessage(seconds), { extensions: { code: RATE_LIMITED, retryAfterSeconds: seconds } })];
+      }
       const result = await configOf(ctx).onSubscribe!(ctx, id, payload);
       if (Array.isArray(result) && requestAuth(ctx.extra.request).role === ANONYMOUS_ROLE && (await signedInOnly(payload))) {
         return [new GraphQLError("Connexion requise.", { extensions: { ...applicationErrorCodes.UNAUTHENTICATED } })];
@@ -118,7 +127,25 @@ export function startRealtime(options: RealtimeOptions): RealtimeHandle {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+    const { limits } = options;
+    if (!limits) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+      return;
+    }
+    // Rate limits: refused with a plain 429 before any websocket exists.
+    limits.admitConnection(req).then(
+      (waitMs) => {
+        if (waitMs > 0) return void socket.end(rateLimitedUpgradeResponse(waitMs));
+        if (socket.destroyed) return limits.released(req);
+        // The TCP socket's close: after the websocket's, or after a refused handshake.
+        socket.once("close", () => limits.released(req));
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+      },
+      (error: unknown) => {
+        log.error("websocket upgrade failed", { error: error instanceof Error ? error.message : String(error) });
+        socket.destroy();
+      },
+    );
   };
   options.server.on("upgrade", onUpgrade);
 

@@ -10,6 +10,7 @@ import type { SmsSender } from "../../lib/sms/sender.ts";
 import { defaultQueryLimits, type QueryLimits } from "../../lib/graphql/limits.ts";
 import type { ServerTimeouts } from "../../lib/http/server-limits.ts";
 import type { ObservabilityOptions } from "../../lib/http/app.ts";
+import { defaultRateLimits, rateLimitsOff, type RateLimitSettings } from "../../lib/http/rate-limit/settings.ts";
 import { testJwt } from "./auth.ts";
 import type { TestDatabase } from "./db.ts";
 
@@ -57,6 +58,14 @@ export interface TestServerOptions {
   observability?: ObservabilityOptions;
   /** Serve Ruru as in development. */
   development?: boolean;
+  /**
+   * Rate limits: OFF unless given (a suite's hundreds of requests from one
+   * address would trip them); test/api/rate-limits*.test.ts turn them on
+   * with the settings they test (defaultRateLimits changed where they say).
+   */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** TRUST_PROXY (Express's "trust proxy"); false when absent. */
+  trustProxy?: boolean | number | string[];
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -90,6 +99,8 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     statementTimeoutMs: options.statementTimeoutMs,
     timeouts: options.timeouts,
     observability: options.observability,
+    rateLimits: options.rateLimits ? { ...defaultRateLimits, ...options.rateLimits } : rateLimitsOff,
+    trustProxy: options.trustProxy,
   });
   const url = `http://127.0.0.1:${http.port}`;
   return {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../lib/config.ts";
+import { defaultRateLimits, rateLimitsFromConfig } from "../../lib/http/rate-limit/settings.ts";
 import { start } from "../../lib/lifecycle.ts";
 
 const root = path.join(import.meta.dirname, "..", "..");
@@ -101,6 +102,26 @@ describe("Stripe variables", () => {
   it("the API refuses to start with a key but no webhook secret, before touching the database", async () => {
     const config = loadConfig({ STRIPE_SECRET_KEY: key, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", AUTH_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     await expect(start(config, "all")).rejects.toThrowError(/STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set/);
+  });
+});
+
+describe("rate-limit variables", () => {
+  it("reads <count>/<window> limits and TRUST_PROXY's forms, into the settings startHttp takes", () => {
+    const config = loadConfig({ RATE_LIMIT_REQUESTS: "50/30", RATE_LIMIT_JOIN_PER_PHONE: " 3 / 2h ", TRUST_PROXY: "loopback, 10.0.0.0/8" });
+    expect(config.RATE_LIMIT_REQUESTS).toEqual({ points: 50, seconds: 30 });
+    expect(config.RATE_LIMIT_JOIN_PER_PHONE).toEqual({ points: 3, seconds: 7_200 });
+    expect(config.TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8"]);
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    const defaults = rateLimitsFromConfig(loadConfig({}));
+    expect(defaults).toEqual(defaultRateLimits);
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(rateLimitsFromConfig(loadConfig({ RATE_LIMITS: "off" })).enabled).toBe(false);
+  });
+
+  it("refuses malformed limits and proxies, naming each", () => {
+    expect(() => loadConfig({ RATE_LIMIT_REQUESTS: "lots", RATE_LIMIT_JOIN_PER_QUEUE: "0/1m", TRUST_PROXY: "the proxy", RATE_LIMITS: "maybe" })).toThrowError(
+      /RATE_LIMITS: must be one of on, off; TRUST_PROXY: must be .*; RATE_LIMIT_REQUESTS: must be "<count>\/<window>".*; RATE_LIMIT_JOIN_PER_QUEUE: must count at least 1/,
+    );
   });
 });
 
