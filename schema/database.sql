@@ -511,6 +511,21 @@ alter table app_private.payment_failures add constraint payment_failures_user_id
 
 CREATE INDEX payment_failures_user_id_idx ON app_private.payment_failures USING btree (user_id);
 
+create unlogged table app_private.rate_limits (
+  key character varying(255) not null,
+  points integer default 0 not null,
+  expire bigint
+);
+alter table app_private.rate_limits owner to :DATABASE_OWNER;
+alter table app_private.rate_limits enable row level security;
+grant select, insert, update, delete on table app_private.rate_limits to :DATABASE_AUTHENTICATOR;
+
+alter table app_private.rate_limits add constraint rate_limits_pkey PRIMARY KEY (key);
+
+CREATE INDEX rate_limits_expire_idx ON app_private.rate_limits USING btree (expire);
+
+create policy all_server on app_private.rate_limits as permissive for all to :DATABASE_AUTHENTICATOR using (true) with check (true);
+
 create table app_private.sms_daily_usage (
   business_id uuid not null,
   user_id uuid not null,

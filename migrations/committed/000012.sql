@@ -1,3 +1,10 @@
+--! Previous: sha1:9ba938474a9c2382908af63112d315b1188230c5
+--! Hash: sha1:3c4362803af90bfb28f2d9047a56aadbd4ae1a0f
+
+--! split: 1-current.sql
+-- Enter migration here
+
+--! split: 7-rate-limits.sql
 -- Rate-limit counters shared by every API process (lib/http/rate-limit/):
 -- rate-limiter-flexible's Postgres store, whose statements fix the shape
 -- (key, points, expire in ms since the epoch). Created here so the API runs
