@@ -4,14 +4,10 @@
 //            local days of that range that are over (a year at most per run;
 //            days whose entries retention removed are final and kept).
 //            Idempotent: a row changes only when a figure does.
-// It connects as `npm run db:migrate` does: DATABASE_URL's owner, or the
-// embedded PostgreSQL; with MIGRATE_ON_START (the default) it brings the
-// database to the head first, as `npm start` would.
+// It connects as `npm run db:migrate` does (lib/db/operator-connection.ts).
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/database.ts";
-import { migrateDatabase } from "../db/migrate.ts";
+import { withOperatorConnection } from "../db/operator-connection.ts";
 import { log } from "../logger.ts";
 import { rebuildAnalytics } from "./rebuild.ts";
 
@@ -26,22 +22,13 @@ async function main(): Promise<void> {
     console.error(usage);
     process.exit(2);
   }
+  const { from, to } = values;
   const config = loadConfig();
-  const database = await openDatabase(config);
-  try {
-    if (config.MIGRATE_ON_START) await migrateDatabase(database);
-    const client = new pg.Client({ connectionString: database.ownerUrl });
-    await client.connect();
-    try {
-      const chunks = await rebuildAnalytics(client, values.from, values.to);
-      for (const chunk of chunks) console.log(`${chunk.from} … ${chunk.to}: ${chunk.written} day row(s) written`);
-      log.info("analytics:rebuild done", { from: values.from, to: values.to, written: chunks.reduce((sum, c) => sum + c.written, 0) });
-    } finally {
-      await client.end();
-    }
-  } finally {
-    await database.stop();
-  }
+  await withOperatorConnection(config, async (client) => {
+    const chunks = await rebuildAnalytics(client, from, to);
+    for (const chunk of chunks) console.log(`${chunk.from} … ${chunk.to}: ${chunk.written} day row(s) written`);
+    log.info("analytics:rebuild done", { from, to, written: chunks.reduce((sum, c) => sum + c.written, 0) });
+  });
 }
 
 main().then(

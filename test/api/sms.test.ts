@@ -94,6 +94,7 @@ describe("a day at the bakery", () => {
       oldestPendingSeconds: null,
       lastFailureSeconds: null,
       failuresLastHour: 0,
+      cappedLastHour: {},
     });
   });
 
