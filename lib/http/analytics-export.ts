@@ -13,10 +13,12 @@ import express, { type Request, type Response, type Router } from "express";
 import type pg from "pg";
 import { stringify } from "csv-stringify";
 import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
-import { authenticateRequest, pgSettingsFor, sendUnauthenticated } from "../auth/request.ts";
+import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { ANONYMOUS_ROLE } from "../db/roles.ts";
 import { errorCodes } from "../errors.ts";
 import { log } from "../logger.ts";
+import { sendError } from "./errors.ts";
+import { inRequestTransaction } from "./request-transaction.ts";
 
 const COLUMNS = [
   "date",
@@ -73,10 +75,6 @@ function statusOf(code: string | undefined): number {
   }
 }
 
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-}
-
 const isoDate = (value: unknown) => (typeof value === "string" ? value : "");
 
 async function exportCsv(pool: pg.Pool, jwt: JwtSettings, req: Request, res: Response, businessId: string | null): Promise<void> {
@@ -95,55 +93,51 @@ async function exportCsv(pool: pg.Pool, jwt: JwtSettings, req: Request, res: Res
   const from = isoDate(req.query.from);
   const to = isoDate(req.query.to);
 
-  const client = await pool.connect();
-  let open = false;
-  try {
-    await client.query("begin read only");
-    open = true;
-    for (const [name, value] of Object.entries(pgSettingsFor(auth))) {
-      await client.query("select set_config($1, $2, true)", [name, value]);
-    }
-    await client.query(
-      `declare analytics_csv no scroll cursor for
-         select ${COLUMNS.join(", ")} from app_hidden.analytics_csv_rows($1, $2, $3)`,
-      [businessId, from, to],
-    );
-    // The first batch runs the query: a coded error is still an HTTP error.
-    let batch: pg.QueryResult;
-    try {
-      batch = await client.query(`fetch ${BATCH} from analytics_csv`);
-    } catch (error) {
-      const { code, message } = error as { code?: string; message: string };
-      const known = code ? errorCodes[code] : undefined;
-      if (!known) throw error;
-      return sendError(res, statusOf(known.code), known.code, known.keepMessage ? message : (known.message ?? "Invalid request."));
-    }
-    const name = businessId ? `waitify-analytics-${businessId}-${from}-${to}.csv` : `waitify-analytics-${from}-${to}.csv`;
-    res.status(200);
-    res.setHeader("content-type", "text/csv; charset=utf-8");
-    res.setHeader("content-disposition", `attachment; filename="${name}"`);
-    res.setHeader("cache-control", "no-store");
-    // A byte-order mark: spreadsheets then read the file as UTF-8 (accents in names).
-    const csv = stringify({ header: true, columns: [...COLUMNS], bom: true, cast: { boolean: (value) => (value ? "true" : "false") } });
-    csv.pipe(res);
-    let closed = false;
-    res.once("close", () => (closed = true));
-    while (batch.rows.length > 0 && !closed) {
-      for (const row of batch.rows) {
-        if (!csv.write(COLUMNS.map((column) => escapeFormula(row[column]))) && !closed) {
-          // Backpressure: wait for the client to take what is buffered (or to go away).
-          await Promise.race([once(csv, "drain"), once(res, "close")]);
-        }
+  // Read-only, as the request role with the token's claims: RLS decides.
+  await inRequestTransaction(
+    pool,
+    auth,
+    async (client) => {
+      await client.query(
+        `declare analytics_csv no scroll cursor for
+           select ${COLUMNS.join(", ")} from app_hidden.analytics_csv_rows($1, $2, $3)`,
+        [businessId, from, to],
+      );
+      // The first batch runs the query: a coded error is still an HTTP error.
+      let batch: pg.QueryResult;
+      try {
+        batch = await client.query(`fetch ${BATCH} from analytics_csv`);
+      } catch (error) {
+        const { code, message } = error as { code?: string; message: string };
+        const known = code ? errorCodes[code] : undefined;
+        if (!known) throw error;
+        return sendError(res, statusOf(known.code), known.code, known.keepMessage ? message : (known.message ?? "Invalid request."));
       }
-      if (batch.rows.length < BATCH) break;
-      batch = await client.query(`fetch ${BATCH} from analytics_csv`);
-    }
-    csv.end();
-    if (!closed) await once(res, "finish");
-  } finally {
-    if (open) await client.query("rollback").catch(() => {});
-    client.release();
-  }
+      const name = businessId ? `waitify-analytics-${businessId}-${from}-${to}.csv` : `waitify-analytics-${from}-${to}.csv`;
+      res.status(200);
+      res.setHeader("content-type", "text/csv; charset=utf-8");
+      res.setHeader("content-disposition", `attachment; filename="${name}"`);
+      res.setHeader("cache-control", "no-store");
+      // A byte-order mark: spreadsheets then read the file as UTF-8 (accents in names).
+      const csv = stringify({ header: true, columns: [...COLUMNS], bom: true, cast: { boolean: (value) => (value ? "true" : "false") } });
+      csv.pipe(res);
+      let closed = false;
+      res.once("close", () => (closed = true));
+      while (batch.rows.length > 0 && !closed) {
+        for (const row of batch.rows) {
+          if (!csv.write(COLUMNS.map((column) => escapeFormula(row[column]))) && !closed) {
+            // Backpressure: wait for the client to take what is buffered (or to go away).
+            await Promise.race([once(csv, "drain"), once(res, "close")]);
+          }
+        }
+        if (batch.rows.length < BATCH) break;
+        batch = await client.query(`fetch ${BATCH} from analytics_csv`);
+      }
+      csv.end();
+      if (!closed) await once(res, "finish");
+    },
+    { readOnly: true },
+  );
 }
 
 export function analyticsExportRouter(options: { pool: pg.Pool; jwt: JwtSettings }): Router {

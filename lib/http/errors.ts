@@ -8,7 +8,8 @@ import { codeForStatus } from "../graphql/http-errors.ts";
 import { log } from "../logger.ts";
 import { countError } from "../observability/metrics.ts";
 
-function sendError(res: Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
+/** A coded JSON error, in the shape of GraphQL errors: {errors: [{message, extensions: {code}}]}. */
+export function sendError(res: Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
   countError(code);
   res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
 }

@@ -12,6 +12,7 @@ import { authenticateRequest, sendUnauthenticated, type RequestAuth } from "../a
 import { ANONYMOUS_ROLE, MERCHANT_ROLE } from "../db/roles.ts";
 import { posterPdf } from "./poster.ts";
 import { joinUrl, qrPng, qrSvg } from "./qr-code.ts";
+import { sendError } from "./errors.ts";
 import { inRequestTransaction } from "./request-transaction.ts";
 
 export interface QueueQrOptions {
@@ -33,9 +34,6 @@ interface PrintableQueue {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).set("Cache-Control", "no-store").json({ errors: [{ message, extensions: { code } }] });
-}
 
 /** The merchant behind the request, or null once a 401/403 has been sent. */
 function merchantOf(req: Request, res: Response, jwt: JwtSettings): RequestAuth | null {
@@ -99,13 +97,14 @@ export function queueQrRouter(options: QueueQrOptions): Router {
   router.get("/queues/:queueId/:file", async (req, res, next) => {
     const render = Object.hasOwn(FILES, req.params.file) ? FILES[req.params.file] : undefined;
     if (!render) return next();
+    // The token is current only until regenerateQrToken: never cache a
+    // printable, nor a refusal.
+    res.set({ "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff" });
     try {
       const auth = merchantOf(req, res, options.jwt);
       if (!auth) return;
       const queue = UUID.test(req.params.queueId) ? await readQueue(options.pool, auth, req.params.queueId) : null;
       if (!queue) return sendError(res, 404, "NOT_FOUND", "File d'attente introuvable. / Queue not found.");
-      // The token is current only until regenerateQrToken: never cache it.
-      res.set({ "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff" });
       await render(queue, joinUrl(options.publicUrl, queue.qrToken), res);
     } catch (error) {
       next(error);

@@ -11,11 +11,12 @@ export async function inRequestTransaction<T>(
   pool: pg.Pool,
   auth: RequestAuth,
   fn: (client: pg.PoolClient) => Promise<T>,
+  options: { readOnly?: boolean } = {},
 ): Promise<T> {
   const client = await pool.connect();
   let open = false;
   try {
-    await client.query("begin");
+    await client.query(options.readOnly ? "begin read only" : "begin");
     open = true;
     // Anonymous has no settings of its own (its pool is pre-switched in
     // app.ts); here the role is always set explicitly.
