@@ -75,6 +75,7 @@ describe("createCheckoutSession", () => {
       checkout(merchant.headers, { plan: "basic" }),
     ]);
     const third = await checkout(merchant.headers, { plan: "pro" });
+    expect([first.errors, second.errors, third.errors]).toEqual([undefined, undefined, undefined]);
     const customers = [first, second, third].map(
       (body) => env().fake.checkoutSession(sessionIdOf(body.data!.createCheckoutSession!.url)).session.customer,
     );
