@@ -17,8 +17,10 @@ create table if not exists app_private.subscription_changes (
   -- when it was written; overage excluded), frozen: a later price change does not rewrite the past.
   mrr_cents integer not null check (mrr_cents >= 0)
 );
--- The account's state at a date: its latest row before it.
-create index if not exists subscription_changes_user_id_idx on app_private.subscription_changes (user_id, changed_at, id);
+-- The account's state at a date: its latest row before it. Covering, so the
+-- metrics read the history in its order from the index alone (no sort, no heap).
+create index if not exists subscription_changes_user_id_idx on app_private.subscription_changes (user_id, changed_at, id)
+  include (plan_id, billing_interval, mrr_cents);
 alter table app_private.subscription_changes enable row level security;
 
 -- LTV = ARPU × gross margin ÷ monthly revenue churn: the margin is the operator's figure.
