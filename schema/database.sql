@@ -279,10 +279,11 @@ comment on column app_public.invoice_summary.created_at is 'When Stripe created 
 create type app_public.jwt_token as (
   role text,
   user_id uuid,
-  sub text
+  sub text,
+  admin_id uuid
 );
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
-comment on type app_public.jwt_token is 'A session: the request role and the merchant account (user_id and sub are the same id).';
+comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
 create type app_public.mrr_by_plan as (
   plan_id uuid,
@@ -294,6 +295,7 @@ create type app_public.mrr_by_plan as (
   share_pct double precision
 );
 alter type app_public.mrr_by_plan owner to :DATABASE_OWNER;
+comment on type app_public.mrr_by_plan is 'One plan''s MRR at a month''s end.';
 
 create type app_public.mrr_month as (
   month date,
@@ -303,6 +305,7 @@ create type app_public.mrr_month as (
   overage_cents bigint
 );
 alter type app_public.mrr_month owner to :DATABASE_OWNER;
+comment on type app_public.mrr_month is 'One month of the MRR series.';
 
 create type app_public.mrr_movement as (
   month date,
@@ -323,6 +326,9 @@ create type app_public.mrr_movement as (
   revenue_churn_pct double precision
 );
 alter type app_public.mrr_movement owner to :DATABASE_OWNER;
+comment on type app_public.mrr_movement is 'One month''s MRR bridge: start + new + reactivation + expansion − contraction − churned = end (per account, its MRR at the month''s start against its end).';
+comment on column app_public.mrr_movement.new_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, and never before.';
+comment on column app_public.mrr_movement.reactivation_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, but at some time before.';
 
 create type app_public.payment_stats as (
   total_paid_cents bigint,
@@ -380,6 +386,19 @@ create type app_public.saas_metrics as (
   ltv_note text
 );
 alter type app_public.saas_metrics owner to :DATABASE_OWNER;
+comment on type app_public.saas_metrics is 'A month''s SaaS metrics (cents in euros; rates in percent). MRR excludes SMS overage, which overageCents gives beside it.';
+comment on column app_public.saas_metrics.month is 'The month (its first day).';
+comment on column app_public.saas_metrics.mrr_cents is 'Monthly recurring revenue at the month''s end (now for the current month): plan prices, a yearly plan ÷ 12, Stripe statuses active and past_due.';
+comment on column app_public.saas_metrics.arr_cents is '12 × MRR.';
+comment on column app_public.saas_metrics.overage_cents is 'SMS overage of the month''s statements (not void): reported beside MRR, never in it.';
+comment on column app_public.saas_metrics.paying_accounts is 'Accounts with MRR > 0 at the month''s end.';
+comment on column app_public.saas_metrics.arpu_cents is 'MRR ÷ paying accounts; null without any.';
+comment on column app_public.saas_metrics.logo_churn_pct is 'Accounts churned in the month ÷ paying accounts at its start; null without any.';
+comment on column app_public.saas_metrics.revenue_churn_pct is '(Churned + contraction MRR) ÷ MRR at the month''s start (gross revenue churn); null without any.';
+comment on column app_public.saas_metrics.ltv_revenue_churn_pct is 'The LTV''s churn: the 12 months ending with this one, their churned + contraction MRR ÷ their start MRR.';
+comment on column app_public.saas_metrics.gross_margin_pct is 'The setting saas_gross_margin_pct (default 80).';
+comment on column app_public.saas_metrics.ltv_cents is 'ARPU × gross margin ÷ ltvRevenueChurnPct; null when ltvNote says why.';
+comment on column app_public.saas_metrics.ltv_note is 'Why the LTV is null: no_churn_observed (nothing churned in the 12 months: the lifetime is unbounded) or no_paying_accounts.';
 
 create type app_public.sms_quota_usage as (
   period_start date,
@@ -427,8 +446,26 @@ create type app_public.trial_cohort as (
   average_days_to_paid double precision
 );
 alter type app_public.trial_cohort owner to :DATABASE_OWNER;
+comment on type app_public.trial_cohort is 'The accounts created in a month and how many ever paid (MRR > 0), how soon (whole days from sign-up).';
 
 -- Tables
+
+create table app_private.admins (
+  id uuid default gen_random_uuid() not null,
+  email public.citext not null,
+  password_hash text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  disabled_at timestamp with time zone
+);
+alter table app_private.admins owner to :DATABASE_OWNER;
+alter table app_private.admins enable row level security;
+
+alter table app_private.admins add constraint admins_email_check CHECK (((email OPERATOR(public.~*) '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::public.citext) AND (length((email)::text) <= 255)));
+alter table app_private.admins add constraint admins_email_key UNIQUE (email);
+alter table app_private.admins add constraint admins_pkey PRIMARY KEY (id);
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.admins FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 
 create table app_private.applied_definitions (
   singleton boolean default true not null,
@@ -729,7 +766,7 @@ alter table app_private.subscription_changes add constraint subscription_changes
 alter table app_private.subscription_changes add constraint subscription_changes_stripe_status_check CHECK ((stripe_status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text])));
 alter table app_private.subscription_changes add constraint subscription_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
 
-CREATE INDEX subscription_changes_user_id_idx ON app_private.subscription_changes USING btree (user_id, changed_at, id);
+CREATE INDEX subscription_changes_user_id_idx ON app_private.subscription_changes USING btree (user_id, changed_at, id) INCLUDE (plan_id, billing_interval, mrr_cents);
 
 create table app_private.subscriptions (
   user_id uuid not null,
@@ -802,6 +839,43 @@ create policy select_all on app_public.account_events as permissive for select t
 create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
 CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
+
+create table app_public.admin_audit_log (
+  id bigint generated always as identity not null,
+  admin_id uuid not null,
+  admin_email public.citext not null,
+  action text not null,
+  target_type text not null,
+  target_id text,
+  reason text,
+  before jsonb,
+  after jsonb,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.admin_audit_log owner to :DATABASE_OWNER;
+alter table app_public.admin_audit_log enable row level security;
+grant select on table app_public.admin_audit_log to waitify_admin;
+comment on table app_public.admin_audit_log is E'@behavior -insert -update -delete\nEvery administrator write: who, what, on what, why, before and after. Append-only.';
+comment on column app_public.admin_audit_log.action is 'What was done, e.g. suspend_account, change_plan, create_promo_code.';
+comment on column app_public.admin_audit_log.target_type is 'What it was done to: account, promo_code, …';
+comment on column app_public.admin_audit_log.target_id is 'The id of what it was done to.';
+comment on column app_public.admin_audit_log.before is 'The state before the write (null when something was created).';
+comment on column app_public.admin_audit_log.after is 'The state after the write.';
+
+alter table app_public.admin_audit_log add constraint admin_audit_log_action_check CHECK ((action ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+alter table app_public.admin_audit_log add constraint admin_audit_log_admin_id_fkey FOREIGN KEY (admin_id) REFERENCES app_private.admins(id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_pkey PRIMARY KEY (id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_reason_check CHECK ((length(reason) <= 500));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_id_check CHECK (((length(target_id) >= 1) AND (length(target_id) <= 200)));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_type_check CHECK ((target_type ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+
+CREATE INDEX admin_audit_log_admin_id_idx ON app_public.admin_audit_log USING btree (admin_id, id DESC);
+CREATE INDEX admin_audit_log_target_idx ON app_public.admin_audit_log USING btree (target_type, target_id, id DESC);
+
+create policy select_all on app_public.admin_audit_log as permissive for select to waitify_admin using (true);
+
+CREATE TRIGGER _200_append_only BEFORE DELETE OR UPDATE ON app_public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
+CREATE TRIGGER _200_append_only_truncate BEFORE TRUNCATE ON app_public.admin_audit_log FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
 
 create table app_public.analytics_daily (
   id uuid default gen_random_uuid() not null,
@@ -1897,6 +1971,12 @@ AS $function$
     ('INVALID_EMAIL', 'WTVAL',
      'Adresse e-mail invalide.',
      'Invalid email address.'),
+    ('ADMIN_PASSWORD_TOO_SHORT', 'WTVAL',
+     'Le mot de passe d''un administrateur doit contenir au moins 12 caractères.',
+     'An administrator''s password must be at least 12 characters long.'),
+    ('AUDIT_LOG_APPEND_ONLY', 'WTFRB',
+     'Le journal d''audit ne peut être ni modifié ni effacé.',
+     'The audit log can be neither changed nor erased.'),
     ('EMAIL_TAKEN', 'WTDUP',
      'Un compte existe déjà avec cette adresse e-mail.',
      'An account already exists with this email address.'),
@@ -2253,17 +2333,45 @@ comment on function app_hidden.raise_error(code text, lang text, VARIADIC args t
 CREATE OR REPLACE FUNCTION app_private.account_mrr_cents(user_id uuid)
  RETURNS integer
  LANGUAGE sql
- STABLE
+ STABLE PARALLEL SAFE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select coalesce((select case when s.billing_interval = 'year'
-                       then round(p.price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) / 12.0)::integer
-                       else p.price_cents end
-                     from app_private.subscriptions s join app_public.subscription_plans p on p.id = s.plan_id
-                    where s.user_id = account_mrr_cents.user_id and s.stripe_status in ('active', 'past_due')), 0);
+  select coalesce((
+    select app_private.mrr_cents(p.price_cents, s.billing_interval, s.stripe_status)
+      from app_private.subscriptions s
+      join app_public.subscription_plans p on p.id = s.plan_id
+     where s.user_id = account_mrr_cents.user_id
+  ), 0);
 $function$;
 alter function app_private.account_mrr_cents(user_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.account_mrr_cents(user_id uuid) from public;
+comment on function app_private.account_mrr_cents(user_id uuid) is 'The account''s normalised monthly recurring revenue now, in cents (0 without a paying subscription).';
+
+CREATE OR REPLACE FUNCTION app_private.admin_session(email text, password text)
+ RETURNS app_public.jwt_token
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin app_private.admins;
+begin
+  select a.* into v_admin from app_private.admins a
+   where a.email = lower(btrim(coalesce(admin_session.email, '')))::citext;
+  if v_admin.password_hash is null or admin_session.password is null then
+    perform crypt(coalesce(admin_session.password, ''), gen_salt('bf', 10));
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
+  end if;
+  if crypt(admin_session.password, v_admin.password_hash) <> v_admin.password_hash then
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
+  end if;
+  if v_admin.disabled_at is not null then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
+  end if;
+  return ('waitify_admin', null, v_admin.id::text, v_admin.id)::app_public.jwt_token;
+end;
+$function$;
+alter function app_private.admin_session(email text, password text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admin_session(email text, password text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric)
  RETURNS record
@@ -2420,15 +2528,23 @@ CREATE OR REPLACE FUNCTION app_private.assert_admin()
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+declare
+  v_admin uuid;
 begin
-  if current_setting('role') <> 'waitify_admin' then
-    perform app_hidden.raise_error('INTERNAL_ONLY');
+  if coalesce(current_setting('role', true), 'none') <> 'waitify_admin' then
+    perform app_hidden.raise_error('FORBIDDEN');
   end if;
-  return null;
+  select a.id into v_admin from app_private.admins a
+   where a.id = app_public.current_admin_id() and a.disabled_at is null;
+  if v_admin is null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  return v_admin;
 end;
 $function$;
 alter function app_private.assert_admin() owner to :DATABASE_OWNER;
 revoke execute on function app_private.assert_admin() from public;
+comment on function app_private.assert_admin() is 'The acting administrator''s id; FORBIDDEN unless the request is an enabled admin''s.';
 
 CREATE OR REPLACE FUNCTION app_private.assert_phone_may_join(phone text, lang text)
  RETURNS void
@@ -2882,7 +2998,9 @@ begin
   if length(first_name) > 100 or length(last_name) > 100 then
     perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+  -- An administrator's address cannot become a merchant account: one address, one way to sign in.
+  if exists (select 1 from app_public.users u where u.email = v_email::citext)
+     or exists (select 1 from app_private.admins a where a.email = v_email::citext) then
     perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
@@ -2906,6 +3024,37 @@ $function$;
 alter function app_private.create_account(email text, first_name text, last_name text, auth_provider text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) from public;
 comment on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) is 'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
+
+CREATE OR REPLACE FUNCTION app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_email text := lower(btrim(coalesce(create_admin.email, '')));
+begin
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
+    perform app_hidden.raise_error('INVALID_EMAIL', 'en');
+  end if;
+  if create_admin.password is null or length(create_admin.password) < 12 then
+    perform app_hidden.raise_error('ADMIN_PASSWORD_TOO_SHORT', 'en');
+  end if;
+  if octet_length(create_admin.password) > 72 then
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG', 'en');
+  end if;
+  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+    perform app_hidden.raise_error('EMAIL_TAKEN', 'en');
+  end if;
+  insert into app_private.admins as a (email, password_hash)
+  values (v_email, crypt(create_admin.password, gen_salt('bf', 10)))
+  on conflict on constraint admins_email_key
+    do update set password_hash = excluded.password_hash
+  returning a.id, (xmax = 0) into admin_id, created;
+end;
+$function$;
+alter function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) from public;
+comment on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) is 'A DBA''s command (npm run admin:create): creates an administrator or replaces its password.';
 
 CREATE OR REPLACE FUNCTION app_private.current_actor()
  RETURNS text
@@ -3913,6 +4062,23 @@ alter function app_private.mrr_at_month_starts(first_month date, last_month date
 revoke execute on function app_private.mrr_at_month_starts(first_month date, last_month date) from public;
 comment on function app_private.mrr_at_month_starts(first_month date, last_month date) is 'Each account with MRR > 0 at each month start (00:00 UTC) of [first_month, last_month]: its plan, interval and MRR then.';
 
+CREATE OR REPLACE FUNCTION app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case
+    when mrr_cents.stripe_status not in ('active', 'past_due') or mrr_cents.plan_price_cents is null then 0
+    when mrr_cents.billing_interval = 'year' then
+      round(mrr_cents.plan_price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) / 12.0)::integer
+    else mrr_cents.plan_price_cents
+  end;
+$function$;
+alter function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
+comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
+
 CREATE OR REPLACE FUNCTION app_private.mrr_movements(from_month date, to_month date)
  RETURNS SETOF app_public.mrr_movement
  LANGUAGE sql
@@ -4106,6 +4272,26 @@ $function$;
 alter function app_private.raise_billing_error(code text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.raise_billing_error(code text) from public;
 grant execute on function app_private.raise_billing_error(code text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid := app_private.assert_admin();
+  v_id bigint;
+begin
+  insert into app_public.admin_audit_log (admin_id, admin_email, action, target_type, target_id, reason, before, after)
+  select v_admin, a.email, record_admin_action.action, record_admin_action.target_type, record_admin_action.target_id,
+         nullif(btrim(record_admin_action.reason), ''), record_admin_action.before, record_admin_action.after
+    from app_private.admins a where a.id = v_admin
+  returning id into v_id;
+  return v_id;
+end;
+$function$;
+alter function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
@@ -4623,7 +4809,7 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
@@ -5009,6 +5195,19 @@ $function$;
 alter function app_private.tg_account_events__notify() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_account_events__notify() from public;
 comment on function app_private.tg_account_events__notify() is 'NOTIFYs waitify:account:<user id> with {"id"} for each account event (delivered at commit).';
+
+CREATE OR REPLACE FUNCTION app_private.tg_admin_audit_log__append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_hidden.raise_error('AUDIT_LOG_APPEND_ONLY', 'en');
+  return null;
+end;
+$function$;
+alter function app_private.tg_admin_audit_log__append_only() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_admin_audit_log__append_only() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
  RETURNS trigger
@@ -5804,6 +6003,11 @@ declare
   v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
+  -- An administrator signs in at the same door (admin/admins.sql); the
+  -- addresses of admins and merchants never overlap (create_account, create_admin).
+  if exists (select 1 from app_private.admins a where a.email = lower(btrim(coalesce(authenticate.email, '')))::citext) then
+    return app_private.admin_session(authenticate.email, authenticate.password);
+  end if;
   select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;
@@ -6032,6 +6236,19 @@ alter function app_public.close_queue(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_public.close_queue(queue_id uuid) from public;
 grant execute on function app_public.close_queue(queue_id uuid) to waitify_merchant;
 comment on function app_public.close_queue(queue_id uuid) is 'Closes one of your queues: waiting customers are cancelled (and told), called customers stay to be served or missed.';
+
+CREATE OR REPLACE FUNCTION app_public.current_admin_id()
+ RETURNS uuid
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select nullif(current_setting('jwt.claims.admin_id', true), '')::uuid;
+$function$;
+alter function app_public.current_admin_id() owner to :DATABASE_OWNER;
+revoke execute on function app_public.current_admin_id() from public;
+grant execute on function app_public.current_admin_id() to waitify_admin;
+comment on function app_public.current_admin_id() is E'@omit\\nThe signed-in administrator''s id (null for anyone else).';
 
 CREATE OR REPLACE FUNCTION app_public."current_user"()
  RETURNS app_public.users

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminHeaders, bearer, merchantToken } from "../helpers/auth.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { createMerchant, type TestMerchant } from "../helpers/fixtures.ts";
+import { createAdmin, createMerchant, type TestAdmin, type TestMerchant } from "../helpers/fixtures.ts";
 import { useTestServer } from "../helpers/server.ts";
 
 const db = useTestDatabase();
@@ -13,6 +13,7 @@ const server = useTestServer(db);
 
 let shop: TestMerchant;
 let salon: TestMerchant;
+let admin: TestAdmin;
 
 /** The account's subscription becomes this state on `at` (the trigger's row, dated by hand). */
 async function change(userId: string, at: string, plan: string, status: string): Promise<void> {
@@ -31,6 +32,7 @@ async function change(userId: string, at: string, plan: string, status: string):
 // shop: basic from 2026-01-10 (1900). salon: pro from 2026-02-05 (4900), cancelled 2026-03-12.
 // March: start 6800, churned 4900, end 1900; 1 of 2 accounts churned; ARPU 1900.
 beforeAll(async () => {
+  admin = await createAdmin(db());
   shop = await createMerchant(db());
   salon = await createMerchant(db());
   await db().root.query("update app_public.users set created_at = $2 where id = $1", [shop.userId, "2026-01-01T09:00:00Z"]);
@@ -53,7 +55,7 @@ const METRICS = `query {
 
 describe("SaaS metrics over GraphQL", () => {
   it("an admin reads them, with the hand-computed figures", async () => {
-    const { status, body } = await server().graphql<Record<string, never>>(METRICS, {}, adminHeaders());
+    const { status, body } = await server().graphql<Record<string, never>>(METRICS, {}, admin.headers);
     expect(body.errors).toBeUndefined();
     expect(status).toBe(200);
     const data = body.data! as Record<string, unknown>;
@@ -102,11 +104,16 @@ describe("SaaS metrics over GraphQL", () => {
     const backwards = await server().graphql(
       `query { adminMrrMovements(fromMonth: "2026-05-01", toMonth: "2026-04-01") { nodes { month } } }`,
       {},
-      adminHeaders(),
+      admin.headers,
     );
     expect(backwards.body.errors?.[0].extensions).toMatchObject({ code: "INVALID_DATE_RANGE" });
-    const tooMany = await server().graphql(`query { adminMrrSeries(months: 61) { nodes { month } } }`, {}, adminHeaders());
+    const tooMany = await server().graphql(`query { adminMrrSeries(months: 61) { nodes { month } } }`, {}, admin.headers);
     expect(tooMany.body.errors?.[0]).toMatchObject({ message: expect.stringContaining("61"), extensions: { code: "INVALID_DATE_RANGE" } });
+  });
+
+  it("an admin-role token that names no administrator is refused (FORBIDDEN)", async () => {
+    const { body } = await server().graphql(`query { adminSaasMetrics { mrrCents } }`, {}, adminHeaders());
+    expect(body.errors?.[0].extensions).toMatchObject({ code: "FORBIDDEN" });
   });
 
   it.each([

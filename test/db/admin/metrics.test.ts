@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
-import { asRoot, failure, useTestDatabase } from "../../helpers/db.ts";
+import { asAdmin, asRoot, failure, useTestDatabase } from "../../helpers/db.ts";
 
 const db = useTestDatabase();
 
@@ -45,8 +45,12 @@ async function change(client: pg.PoolClient, userId: string, at: string, state: 
   return rows[0].mrr_cents;
 }
 
-/** The rest of the transaction as an admin. */
+/** The rest of the transaction as an administrator (a row of app_private.admins and its claim, as a token gives). */
 async function becomeAdmin(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query<{ id: string }>(
+    "insert into app_private.admins (email) values ('ops-' || gen_random_uuid() || '@metrics.test') returning id",
+  );
+  await client.query("select set_config('jwt.claims.admin_id', $1, true)", [rows[0].id]);
   await client.query("set local role waitify_admin");
 }
 
@@ -429,6 +433,30 @@ describe("SaaS metrics: input and access", () => {
       return (await client.query("select count(*)::int as n from app_public.admin_mrr_movements('2021-01-01', '2025-12-01')")).rows[0].n;
     });
     expect(sixty).toBe(60);
+  });
+
+  it("the admin role without an enabled administrator is refused (FORBIDDEN)", async () => {
+    for (const sql of [
+      "select * from app_public.admin_saas_metrics()",
+      "select * from app_public.admin_mrr_series()",
+      "select * from app_public.admin_mrr_movements('2026-01-01', '2026-02-01')",
+      "select * from app_public.admin_mrr_by_plan()",
+      "select * from app_public.admin_trial_conversion('2026-01-01', '2026-02-01')",
+    ]) {
+      // No administrator named by the claim.
+      expect(await failure(asAdmin(db(), (client) => client.query(sql)))).toMatchObject({ code: "WTFRB" });
+      // A disabled one.
+      const disabled = await failure(
+        asRoot(db(), async (client) => {
+          await becomeAdmin(client);
+          await client.query("reset role");
+          await client.query("update app_private.admins set disabled_at = now()");
+          await client.query("set local role waitify_admin");
+          await client.query(sql);
+        }),
+      );
+      expect(disabled).toMatchObject({ code: "WTFRB" });
+    }
   });
 
   it("only the admin role may run them: granted to waitify_admin alone", async () => {
