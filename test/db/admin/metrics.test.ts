@@ -5,10 +5,14 @@
 // metrics as an admin in it, and rolls everything back.
 import { readFileSync } from "node:fs";
 import type pg from "pg";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { asAdmin, asRoot, failure, useTestDatabase } from "../../helpers/db.ts";
+import { seedStripePrices, subscription, type SubscriptionShape } from "../../helpers/stripe-objects.ts";
 
 const db = useTestDatabase();
+beforeAll(async () => {
+  await seedStripePrices(db());
+});
 
 type Plan = "basic" | "pro" | "enterprise";
 type State = { plan: Plan; interval?: "month" | "year"; status: string };
@@ -159,6 +163,32 @@ describe("subscription history", () => {
         [user],
       );
       expect(rows[0].ordered).toBe(true);
+    });
+  });
+
+  it("through the Stripe mirror: a redelivered subscription writes nothing, a change of plan or status does", async () => {
+    await asRoot(db(), async (client) => {
+      const user = await account(client, "mirror@metrics.test", "2026-01-01T00:00:00Z");
+      await client.query("select app_private.record_stripe_customer($1, 'cus_metrics_mirror')", [user]);
+      const apply = (shape: Partial<SubscriptionShape>) =>
+        client.query("select set_config('waitify.actor', 'stripe', true), app_private.apply_stripe_subscription($1)", [
+          JSON.stringify(subscription({ customer: "cus_metrics_mirror", id: "sub_metrics_mirror", status: "active", ...shape })),
+        ]);
+      await apply({ plan: "basic" });
+      await apply({ plan: "basic" });
+      await apply({ plan: "pro", interval: "yearly" });
+      await apply({ plan: "pro", interval: "yearly", status: "canceled" });
+      const { rows } = await client.query(
+        `select p.name as plan, h.billing_interval, h.stripe_status, h.mrr_cents
+           from app_private.subscription_changes h join app_public.subscription_plans p on p.id = h.plan_id
+          where h.user_id = $1 order by h.id`,
+        [user],
+      );
+      expect(rows).toEqual([
+        { plan: "basic", billing_interval: "month", stripe_status: "active", mrr_cents: 1900 },
+        { plan: "pro", billing_interval: "year", stripe_status: "active", mrr_cents: 4083 },
+        { plan: "pro", billing_interval: "year", stripe_status: "canceled", mrr_cents: 0 },
+      ]);
     });
   });
 
