@@ -2725,14 +2725,16 @@ CREATE OR REPLACE FUNCTION app_private.check_metrics_months(from_month date, to_
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+declare
+  v_months integer := (extract(year from age(date_trunc('month', to_month), date_trunc('month', from_month))) * 12
+                       + extract(month from age(date_trunc('month', to_month), date_trunc('month', from_month))) + 1)::integer;
 begin
-  if from_month is null or to_month is null or from_month > to_month then
+  if from_month is null or to_month is null or v_months < 1 then
     perform app_hidden.raise_error('INVALID_DATE_RANGE', null,
       coalesce(to_char(from_month, 'YYYY-MM'), '?'), coalesce(to_char(to_month, 'YYYY-MM'), '?'));
   end if;
-  if (extract(year from age(to_month, from_month)) * 12 + extract(month from age(to_month, from_month)) + 1) > 60 then
-    perform app_hidden.raise_error('METRICS_RANGE_TOO_LONG', null,
-      (extract(year from age(to_month, from_month)) * 12 + extract(month from age(to_month, from_month)) + 1)::text);
+  if v_months > 60 then
+    perform app_hidden.raise_error('METRICS_RANGE_TOO_LONG', null, v_months::text);
   end if;
 end;
 $function$;

@@ -457,6 +457,12 @@ describe("SaaS metrics: input and access", () => {
       code: "WTRNG",
     });
     expect(await attempt("select * from app_public.admin_mrr_by_plan((now() + interval '40 days')::date)")).toMatchObject({ code: "WTRNG" });
+    // Months, not days: two days of one month are that month.
+    const oneMonth = await asRoot(db(), async (client) => {
+      await becomeAdmin(client);
+      return (await client.query("select month::text from app_public.admin_mrr_movements('2026-01-20', '2026-01-05')")).rows;
+    });
+    expect(oneMonth).toEqual([{ month: "2026-01-01" }]);
     // 60 months is the most, and allowed.
     const sixty = await asRoot(db(), async (client) => {
       await becomeAdmin(client);
