@@ -271,6 +271,7 @@ grant execute on function app_public.admin_send_payment_reminder(uuid, text) to 
 comment on type app_public.overdue_account is
   'An account with an unpaid invoice past its due date or refused: what it owes, its record and its risk score.';
 comment on column app_public.overdue_account.user_id is 'The merchant account.';
+comment on column app_public.overdue_account.email is 'Its email address.';
 comment on column app_public.overdue_account.plan_name is 'Its plan (basic, pro, enterprise).';
 comment on column app_public.overdue_account.subscription_status is 'Its billing state.';
 comment on column app_public.overdue_account.unpaid_invoices is 'Overdue invoices (open or uncollectible, past due or refused).';

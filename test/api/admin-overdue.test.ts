@@ -76,7 +76,7 @@ const LIST = `{
 }`;
 const REMIND = `mutation ($userId: UUID!, $reason: String) {
   adminSendPaymentReminder(input: { userId: $userId, reason: $reason }) {
-    overdueAccount { userId lastReminderKind lastReminderAt riskScore }
+    result { userId lastReminderKind lastReminderAt riskScore }
   }
 }`;
 
@@ -110,7 +110,7 @@ describe("overdue accounts in the back office", () => {
     expect(nodes[0]).toMatchObject({
       email: accounts.longOverdue.email,
       planName: "pro",
-      subscriptionStatus: "SUSPENDED",
+      subscriptionStatus: "suspended",
       unpaidInvoices: 2,
       amountDueCents: "9800",
       currency: "eur",
@@ -128,13 +128,13 @@ describe("overdue accounts in the back office", () => {
   it("send a reminder now: one email through the outbox and the SMTP server, the list shows it, the audit log records it", async () => {
     const target = accounts.middle;
     const seen = smtp.messages.length;
-    const { body } = await server.graphql<{ adminSendPaymentReminder: { overdueAccount: Listed & { lastReminderAt: string } } }>(
+    const { body } = await server.graphql<{ adminSendPaymentReminder: { result: Listed & { lastReminderAt: string } } }>(
       REMIND,
       { userId: target.userId, reason: "Promised to pay on the phone" },
       admin.headers,
     );
     expect(body.errors).toBeUndefined();
-    expect(body.data!.adminSendPaymentReminder.overdueAccount).toMatchObject({ userId: target.userId, lastReminderKind: "manual", riskScore: 40 });
+    expect(body.data!.adminSendPaymentReminder.result).toMatchObject({ userId: target.userId, lastReminderKind: "manual", riskScore: 40 });
 
     await smtp.waitForMessages(seen + 1);
     await idle();
