@@ -134,7 +134,11 @@ describe("overdue accounts in the back office", () => {
       admin.headers,
     );
     expect(body.errors).toBeUndefined();
-    expect(body.data!.adminSendPaymentReminder.result).toMatchObject({ userId: target.userId, lastReminderKind: "manual", riskScore: 40 });
+    expect(body.data!.adminSendPaymentReminder.result).toMatchObject({
+      userId: target.userId,
+      lastReminderKind: "manual",
+      riskScore: 40,
+    });
 
     await smtp.waitForMessages(seen + 1);
     await idle();
@@ -154,7 +158,13 @@ describe("overdue accounts in the back office", () => {
       [target.userId],
     );
     expect(audit.rows).toEqual([
-      { admin_id: admin.adminId, action: "send_payment_reminder", target_type: "account", reason: "Promised to pay on the phone", template: "invoice_unpaid_7d" },
+      {
+        admin_id: admin.adminId,
+        action: "send_payment_reminder",
+        target_type: "account",
+        reason: "Promised to pay on the phone",
+        template: "invoice_unpaid_7d",
+      },
     ]);
 
     // A second click the same day: refused, no second email.
@@ -180,7 +190,9 @@ describe("overdue accounts in the back office", () => {
     expect(send.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     await idle();
     expect(smtp.messages.length).toBe(seen);
-    const reminders = await db().root.query("select count(*)::int as n from app_private.billing_reminders where user_id = $1", [accounts.loyal.userId]);
+    const reminders = await db().root.query("select count(*)::int as n from app_private.billing_reminders where user_id = $1", [
+      accounts.loyal.userId,
+    ]);
     expect(reminders.rows[0].n).toBe(0);
   });
 

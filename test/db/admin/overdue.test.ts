@@ -331,9 +331,21 @@ describe("the overdue accounts, ranked", () => {
     // Both owe at least two usual invoices (20 points): the same score.
     const owesMore = await buildHistory(db(), AT, { ...shape, unpaid: [{ amountCents: 7600, dueDaysAgo: 20 }] });
     const owesLess = await buildHistory(db(), AT, { ...shape, unpaid: [{ amountCents: 5700, dueDaysAgo: 21 }] });
-    const longer = await buildHistory(db(), AT, { ...shape, unpaid: [{ amountCents: 5700, dueDaysAgo: 21 }], email: `b-${Date.now()}@example.test` });
-    const sameB = await buildHistory(db(), AT, { ...shape, unpaid: [{ amountCents: 5700, dueDaysAgo: 20 }], email: `b-z-${Date.now()}@example.test` });
-    const sameA = await buildHistory(db(), AT, { ...shape, unpaid: [{ amountCents: 5700, dueDaysAgo: 20 }], email: `a-z-${Date.now()}@example.test` });
+    const longer = await buildHistory(db(), AT, {
+      ...shape,
+      unpaid: [{ amountCents: 5700, dueDaysAgo: 21 }],
+      email: `b-${Date.now()}@example.test`,
+    });
+    const sameB = await buildHistory(db(), AT, {
+      ...shape,
+      unpaid: [{ amountCents: 5700, dueDaysAgo: 20 }],
+      email: `b-z-${Date.now()}@example.test`,
+    });
+    const sameA = await buildHistory(db(), AT, {
+      ...shape,
+      unpaid: [{ amountCents: 5700, dueDaysAgo: 20 }],
+      email: `a-z-${Date.now()}@example.test`,
+    });
     const rows = await listed(sameB, sameA, longer, owesLess, owesMore);
     expect(new Set(rows.map((row) => row.risk_score)).size).toBe(1);
     expect(rows[0]!.user_id).toBe(owesMore.userId);
@@ -364,7 +376,13 @@ describe("what counts as overdue", () => {
     const rows = await listed(clean, refusedEarly, partly);
     expect(rows.map((row) => row.user_id).sort()).toEqual([refusedEarly.userId, partly.userId].sort());
     const early = rows.find((row) => row.user_id === refusedEarly.userId)!;
-    expect(early).toMatchObject({ unpaid_invoices: 1, amount_due_cents: "1900", days_overdue: 0, failed_attempts: 1, paid_invoices: 0 });
+    expect(early).toMatchObject({
+      unpaid_invoices: 1,
+      amount_due_cents: "1900",
+      days_overdue: 0,
+      failed_attempts: 1,
+      paid_invoices: 0,
+    });
     const part = rows.find((row) => row.user_id === partly.userId)!;
     expect(part).toMatchObject({ unpaid_invoices: 2, amount_due_cents: String(900 + 1900), days_overdue: 4, failed_attempts: 2 });
   });
@@ -377,13 +395,19 @@ describe("what counts as overdue", () => {
       tenureMonths: 13,
       unpaid: [{ amountCents: 49_000, dueDaysAgo: 2 }],
     });
-    const months = Number((await db().root.query("select value from app_public.system_configs where key = 'yearly_price_months'")).rows[0].value);
+    const months = Number(
+      (await db().root.query("select value from app_public.system_configs where key = 'yearly_price_months'")).rows[0].value,
+    );
     const [row] = await listed(yearly);
     expect(row).toMatchObject({ usual_invoice_cents: 4900 * months, amount_points: Math.floor((10 * 49_000) / (4900 * months)) });
   });
 
   it("the last reminder is the newest of the account's billing reminders, of any kind", async () => {
-    const reminded = await buildHistory(db(), AT, { status: "past_due", tenureMonths: 5, unpaid: [{ amountCents: 1900, dueDaysAgo: 8 }] });
+    const reminded = await buildHistory(db(), AT, {
+      status: "past_due",
+      tenureMonths: 5,
+      unpaid: [{ amountCents: 1900, dueDaysAgo: 8 }],
+    });
     expect((await listed(reminded))[0]).toMatchObject({ last_reminder_at: null, last_reminder_kind: null });
     await db().root.query(
       `insert into app_private.billing_reminders (user_id, kind, reference, sent_at) values
@@ -401,7 +425,8 @@ describe("what counts as overdue", () => {
 describe("who reads the list", () => {
   it("merchants and customers may not call it; the admin role without an administrator's token is refused", async () => {
     const merchant = await buildHistory(db(), AT, { status: "active", tenureMonths: 1 });
-    const call = (client: { query: (sql: string) => Promise<unknown> }) => codeOf(client.query("select * from app_public.admin_overdue_accounts()"));
+    const call = (client: { query: (sql: string) => Promise<unknown> }) =>
+      codeOf(client.query("select * from app_public.admin_overdue_accounts()"));
     expect(await asRole(db(), "waitify_merchant", call, { userId: merchant.userId })).toBe("42501");
     expect(await asRole(db(), "waitify_anonymous", call)).toBe("42501");
     expect(await asRole(db(), "waitify_admin", call)).toBe("WTFRB");
@@ -423,7 +448,8 @@ describe("send a reminder now", () => {
     asAdmin(
       db(),
       async (client) =>
-        (await client.query<Row>("select * from app_public.admin_send_payment_reminder($1, $2)", [userId, reason ?? null])).rows[0]!,
+        (await client.query<Row>("select * from app_public.admin_send_payment_reminder($1, $2)", [userId, reason ?? null]))
+          .rows[0]!,
       { adminId: admin.adminId, commit: true },
     );
 
@@ -451,19 +477,29 @@ describe("send a reminder now", () => {
 
     const sent = await emails(account.userId);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ template: "invoice_unpaid_7d", subject: "Deuxième rappel : facture Waitify impayée", to_address: account.email });
+    expect(sent[0]).toMatchObject({
+      template: "invoice_unpaid_7d",
+      subject: "Deuxième rappel : facture Waitify impayée",
+      to_address: account.email,
+    });
     expect(sent[0]!.body).toContain("25,00");
     expect(sent[0]!.body).toContain(`https://invoice.stripe.test/${account.unpaidIds[1]}`);
     expect(sent[0]!.dedupe_key).toMatch(/^billing:manual:\d{4}-\d{2}-\d{2}:/);
 
-    const reminders = await db().root.query("select kind, reference from app_private.billing_reminders where user_id = $1", [account.userId]);
-    expect(reminders.rows).toEqual([{ kind: "manual", reference: new Date().toISOString().slice(0, 10) }]);
-
-    const feed = await db().root.query("select event_type, actor, detail from app_public.account_events where user_id = $1 and event_type = 'reminder_sent'", [
+    const reminders = await db().root.query("select kind, reference from app_private.billing_reminders where user_id = $1", [
       account.userId,
     ]);
+    expect(reminders.rows).toEqual([{ kind: "manual", reference: new Date().toISOString().slice(0, 10) }]);
+
+    const feed = await db().root.query(
+      "select event_type, actor, detail from app_public.account_events where user_id = $1 and event_type = 'reminder_sent'",
+      [account.userId],
+    );
     expect(feed.rows).toHaveLength(1);
-    expect(feed.rows[0]).toMatchObject({ actor: "admin", detail: { kind: "manual", template: "invoice_unpaid_7d", amountDueCents: 2500 } });
+    expect(feed.rows[0]).toMatchObject({
+      actor: "admin",
+      detail: { kind: "manual", template: "invoice_unpaid_7d", amountDueCents: 2500 },
+    });
     expect(JSON.stringify(feed.rows[0].detail)).not.toContain("phoned");
 
     const audit = await db().root.query(
@@ -477,19 +513,30 @@ describe("send a reminder now", () => {
       target_type: "account",
       reason: "phoned twice, no answer",
       before: { lastReminderAt: null, lastReminderKind: null },
-      after: { lastReminderKind: "manual", template: "invoice_unpaid_7d", stripeInvoiceId: account.unpaidIds[1], amountDueCents: 2500 },
+      after: {
+        lastReminderKind: "manual",
+        template: "invoice_unpaid_7d",
+        stripeInvoiceId: account.unpaidIds[1],
+        amountDueCents: 2500,
+      },
     });
   });
 
   it("a second one the same day is refused and sends nothing; the scheduled ladder still sends its own", async () => {
     const now = new Date().toISOString();
-    const account = await buildHistory(db(), now, { status: "past_due", tenureMonths: 5, unpaid: [{ amountCents: 1900, dueDaysAgo: 8 }] });
+    const account = await buildHistory(db(), now, {
+      status: "past_due",
+      tenureMonths: 5,
+      unpaid: [{ amountCents: 1900, dueDaysAgo: 8 }],
+    });
     await remind(account.userId);
     expect(await codeOf(remind(account.userId))).toBe("WTRMD");
     expect((await emails(account.userId)).map((email) => email.template)).toEqual(["invoice_unpaid_7d"]);
 
     await db().root.query("select app_private.run_billing_day(now())");
-    const kinds = await db().root.query("select kind from app_private.billing_reminders where user_id = $1 order by kind", [account.userId]);
+    const kinds = await db().root.query("select kind from app_private.billing_reminders where user_id = $1 order by kind", [
+      account.userId,
+    ]);
     expect(kinds.rows.map((row) => row.kind)).toEqual(["manual", "unpaid_1d", "unpaid_7d"]);
     expect((await emails(account.userId)).map((email) => email.template).sort()).toEqual([
       "invoice_unpaid_1d",
@@ -501,9 +548,15 @@ describe("send a reminder now", () => {
   it("the email follows the account's state: suspended, a few days late, refused before its due date, read-only", async () => {
     const now = new Date().toISOString();
     const cases = [
-      { history: { status: "suspended" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: 35 }] }, template: "account_suspended" },
+      {
+        history: { status: "suspended" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: 35 }] },
+        template: "account_suspended",
+      },
       { history: { status: "past_due" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: 3 }] }, template: "invoice_unpaid_1d" },
-      { history: { status: "past_due" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: -2, attempts: 1 }] }, template: "payment_failed" },
+      {
+        history: { status: "past_due" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: -2, attempts: 1 }] },
+        template: "payment_failed",
+      },
       {
         history: { status: "read_only" as const, unpaid: [{ amountCents: 1900, dueDaysAgo: -2, attempts: 2 }] },
         template: "payment_failed_read_only",
@@ -522,15 +575,23 @@ describe("send a reminder now", () => {
     expect(await codeOf(remind(paidUp.userId))).toBe("WTNOD");
     expect(await codeOf(remind("00000000-0000-4000-8000-000000000000"))).toBe("WTNFD");
     expect(await emails(paidUp.userId)).toEqual([]);
-    const audit = await db().root.query("select count(*)::int as n from app_public.admin_audit_log where target_id = $1", [paidUp.userId]);
+    const audit = await db().root.query("select count(*)::int as n from app_public.admin_audit_log where target_id = $1", [
+      paidUp.userId,
+    ]);
     expect(audit.rows[0].n).toBe(0);
   });
 
   it("an administrator reads the list through the API function; a disabled one may not", async () => {
     const now = new Date().toISOString();
-    const account = await buildHistory(db(), now, { status: "past_due", tenureMonths: 5, unpaid: [{ amountCents: 1900, dueDaysAgo: 4 }] });
+    const account = await buildHistory(db(), now, {
+      status: "past_due",
+      tenureMonths: 5,
+      unpaid: [{ amountCents: 1900, dueDaysAgo: 4 }],
+    });
     const read = (adminId: string) =>
-      asAdmin(db(), async (client) => (await client.query<Row>("select * from app_public.admin_overdue_accounts()")).rows, { adminId });
+      asAdmin(db(), async (client) => (await client.query<Row>("select * from app_public.admin_overdue_accounts()")).rows, {
+        adminId,
+      });
     const rows = await read(admin.adminId);
     expect(rows.find((row) => row.user_id === account.userId)).toMatchObject({ days_overdue: 4, amount_due_cents: "1900" });
     const scores = rows.map((row) => row.risk_score);
