@@ -9,7 +9,9 @@
 -- something left to pay, and either past its due date or refused at least
 -- once. Days overdue are whole days of 24 h since the due date (0 while the
 -- due date is ahead or unknown: a refused payment before its due date).
-create or replace function app_private.overdue_invoices(at timestamptz)
+-- The owed invoices are few beside the paid ones: invoices_owed_idx holds
+-- exactly them, by account.
+create or replace function app_private.overdue_invoices(at timestamptz, only_user uuid default null)
   returns table (
     stripe_invoice_id text,
     user_id uuid,
@@ -31,10 +33,11 @@ as $$
     from app_private.invoices i
    where i.status in ('open', 'uncollectible')
      and i.amount_due_cents > i.amount_paid_cents
-     and (i.due_date < overdue_invoices.at or i.attempt_count > 0);
+     and (i.due_date < overdue_invoices.at or i.attempt_count > 0)
+     and (overdue_invoices.only_user is null or i.user_id = overdue_invoices.only_user);
 $$;
-comment on function app_private.overdue_invoices(timestamptz) is
-  'Invoices owed at `at` (open or uncollectible, something left to pay) past their due date or refused at least once.';
+comment on function app_private.overdue_invoices(timestamptz, uuid) is
+  'Invoices owed at `at` (open or uncollectible, something left to pay) past their due date or refused at least once; one account''s with only_user.';
 
 -- THE RISK SCORE: how likely an overdue account is never to pay, 0 (low) to
 -- 100 (high), as a sum of points, each rule written here and nowhere else:
@@ -113,8 +116,7 @@ as $$
            max(o.days_overdue) as days_overdue,
            sum(o.attempt_count)::integer as failed_attempts,
            array_agg(o.stripe_invoice_id) as invoice_ids
-      from app_private.overdue_invoices(overdue_accounts.at) o
-     where overdue_accounts.only_user is null or o.user_id = overdue_accounts.only_user
+      from app_private.overdue_invoices(overdue_accounts.at, overdue_accounts.only_user) o
      group by o.user_id
   )
   select u.id, u.email::text, p.name, u.subscription_status,
@@ -219,8 +221,7 @@ begin
   if not found then
     perform app_hidden.raise_error('ACCOUNT_NOT_FOUND');
   end if;
-  select o.* into v_invoice from app_private.overdue_invoices(now()) o
-   where o.user_id = admin_send_payment_reminder.user_id
+  select o.* into v_invoice from app_private.overdue_invoices(now(), admin_send_payment_reminder.user_id) o
    order by o.days_overdue desc, o.due_date nulls last, o.remaining_cents desc, o.stripe_invoice_id
    limit 1;
   if v_invoice.stripe_invoice_id is null then

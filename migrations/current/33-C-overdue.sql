@@ -22,6 +22,11 @@ $$;
 -- "When was this account last reminded": the newest row of one account.
 create index if not exists billing_reminders_user_id_sent_at_idx on app_private.billing_reminders (user_id, sent_at desc);
 
+-- What accounts owe (db/admin/overdue.sql, app_private.overdue_invoices):
+-- a few rows beside the paid history, read for all accounts or for one.
+create index if not exists invoices_owed_idx on app_private.invoices (user_id)
+  where status in ('open', 'uncollectible') and amount_due_cents > amount_paid_cents;
+
 -- One overdue account as the back office lists it: what is owed, the
 -- account's record, and the risk score with each rule's points beside it.
 drop type if exists app_public.overdue_account cascade;
