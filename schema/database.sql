@@ -4233,7 +4233,12 @@ AS $function$
 begin
   insert into app_private.stripe_customers (user_id, stripe_customer_id)
   values (record_stripe_customer.user_id, record_stripe_customer.stripe_customer_id)
-  on conflict on constraint stripe_customers_pkey do nothing;
+  on conflict do nothing;
+  if exists (select 1 from app_private.stripe_customers c
+              where c.stripe_customer_id = record_stripe_customer.stripe_customer_id
+                and c.user_id <> record_stripe_customer.user_id) then
+    raise exception 'Stripe customer % is linked to another account', record_stripe_customer.stripe_customer_id;
+  end if;
 end;
 $function$;
 alter function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
