@@ -50,7 +50,10 @@ create trigger _900_record_history after insert or update of plan_id, billing_in
 -- Here rather than in the migration because it needs the one MRR rule,
 -- which db/ defines and a migration may not call (db/README.md). Writes
 -- nothing once every subscription has its history: applying db/ again is a
--- no-op.
+-- no-op. No change slips between the two: creating the trigger above locks
+-- app_private.subscriptions against writes until db/ commits (one
+-- transaction), so this statement sees every change committed before the
+-- trigger existed, and the trigger records every one after.
 insert into app_private.subscription_changes (user_id, changed_at, plan_id, billing_interval, stripe_status, mrr_cents)
 select s.user_id,
        case when s.stripe_status in ('canceled', 'incomplete_expired') then coalesce(s.canceled_at, s.updated_at)
