@@ -14,7 +14,7 @@ as $$
 declare
   v_from date;
   v_to date;
-  v_status text := nullif(admin_payments_csv_rows.status, '');
+  v_status text := nullif(admin_payments_csv_rows.only_status, '');
   v_account text := nullif(btrim(admin_payments_csv_rows.only_account), '');
   v_user uuid;
 begin
