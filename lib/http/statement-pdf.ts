@@ -58,6 +58,7 @@ const MONTHS: Record<Language, string[]> = {
 const WORDS = {
   fr: {
     title: "Facture",
+    colon: " : ",
     number: "N°",
     issuedOn: "Date d'émission",
     period: "Période",
@@ -77,10 +78,12 @@ const WORDS = {
     stripe: "Facture Stripe",
     stripeHosted: "Consulter et payer en ligne",
     stripePdf: "PDF de la facture Stripe",
+    statusLabel: "Statut",
     status: { pending: "à facturer", invoiced: "facturé", paid: "payé", failed: "paiement échoué", void: "annulé" } as Record<string, string>,
   },
   en: {
     title: "Invoice",
+    colon: ": ",
     number: "No.",
     issuedOn: "Issued on",
     period: "Period",
@@ -100,6 +103,7 @@ const WORDS = {
     stripe: "Stripe invoice",
     stripeHosted: "View and pay online",
     stripePdf: "Stripe invoice PDF",
+    statusLabel: "Status",
     status: { pending: "to be invoiced", invoiced: "invoiced", paid: "paid", failed: "payment failed", void: "void" } as Record<string, string>,
   },
 } as const;
@@ -153,7 +157,7 @@ export function statementPdf(document: StatementDocument): Promise<Buffer> {
   let y = MARGIN;
   doc.font("Helvetica-Bold").fontSize(16).fillColor(INK).text(document.seller.name, MARGIN, y, { width: half });
   doc.font("Helvetica").fontSize(9.5).fillColor(MUTED).text(document.seller.address, { width: half });
-  if (document.seller.vatNumber) doc.text(`${words.vatNumber} : ${document.seller.vatNumber}`, { width: half });
+  if (document.seller.vatNumber) doc.text(`${words.vatNumber}${words.colon}${document.seller.vatNumber}`, { width: half });
   const sellerBottom = doc.y;
 
   doc.font("Helvetica-Bold").fontSize(22).fillColor(INK).text(words.title, right, y, { width: half, align: "right" });
@@ -161,10 +165,11 @@ export function statementPdf(document: StatementDocument): Promise<Buffer> {
   doc.font("Helvetica").fontSize(9.5).fillColor(MUTED);
   const month = MONTHS[language][Number(document.periodStart.slice(5, 7)) - 1]!;
   const references = [
-    `${words.issuedOn} : ${formatDate(document.issuedOn, language)}`,
-    `${words.period} : ${month} ${document.periodStart.slice(0, 4)} (${formatDate(document.periodStart, language)} – ${formatDate(document.periodEnd, language)})`,
-    ...(document.dueDate ? [`${words.dueDate} : ${formatDate(document.dueDate, language)}`] : []),
-    `${words.status[document.status] ?? document.status}`,
+    `${words.issuedOn}${words.colon}${formatDate(document.issuedOn, language)}`,
+    `${words.period}${words.colon}${month} ${document.periodStart.slice(0, 4)}`,
+    `${formatDate(document.periodStart, language)} – ${formatDate(document.periodEnd, language)}`,
+    ...(document.dueDate ? [`${words.dueDate}${words.colon}${formatDate(document.dueDate, language)}`] : []),
+    `${words.statusLabel}${words.colon}${words.status[document.status] ?? document.status}`,
   ];
   for (const line of references) doc.text(line, right, doc.y + 1, { width: half, align: "right" });
   y = Math.max(sellerBottom, doc.y) + 24;
@@ -175,7 +180,7 @@ export function statementPdf(document: StatementDocument): Promise<Buffer> {
   doc.font("Helvetica").fontSize(9.5).fillColor(INK);
   if (document.buyer.name) doc.text(document.buyer.email, { width });
   if (document.buyer.businesses.length > 0) {
-    doc.fillColor(MUTED).text(`${words.businesses} :`, { width });
+    doc.fillColor(MUTED).text(`${words.businesses}${words.colon.trimEnd()}`, { width });
     for (const business of document.buyer.businesses) {
       doc.fillColor(INK).text(business.address ? `${business.name} – ${business.address}` : business.name, { width, indent: 10 });
     }
@@ -209,7 +214,7 @@ export function statementPdf(document: StatementDocument): Promise<Buffer> {
   for (const line of document.lines) {
     const description =
       line.kind === "plan"
-        ? words.plan(line.description, line.interval ?? "month")
+        ? words.plan(line.description.charAt(0).toUpperCase() + line.description.slice(1), line.interval ?? "month")
         : words.overage(line.smsUsed ?? line.quantity, line.smsIncluded ?? 0);
     row([description, String(line.quantity), money(line.unitPriceCents), money(line.amountCents)], "Helvetica", 10);
     rule();
@@ -239,7 +244,7 @@ export function statementPdf(document: StatementDocument): Promise<Buffer> {
       [words.stripePdf, document.invoicePdfUrl],
     ] as const) {
       if (!url) continue;
-      doc.fillColor(MUTED).text(`${label} : `, MARGIN, doc.y + 2, { continued: true, width });
+      doc.fillColor(MUTED).text(`${label}${words.colon}`, MARGIN, doc.y + 2, { continued: true, width });
       doc.fillColor(ACCENT).text(url, { link: url, underline: true, width });
     }
   }
