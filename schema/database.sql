@@ -279,10 +279,11 @@ comment on column app_public.invoice_summary.created_at is 'When Stripe created 
 create type app_public.jwt_token as (
   role text,
   user_id uuid,
-  sub text
+  sub text,
+  admin_id uuid
 );
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
-comment on type app_public.jwt_token is 'A session: the request role and the merchant account (user_id and sub are the same id).';
+comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
 create type app_public.payment_stats as (
   total_paid_cents bigint,
@@ -352,12 +353,24 @@ comment on column app_public.subscription_summary.cancel_at_period_end is 'True 
 comment on column app_public.subscription_summary.trial_ends_at is 'End of the free trial (the trial of Stripe''s subscription, else the sign-up trial).';
 comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
 
--- Sequences
-
-create sequence app_private.billing_statement_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1 cache 1 no cycle;
-alter sequence app_private.billing_statement_number_seq owner to :DATABASE_OWNER;
-
 -- Tables
+
+create table app_private.admins (
+  id uuid default gen_random_uuid() not null,
+  email public.citext not null,
+  password_hash text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  disabled_at timestamp with time zone
+);
+alter table app_private.admins owner to :DATABASE_OWNER;
+alter table app_private.admins enable row level security;
+
+alter table app_private.admins add constraint admins_email_check CHECK (((email OPERATOR(public.~*) '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::public.citext) AND (length((email)::text) <= 255)));
+alter table app_private.admins add constraint admins_email_key UNIQUE (email);
+alter table app_private.admins add constraint admins_pkey PRIMARY KEY (id);
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.admins FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 
 create table app_private.applied_definitions (
   singleton boolean default true not null,
@@ -709,6 +722,43 @@ create policy select_own on app_public.account_events as permissive for select t
 
 CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
 
+create table app_public.admin_audit_log (
+  id bigint generated always as identity not null,
+  admin_id uuid not null,
+  admin_email public.citext not null,
+  action text not null,
+  target_type text not null,
+  target_id text,
+  reason text,
+  before jsonb,
+  after jsonb,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.admin_audit_log owner to :DATABASE_OWNER;
+alter table app_public.admin_audit_log enable row level security;
+grant select on table app_public.admin_audit_log to waitify_admin;
+comment on table app_public.admin_audit_log is E'@behavior -insert -update -delete\nEvery administrator write: who, what, on what, why, before and after. Append-only.';
+comment on column app_public.admin_audit_log.action is 'What was done, e.g. suspend_account, change_plan, create_promo_code.';
+comment on column app_public.admin_audit_log.target_type is 'What it was done to: account, promo_code, …';
+comment on column app_public.admin_audit_log.target_id is 'The id of what it was done to.';
+comment on column app_public.admin_audit_log.before is 'The state before the write (null when something was created).';
+comment on column app_public.admin_audit_log.after is 'The state after the write.';
+
+alter table app_public.admin_audit_log add constraint admin_audit_log_action_check CHECK ((action ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+alter table app_public.admin_audit_log add constraint admin_audit_log_admin_id_fkey FOREIGN KEY (admin_id) REFERENCES app_private.admins(id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_pkey PRIMARY KEY (id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_reason_check CHECK ((length(reason) <= 500));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_id_check CHECK (((length(target_id) >= 1) AND (length(target_id) <= 200)));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_type_check CHECK ((target_type ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+
+CREATE INDEX admin_audit_log_admin_id_idx ON app_public.admin_audit_log USING btree (admin_id, id DESC);
+CREATE INDEX admin_audit_log_target_idx ON app_public.admin_audit_log USING btree (target_type, target_id, id DESC);
+
+create policy select_all on app_public.admin_audit_log as permissive for select to waitify_admin using (true);
+
+CREATE TRIGGER _200_append_only BEFORE DELETE OR UPDATE ON app_public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
+CREATE TRIGGER _200_append_only_truncate BEFORE TRUNCATE ON app_public.admin_audit_log FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
+
 create table app_public.analytics_daily (
   id uuid default gen_random_uuid() not null,
   business_id uuid not null,
@@ -792,8 +842,7 @@ create table app_public.billing_statements (
   status text default 'pending'::text not null,
   due_date date,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
-  number text default ((('WTF-'::text || to_char((now() AT TIME ZONE 'UTC'::text), 'YYYY'::text)) || '-'::text) || lpad((nextval('app_private.billing_statement_number_seq'::regclass))::text, 6, '0'::text)) not null
+  updated_at timestamp with time zone default now() not null
 );
 alter table app_public.billing_statements owner to :DATABASE_OWNER;
 alter table app_public.billing_statements enable row level security;
@@ -804,12 +853,9 @@ comment on column app_public.billing_statements.period_start is 'The first day o
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
 comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
 comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
-comment on column app_public.billing_statements.number is 'The statement''s number, printed on its PDF (GET /billing/statements/<id>.pdf): WTF-<year of issue>-<counter>, unique, assigned once when the statement is created.';
 
 alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
 alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
-alter table app_public.billing_statements add constraint billing_statements_number_check CHECK ((number ~ '^WTF-[0-9]{4}-[0-9]{6,}$'::text));
-alter table app_public.billing_statements add constraint billing_statements_number_key UNIQUE (number);
 alter table app_public.billing_statements add constraint billing_statements_overage_cost_cents_check CHECK ((overage_cost_cents >= 0));
 alter table app_public.billing_statements add constraint billing_statements_period_start_check CHECK ((EXTRACT(day FROM period_start) = (1)::numeric));
 alter table app_public.billing_statements add constraint billing_statements_pkey PRIMARY KEY (id);
@@ -1316,52 +1362,6 @@ revoke execute on function app_hidden.account_channel() from public;
 grant execute on function app_hidden.account_channel() to waitify_anonymous;
 comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
 
-CREATE OR REPLACE FUNCTION app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_from date;
-  v_to date;
-  v_status text := nullif(admin_payments_csv_rows.only_status, '');
-  v_account text := nullif(btrim(admin_payments_csv_rows.only_account), '');
-  v_user uuid;
-begin
-  -- Caller: an administrator (EXECUTE is granted to waitify_admin alone; the role is checked again here).
-  if coalesce(current_setting('role', true), '') <> 'waitify_admin' then
-    perform app_hidden.raise_error('FORBIDDEN', null);
-  end if;
-  v_from := app_hidden.parse_optional_date(admin_payments_csv_rows."from");
-  v_to := app_hidden.parse_optional_date(admin_payments_csv_rows."to");
-  if v_from > v_to then
-    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
-  end if;
-  if v_status is not null and v_status not in ('draft', 'open', 'paid', 'uncollectible', 'void') then
-    perform app_hidden.raise_error('INVALID_PAYMENT_STATUS', null, left(v_status, 40));
-  end if;
-  if v_account is not null then
-    if v_account ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-      v_user := v_account::uuid;
-    elsif v_account ~ '^[^@\s]+@[^@\s]+$' and length(v_account) <= 255 then
-      select u.id into v_user from app_public.users u where u.email = v_account::citext;
-    else
-      perform app_hidden.raise_error('INVALID_ACCOUNT_FILTER', null, left(v_account, 40));
-    end if;
-    -- An account that does not exist: no rows (not an error: a filter matched nothing).
-    if v_user is null then
-      return;
-    end if;
-  end if;
-  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, v_status, true);
-end;
-$function$;
-alter function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) from public;
-grant execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) to waitify_admin;
-comment on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) is 'The administrator''s CSV export rows: every account''s invoices, filtered by creation day, status and account (id or email).';
-
 CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
  RETURNS app_public.businesses
  LANGUAGE plpgsql
@@ -1853,6 +1853,12 @@ AS $function$
     ('INVALID_EMAIL', 'WTVAL',
      'Adresse e-mail invalide.',
      'Invalid email address.'),
+    ('ADMIN_PASSWORD_TOO_SHORT', 'WTVAL',
+     'Le mot de passe d''un administrateur doit contenir au moins 12 caractères.',
+     'An administrator''s password must be at least 12 characters long.'),
+    ('AUDIT_LOG_APPEND_ONLY', 'WTFRB',
+     'Le journal d''audit ne peut être ni modifié ni effacé.',
+     'The audit log can be neither changed nor erased.'),
     ('EMAIL_TAKEN', 'WTDUP',
      'Un compte existe déjà avec cette adresse e-mail.',
      'An account already exists with this email address.'),
@@ -1913,15 +1919,6 @@ AS $function$
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
-    ('STATEMENT_NOT_FOUND', 'WTNFD',
-     'Relevé introuvable.',
-     'Statement not found.'),
-    ('INVALID_PAYMENT_STATUS', 'WTVAL',
-     'Statut de paiement inconnu : « %s » (draft, open, paid, uncollectible ou void).',
-     'Unknown payment status: "%s" (draft, open, paid, uncollectible or void).'),
-    ('INVALID_ACCOUNT_FILTER', 'WTVAL',
-     'Compte invalide : « %s » (un identifiant ou une adresse e-mail est attendu).',
-     'Invalid account: "%s" (an id or an email address is expected).'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -1990,32 +1987,6 @@ grant execute on function app_hidden.is_time_zone(zone text) to waitify_admin;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_anonymous;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_merchant;
 comment on function app_hidden.is_time_zone(zone text) is 'True for an IANA time zone name PostgreSQL knows (Europe/Paris, Africa/Dakar…).';
-
-CREATE OR REPLACE FUNCTION app_hidden.my_payments_csv_rows("from" text, "to" text)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_user uuid := app_public.current_user_id();
-  v_from date := app_hidden.parse_optional_date(my_payments_csv_rows."from");
-  v_to date := app_hidden.parse_optional_date(my_payments_csv_rows."to");
-begin
-  -- Caller: a signed-in merchant; only their own invoices (user_id = current_user_id()).
-  if v_user is null then
-    perform app_hidden.raise_error('UNAUTHENTICATED', null);
-  end if;
-  if v_from > v_to then
-    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
-  end if;
-  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, null, false);
-end;
-$function$;
-alter function app_hidden.my_payments_csv_rows("from" text, "to" text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) from public;
-grant execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) to waitify_merchant;
-comment on function app_hidden.my_payments_csv_rows("from" text, "to" text) is 'The CSV export''s rows for the signed-in merchant: their invoices created within [from, to] (YYYY-MM-DD, each optional).';
 
 CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
@@ -2116,21 +2087,6 @@ revoke execute on function app_hidden.parse_analytics_date(value text, lang text
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_admin;
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_merchant;
 comment on function app_hidden.parse_analytics_date(value text, lang text) is 'The date of a YYYY-MM-DD string; INVALID_DATE otherwise.';
-
-CREATE OR REPLACE FUNCTION app_hidden.parse_optional_date(value text)
- RETURNS date
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select case when nullif(parse_optional_date.value, '') is null then null
-              else app_hidden.parse_analytics_date(parse_optional_date.value) end;
-$function$;
-alter function app_hidden.parse_optional_date(value text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.parse_optional_date(value text) from public;
-grant execute on function app_hidden.parse_optional_date(value text) to waitify_admin;
-grant execute on function app_hidden.parse_optional_date(value text) to waitify_merchant;
-comment on function app_hidden.parse_optional_date(value text) is 'Null for an empty value, else the date of a YYYY-MM-DD string (INVALID_DATE otherwise).';
 
 CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
@@ -2247,80 +2203,48 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
 
-CREATE OR REPLACE FUNCTION app_hidden.statement_document(statement_id uuid)
- RETURNS jsonb
+CREATE OR REPLACE FUNCTION app_private.account_mrr_cents(user_id uuid)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce((
+    select app_private.mrr_cents(p.price_cents, s.billing_interval, s.stripe_status)
+      from app_private.subscriptions s
+      join app_public.subscription_plans p on p.id = s.plan_id
+     where s.user_id = account_mrr_cents.user_id
+  ), 0);
+$function$;
+alter function app_private.account_mrr_cents(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.account_mrr_cents(user_id uuid) from public;
+comment on function app_private.account_mrr_cents(user_id uuid) is 'The account''s normalised monthly recurring revenue now, in cents (0 without a paying subscription).';
+
+CREATE OR REPLACE FUNCTION app_private.admin_session(email text, password text)
+ RETURNS app_public.jwt_token
  LANGUAGE plpgsql
- STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 declare
-  v_statement app_public.billing_statements;
-  v_user app_public.users;
-  v_plan app_public.subscription_plans;
-  v_invoice app_private.invoices;
-  v_interval text;
-  v_unit_price numeric;
-  v_rate numeric := coalesce(app_private.config_value('vat_rate_percent')::numeric, 20);
-  v_vat integer;
+  v_admin app_private.admins;
 begin
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of); anyone else gets NOT_FOUND.
-  select s.* into v_statement from app_public.billing_statements s where s.id = statement_document.statement_id;
-  if v_statement.id is null or not app_private.may_read_billing_of(v_statement.user_id) then
-    perform app_hidden.raise_error('STATEMENT_NOT_FOUND', null);
+  select a.* into v_admin from app_private.admins a
+   where a.email = lower(btrim(coalesce(admin_session.email, '')))::citext;
+  if v_admin.password_hash is null or admin_session.password is null then
+    perform crypt(coalesce(admin_session.password, ''), gen_salt('bf', 10));
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
   end if;
-  select u.* into v_user from app_public.users u where u.id = v_statement.user_id;
-  select p.* into v_plan from app_public.subscription_plans p where p.id = v_statement.plan_id;
-  select s.billing_interval into v_interval from app_private.subscriptions s where s.user_id = v_statement.user_id;
-  v_invoice := app_private.statement_stripe_invoice(v_statement.id);
-  -- The unit price the overage was billed at (the statement keeps the product,
-  -- exact since it is parts × an integer price); with no overage, today's price.
-  v_unit_price := case when v_statement.sms_overage > 0
-    then v_statement.overage_cost_cents::numeric / v_statement.sms_overage
-    else coalesce(app_private.config_value('sms_cost_cents')::numeric, 3) end;
-  v_vat := round(v_statement.total_cents * v_rate / 100)::integer;
-  return jsonb_build_object(
-    'number', v_statement.number,
-    'status', v_statement.status,
-    'language', app_private.email_language(v_statement.user_id),
-    'periodStart', v_statement.period_start,
-    'periodEnd', (v_statement.period_start + interval '1 month' - interval '1 day')::date,
-    'issuedOn', (v_statement.created_at at time zone 'UTC')::date,
-    'dueDate', v_statement.due_date,
-    'seller', jsonb_build_object(
-      'name', coalesce(app_private.config_value('invoice_seller_name'), ''),
-      'address', coalesce(app_private.config_value('invoice_seller_address'), ''),
-      'vatNumber', coalesce(app_private.config_value('invoice_seller_vat_number'), ''),
-      'legalMentions', coalesce(app_private.config_value('invoice_seller_legal_mentions'), '')),
-    'buyer', jsonb_build_object(
-      'name', nullif(btrim(concat_ws(' ', v_user.first_name, v_user.last_name)), ''),
-      'email', v_user.email,
-      'businesses', (select coalesce(jsonb_agg(jsonb_build_object(
-                        'name', b.name,
-                        'address', nullif(concat_ws(', ', nullif(b.address, ''), nullif(concat_ws(' ', b.zip_code, b.city), '')), ''))
-                        order by b.created_at, b.id), '[]')
-                       from app_public.businesses b where b.user_id = v_statement.user_id and b.is_active)),
-    'lines', jsonb_build_array(
-      jsonb_build_object('kind', 'plan', 'description', v_plan.name, 'interval', coalesce(v_interval, 'month'),
-                         'quantity', 1, 'unitPriceCents', v_statement.plan_price_cents,
-                         'amountCents', v_statement.plan_price_cents),
-      jsonb_build_object('kind', 'sms_overage', 'description', 'sms_overage',
-                         'quantity', v_statement.sms_overage, 'unitPriceCents', v_unit_price,
-                         'amountCents', v_statement.overage_cost_cents,
-                         'smsUsed', v_statement.sms_used, 'smsIncluded', v_statement.sms_included)),
-    'subtotalCents', v_statement.total_cents,
-    'vatRatePercent', v_rate,
-    'vatCents', v_vat,
-    'totalCents', v_statement.total_cents + v_vat,
-    'currency', 'eur',
-    'hostedInvoiceUrl', v_invoice.hosted_invoice_url,
-    'invoicePdfUrl', v_invoice.invoice_pdf_url);
+  if crypt(admin_session.password, v_admin.password_hash) <> v_admin.password_hash then
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
+  end if;
+  if v_admin.disabled_at is not null then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
+  end if;
+  return ('waitify_admin', null, v_admin.id::text, v_admin.id)::app_public.jwt_token;
 end;
 $function$;
-alter function app_hidden.statement_document(statement_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.statement_document(statement_id uuid) from public;
-grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_admin;
-grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_merchant;
-comment on function app_hidden.statement_document(statement_id uuid) is 'What the PDF of a monthly statement prints: seller, buyer, period, number, lines, subtotal, VAT, total, Stripe links.';
+alter function app_private.admin_session(email text, password text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admin_session(email text, password text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric)
  RETURNS record
@@ -2470,6 +2394,30 @@ $function$;
 alter function app_private.assert_account_writable(user_id uuid, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
 comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
+
+CREATE OR REPLACE FUNCTION app_private.assert_admin()
+ RETURNS uuid
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid;
+begin
+  if coalesce(current_setting('role', true), 'none') <> 'waitify_admin' then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  select a.id into v_admin from app_private.admins a
+   where a.id = app_public.current_admin_id() and a.disabled_at is null;
+  if v_admin is null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  return v_admin;
+end;
+$function$;
+alter function app_private.assert_admin() owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_admin() from public;
+comment on function app_private.assert_admin() is 'The acting administrator''s id; FORBIDDEN unless the request is an enabled admin''s.';
 
 CREATE OR REPLACE FUNCTION app_private.assert_phone_may_join(phone text, lang text)
  RETURNS void
@@ -2829,37 +2777,27 @@ begin
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
     from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
-  -- An existing statement is rewritten while pending (never renumbered);
-  -- only a new one is inserted, so a recomputed month does not draw a
-  -- statement number (the column's default) it would throw away.
-  update app_public.billing_statements s set
-    plan_id = v_plan.id,
-    plan_price_cents = v_plan_price,
-    active_businesses = (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-    sms_included = v_plan.sms_quota_monthly,
-    sms_used = v_used,
-    sms_overage = greatest(v_used - v_plan.sms_quota_monthly, 0),
-    overage_cost_cents = greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-    usage_by_business = v_usage,
-    total_cents = v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-    due_date = (v_start + interval '1 month')::date
-   where s.user_id = compute_statement.user_id and s.period_start = v_start and s.status = 'pending'
+  insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
+      sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
+  values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
+      (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+      v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
+      greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
+      v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+      (v_start + interval '1 month')::date)
+  on conflict on constraint billing_statements_user_id_period_start_key do update set
+    plan_id = excluded.plan_id,
+    plan_price_cents = excluded.plan_price_cents,
+    active_businesses = excluded.active_businesses,
+    sms_included = excluded.sms_included,
+    sms_used = excluded.sms_used,
+    sms_overage = excluded.sms_overage,
+    overage_cost_cents = excluded.overage_cost_cents,
+    usage_by_business = excluded.usage_by_business,
+    total_cents = excluded.total_cents,
+    due_date = excluded.due_date
+  where s.status = 'pending'
   returning s.* into v_statement;
-  if v_statement.id is null and not exists (
-    select 1 from app_public.billing_statements s where s.user_id = compute_statement.user_id and s.period_start = v_start
-  ) then
-    insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
-        sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
-    values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
-        (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-        v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
-        greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
-        v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-        (v_start + interval '1 month')::date)
-    -- Another run created it meanwhile: theirs stands (the next run rewrites it).
-    on conflict on constraint billing_statements_user_id_period_start_key do nothing
-    returning s.* into v_statement;
-  end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s
      where s.user_id = compute_statement.user_id and s.period_start = v_start;
@@ -2912,7 +2850,9 @@ begin
   if length(first_name) > 100 or length(last_name) > 100 then
     perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+  -- An administrator's address cannot become a merchant account: one address, one way to sign in.
+  if exists (select 1 from app_public.users u where u.email = v_email::citext)
+     or exists (select 1 from app_private.admins a where a.email = v_email::citext) then
     perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
@@ -2937,30 +2877,36 @@ alter function app_private.create_account(email text, first_name text, last_name
 revoke execute on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) from public;
 comment on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) is 'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
 
-CREATE OR REPLACE FUNCTION app_private.csv_amount(amount_cents integer, currency text)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean)
+ RETURNS record
+ LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select case when lower(csv_amount.currency) in ('xof', 'xaf') then csv_amount.amount_cents::text
-              else to_char(csv_amount.amount_cents / 100.0, 'FM999999999990.00') end;
+declare
+  v_email text := lower(btrim(coalesce(create_admin.email, '')));
+begin
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
+    perform app_hidden.raise_error('INVALID_EMAIL', 'en');
+  end if;
+  if create_admin.password is null or length(create_admin.password) < 12 then
+    perform app_hidden.raise_error('ADMIN_PASSWORD_TOO_SHORT', 'en');
+  end if;
+  if octet_length(create_admin.password) > 72 then
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG', 'en');
+  end if;
+  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+    perform app_hidden.raise_error('EMAIL_TAKEN', 'en');
+  end if;
+  insert into app_private.admins as a (email, password_hash)
+  values (v_email, crypt(create_admin.password, gen_salt('bf', 10)))
+  on conflict on constraint admins_email_key
+    do update set password_hash = excluded.password_hash
+  returning a.id, (xmax = 0) into admin_id, created;
+end;
 $function$;
-alter function app_private.csv_amount(amount_cents integer, currency text) owner to :DATABASE_OWNER;
-revoke execute on function app_private.csv_amount(amount_cents integer, currency text) from public;
-comment on function app_private.csv_amount(amount_cents integer, currency text) is 'An amount in cents as the currency''s major unit ("31.80"), for CSV cells.';
-
-CREATE OR REPLACE FUNCTION app_private.csv_time(value timestamp with time zone)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select to_char(csv_time.value at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
-$function$;
-alter function app_private.csv_time(value timestamp with time zone) owner to :DATABASE_OWNER;
-revoke execute on function app_private.csv_time(value timestamp with time zone) from public;
-comment on function app_private.csv_time(value timestamp with time zone) is 'A time as ISO 8601 in UTC (…Z), for CSV cells.';
+alter function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) from public;
+comment on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) is 'A DBA''s command (npm run admin:create): creates an administrator or replaces its password.';
 
 CREATE OR REPLACE FUNCTION app_private.current_actor()
  RETURNS text
@@ -3764,19 +3710,6 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
-CREATE OR REPLACE FUNCTION app_private.may_read_billing_of(user_id uuid)
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select may_read_billing_of.user_id = app_public.current_user_id()
-      or coalesce(current_setting('role', true), '') = 'waitify_admin';
-$function$;
-alter function app_private.may_read_billing_of(user_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_private.may_read_billing_of(user_id uuid) from public;
-comment on function app_private.may_read_billing_of(user_id uuid) is 'True when the request is the account itself or an administrator.';
-
 CREATE OR REPLACE FUNCTION app_private.mirror_stripe_invoice(invoice jsonb)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -3939,28 +3872,22 @@ $function$;
 alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
 revoke execute on function app_private.more_time_minutes() from public;
 
-CREATE OR REPLACE FUNCTION app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
+CREATE OR REPLACE FUNCTION app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text)
+ RETURNS integer
  LANGUAGE sql
- STABLE
+ STABLE PARALLEL SAFE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select i.number, u.email::text, i.status, upper(i.currency),
-         app_private.csv_amount(i.amount_due_cents, i.currency), app_private.csv_amount(i.amount_paid_cents, i.currency),
-         app_private.csv_time(i.period_start), app_private.csv_time(i.period_end), app_private.csv_time(i.due_date),
-         app_private.csv_time(i.paid_at), i.attempt_count, i.hosted_invoice_url, app_private.csv_time(i.stripe_created)
-    from app_private.invoices i
-    join app_public.users u on u.id = i.user_id
-   where (payment_csv_rows.only_user is null or i.user_id = payment_csv_rows.only_user)
-     and (payment_csv_rows."from" is null or i.stripe_created >= payment_csv_rows."from"::timestamp at time zone 'UTC')
-     and (payment_csv_rows."to" is null or i.stripe_created < (payment_csv_rows."to" + 1)::timestamp at time zone 'UTC')
-     and (payment_csv_rows.only_status is null or i.status = payment_csv_rows.only_status)
-     and (payment_csv_rows.with_drafts or i.status <> 'draft')
-   order by i.stripe_created, i.stripe_invoice_id;
+  select case
+    when mrr_cents.stripe_status not in ('active', 'past_due') or mrr_cents.plan_price_cents is null then 0
+    when mrr_cents.billing_interval = 'year' then
+      round(mrr_cents.plan_price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) / 12.0)::integer
+    else mrr_cents.plan_price_cents
+  end;
 $function$;
-alter function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) owner to :DATABASE_OWNER;
-revoke execute on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) from public;
-comment on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) is 'Mirrored Stripe invoices as CSV cells: one account or all, created within [from, to] (UTC days), of one status or all.';
+alter function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
+comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -4100,6 +4027,26 @@ alter function app_private.raise_billing_error(code text) owner to :DATABASE_OWN
 revoke execute on function app_private.raise_billing_error(code text) from public;
 grant execute on function app_private.raise_billing_error(code text) to :DATABASE_AUTHENTICATOR;
 
+CREATE OR REPLACE FUNCTION app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid := app_private.assert_admin();
+  v_id bigint;
+begin
+  insert into app_public.admin_audit_log (admin_id, admin_email, action, target_type, target_id, reason, before, after)
+  select v_admin, a.email, record_admin_action.action, record_admin_action.target_type, record_admin_action.target_id,
+         nullif(btrim(record_admin_action.reason), ''), record_admin_action.before, record_admin_action.after
+    from app_private.admins a where a.id = v_admin
+  returning id into v_id;
+  return v_id;
+end;
+$function$;
+alter function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) from public;
+
 CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -4108,7 +4055,12 @@ AS $function$
 begin
   insert into app_private.stripe_customers (user_id, stripe_customer_id)
   values (record_stripe_customer.user_id, record_stripe_customer.stripe_customer_id)
-  on conflict on constraint stripe_customers_pkey do nothing;
+  on conflict do nothing;
+  if exists (select 1 from app_private.stripe_customers c
+              where c.stripe_customer_id = record_stripe_customer.stripe_customer_id
+                and c.user_id <> record_stripe_customer.user_id) then
+    raise exception 'Stripe customer % is linked to another account', record_stripe_customer.stripe_customer_id;
+  end if;
 end;
 $function$;
 alter function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
@@ -4616,7 +4568,7 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
@@ -4883,20 +4835,6 @@ alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATA
 revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;
 comment on function app_private.sms_usage_of(user_id uuid, month date) is 'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
 
-CREATE OR REPLACE FUNCTION app_private.statement_stripe_invoice(statement_id uuid)
- RETURNS app_private.invoices
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select i.* from app_private.statement_invoices si
-    join app_private.invoices i on i.stripe_invoice_id = si.stripe_invoice_id
-   where si.statement_id = statement_stripe_invoice.statement_id;
-$function$;
-alter function app_private.statement_stripe_invoice(statement_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_private.statement_stripe_invoice(statement_id uuid) from public;
-comment on function app_private.statement_stripe_invoice(statement_id uuid) is 'The mirrored Stripe invoice linked to a statement, or null.';
-
 CREATE OR REPLACE FUNCTION app_private.stripe_catalog_plans()
  RETURNS TABLE(plan_id uuid, name text, price_cents integer, sms_quota_monthly integer, yearly_price_months integer, sms_unit_cents integer)
  LANGUAGE sql
@@ -5016,6 +4954,19 @@ $function$;
 alter function app_private.tg_account_events__notify() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_account_events__notify() from public;
 comment on function app_private.tg_account_events__notify() is 'NOTIFYs waitify:account:<user id> with {"id"} for each account event (delivered at commit).';
+
+CREATE OR REPLACE FUNCTION app_private.tg_admin_audit_log__append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_hidden.raise_error('AUDIT_LOG_APPEND_ONLY', 'en');
+  return null;
+end;
+$function$;
+alter function app_private.tg_admin_audit_log__append_only() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_admin_audit_log__append_only() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
  RETURNS trigger
@@ -5604,6 +5555,11 @@ declare
   v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
+  -- An administrator signs in at the same door (admin/admins.sql); the
+  -- addresses of admins and merchants never overlap (create_account, create_admin).
+  if exists (select 1 from app_private.admins a where a.email = lower(btrim(coalesce(authenticate.email, '')))::citext) then
+    return app_private.admin_session(authenticate.email, authenticate.password);
+  end if;
   select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;
@@ -5627,38 +5583,6 @@ alter function app_public.authenticate(email text, password text) owner to :DATA
 revoke execute on function app_public.authenticate(email text, password text) from public;
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
-
-CREATE OR REPLACE FUNCTION app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements)
- RETURNS text
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
-  select (app_private.statement_stripe_invoice(statement.id)).hosted_invoice_url
-   where app_private.may_read_billing_of(statement.user_id);
-$function$;
-alter function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
-revoke execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) from public;
-grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_admin;
-grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_merchant;
-comment on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) is 'Stripe''s page where the invoice of this statement can be read and paid; null until the statement is linked to a Stripe invoice.';
-
-CREATE OR REPLACE FUNCTION app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements)
- RETURNS text
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
-  select (app_private.statement_stripe_invoice(statement.id)).invoice_pdf_url
-   where app_private.may_read_billing_of(statement.user_id);
-$function$;
-alter function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
-revoke execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) from public;
-grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_admin;
-grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_merchant;
-comment on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) is 'Stripe''s PDF of the invoice of this statement; null until the statement is linked to a Stripe invoice. Our own statement PDF: GET /billing/statements/<id>.pdf.';
 
 CREATE OR REPLACE FUNCTION app_public.business_analytics_daily(business_id uuid, "from" date, "to" date)
  RETURNS SETOF app_public.analytics_day
@@ -5864,6 +5788,19 @@ alter function app_public.close_queue(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_public.close_queue(queue_id uuid) from public;
 grant execute on function app_public.close_queue(queue_id uuid) to waitify_merchant;
 comment on function app_public.close_queue(queue_id uuid) is 'Closes one of your queues: waiting customers are cancelled (and told), called customers stay to be served or missed.';
+
+CREATE OR REPLACE FUNCTION app_public.current_admin_id()
+ RETURNS uuid
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select nullif(current_setting('jwt.claims.admin_id', true), '')::uuid;
+$function$;
+alter function app_public.current_admin_id() owner to :DATABASE_OWNER;
+revoke execute on function app_public.current_admin_id() from public;
+grant execute on function app_public.current_admin_id() to waitify_admin;
+comment on function app_public.current_admin_id() is E'@omit\\nThe signed-in administrator''s id (null for anyone else).';
 
 CREATE OR REPLACE FUNCTION app_public."current_user"()
  RETURNS app_public.users
