@@ -18,10 +18,8 @@ declare
   v_account text := nullif(btrim(admin_payments_csv_rows.only_account), '');
   v_user uuid;
 begin
-  -- Caller: an administrator (EXECUTE is granted to waitify_admin alone; the role is checked again here).
-  if coalesce(current_setting('role', true), '') <> 'waitify_admin' then
-    perform app_hidden.raise_error('FORBIDDEN', null);
-  end if;
+  -- Caller: an administrator (app_private.assert_admin(); EXECUTE is granted to waitify_admin alone).
+  perform app_private.assert_admin();
   v_from := app_hidden.parse_optional_date(admin_payments_csv_rows."from");
   v_to := app_hidden.parse_optional_date(admin_payments_csv_rows."to");
   if v_from > v_to then

@@ -10,17 +10,26 @@
 -- (PostgreSQL's round(numeric)): 26.50 € at 20 % → 5.30 €, 0.025 € → 0.03 €.
 
 -- Who may read an account's billing documents: the account itself, or an
--- administrator (the request role waitify_admin, as the select_all policies
--- of app_public.billing_statements decide for the statement rows).
+-- administrator — an enabled one named by the token (app_private.assert_admin:
+-- a role-only or disabled admin's token is FORBIDDEN, not read). Anyone else:
+-- false, which the callers turn into "not found".
 create or replace function app_private.may_read_billing_of(user_id uuid) returns boolean
-  language sql stable
+  language plpgsql stable
   set search_path to pg_catalog, public, pg_temp
 as $$
-  select may_read_billing_of.user_id = app_public.current_user_id()
-      or coalesce(current_setting('role', true), '') = 'waitify_admin';
+begin
+  if may_read_billing_of.user_id = app_public.current_user_id() then
+    return true;
+  end if;
+  if coalesce(current_setting('role', true), '') = 'waitify_admin' then
+    perform app_private.assert_admin();
+    return true;
+  end if;
+  return false;
+end;
 $$;
 comment on function app_private.may_read_billing_of(uuid) is
-  'True when the request is the account itself or an administrator.';
+  'True for the account itself or an enabled administrator (FORBIDDEN for another admin token); false otherwise.';
 
 -- The Stripe invoice a statement is linked to (app_private.statement_invoices), if any.
 create or replace function app_private.statement_stripe_invoice(statement_id uuid) returns app_private.invoices

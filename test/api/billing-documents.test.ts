@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminHeaders, bearer } from "../helpers/auth.ts";
 import { insertInvoice, insertStatement, linkStatementInvoice } from "../helpers/billing-documents.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { createBusiness, createMerchant, type TestMerchant } from "../helpers/fixtures.ts";
+import { createAdmin, createBusiness, createMerchant, type TestAdmin, type TestMerchant } from "../helpers/fixtures.ts";
 import { readPdf } from "../helpers/qr.ts";
 import { useTestServer } from "../helpers/server.ts";
 
@@ -25,6 +25,7 @@ const server = useTestServer(db);
 const run = promisify(execFile);
 
 let owner: TestMerchant;
+let admin: TestAdmin;
 let stranger: TestMerchant;
 let english: TestMerchant;
 let statement: { id: string; number: string };
@@ -73,6 +74,7 @@ const after = (text: string[], label: string) => text[text.indexOf(label) + 1];
 
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), "waitify-statement-"));
+  admin = await createAdmin(db());
   const shop = await createBusiness(db(), { plan: "pro", name: "Boulangerie Paul" });
   owner = shop.merchant;
   await createBusiness(db(), { merchant: owner, name: "Pâtisserie Éclair" });
@@ -165,7 +167,11 @@ describe("GET /billing/statements/<id>.pdf", () => {
 
   it("is for its owner and admins: another merchant or an unknown id is a coded 404, no or a bad token a 401", async () => {
     const path = `/billing/statements/${statement.id}.pdf`;
-    expect((await get(path, adminHeaders())).status).toBe(200);
+    expect((await get(path, admin.headers)).status).toBe(200);
+    // An admin token naming no administrator (role only) is refused.
+    const roleOnly = await get(path, adminHeaders());
+    expect(roleOnly.status).toBe(403);
+    expect(JSON.parse(roleOnly.text).errors[0].extensions.code).toBe("FORBIDDEN");
     const other = await get(path, stranger.headers);
     const unknown = await get("/billing/statements/00000000-0000-4000-8000-000000000000.pdf", owner.headers);
     const malformed = await get("/billing/statements/not-a-statement.pdf", owner.headers);
@@ -194,8 +200,8 @@ describe("GET /billing/statements/<id>.pdf", () => {
     };
     const mine = await server().graphql(query, { id: linked.id }, owner.headers);
     expect(mine.body).toEqual({ data: { billingStatementByRowId: expected } });
-    const admin = await server().graphql(query, { id: linked.id }, adminHeaders());
-    expect(admin.body).toEqual({ data: { billingStatementByRowId: expected } });
+    const asAdmin = await server().graphql(query, { id: linked.id }, admin.headers);
+    expect(asAdmin.body).toEqual({ data: { billingStatementByRowId: expected } });
     const theirs = await server().graphql(query, { id: linked.id }, stranger.headers);
     expect(theirs.body).toEqual({ data: { billingStatementByRowId: null } });
     const unlinked = await server().graphql(query, { id: statement.id }, owner.headers);
@@ -292,20 +298,20 @@ describe("CSV of payments", () => {
 
   it("the admin's: every account (drafts too), filtered by day, status and account", async () => {
     const mine = (rows: Record<string, string>[]) => rows.filter((row) => row.account_email.endsWith(".csv@example.test"));
-    const all = mine(records((await get("/admin/payments.csv", adminHeaders())).text));
+    const all = mine(records((await get("/admin/payments.csv", admin.headers)).text));
     expect(all.map((row) => row.account_email)).toEqual([
       "payer.csv@example.test", "payer.csv@example.test", "other.csv@example.test", "payer.csv@example.test", "payer.csv@example.test",
     ]);
     expect(all.map((row) => row.status)).toEqual(["paid", "open", "paid", "void", "draft"]);
-    const paid = mine(records((await get("/admin/payments.csv?status=paid&from=2026-11-01&to=2026-11-30", adminHeaders())).text));
+    const paid = mine(records((await get("/admin/payments.csv?status=paid&from=2026-11-01&to=2026-11-30", admin.headers)).text));
     expect(paid.map((row) => row.number)).toEqual(["OTHER-1"]);
-    const byEmail = records((await get(`/admin/payments.csv?account=${encodeURIComponent("PAYER.csv@example.test")}&status=open`, adminHeaders())).text);
+    const byEmail = records((await get(`/admin/payments.csv?account=${encodeURIComponent("PAYER.csv@example.test")}&status=open`, admin.headers)).text);
     expect(byEmail.map((row) => row.number)).toEqual(["'+33 6 12"]);
-    const byId = records((await get(`/admin/payments.csv?account=${other.userId}`, adminHeaders())).text);
+    const byId = records((await get(`/admin/payments.csv?account=${other.userId}`, admin.headers)).text);
     expect(byId.map((row) => row.number)).toEqual(["OTHER-1"]);
     for (const [query, code] of [["status=refunded", "VALIDATION"], ["account=DROP%20TABLE", "VALIDATION"], ["from=2026-02-30", "INVALID_DATE"],
       ["from=2026-03-01&to=2026-02-01", "INVALID_DATE_RANGE"]]) {
-      const response = await get(`/admin/payments.csv?${query}`, adminHeaders());
+      const response = await get(`/admin/payments.csv?${query}`, admin.headers);
       expect(response.status, query).toBe(400);
       expect(JSON.parse(response.text).errors[0].extensions.code, query).toBe(code);
     }
@@ -315,8 +321,11 @@ describe("CSV of payments", () => {
     const merchant = await get("/admin/payments.csv", payer.headers);
     expect(merchant.status).toBe(403);
     expect(JSON.parse(merchant.text).errors[0].extensions.code).toBe("FORBIDDEN");
-    const admin = await get("/billing/payments.csv", adminHeaders());
-    expect(admin.status).toBe(403);
+    expect((await get("/billing/payments.csv", admin.headers)).status).toBe(403);
+    // An admin token naming no administrator gets no export either.
+    const roleOnly = await get("/admin/payments.csv", adminHeaders());
+    expect(roleOnly.status).toBe(403);
+    expect(JSON.parse(roleOnly.text).errors[0].extensions.code).toBe("FORBIDDEN");
     for (const path of ["/admin/payments.csv", "/billing/payments.csv"]) {
       for (const headers of [{}, bearer("not.a.token")]) {
         const response = await get(path, headers);

@@ -5,16 +5,20 @@
 // admin's filters and their coded errors).
 import { beforeAll, describe, expect, it } from "vitest";
 import { asAdmin, asMerchant, failure, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness, createMerchant, type TestMerchant } from "../../helpers/fixtures.ts";
+import { createAdmin, createBusiness, createMerchant, type TestAdmin, type TestMerchant } from "../../helpers/fixtures.ts";
 import { insertInvoice, insertStatement, linkStatementInvoice } from "../../helpers/billing-documents.ts";
 import { linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
 
 const db = useTestDatabase();
+let admin: TestAdmin;
+beforeAll(async () => {
+  admin = await createAdmin(db());
+});
 
 const documentAs = (userId: string | null, statementId: string) =>
   userId
     ? asMerchant(db(), userId, async (client) => (await client.query("select app_hidden.statement_document($1) as d", [statementId])).rows[0].d)
-    : asAdmin(db(), async (client) => (await client.query("select app_hidden.statement_document($1) as d", [statementId])).rows[0].d);
+    : asAdmin(db(), async (client) => (await client.query("select app_hidden.statement_document($1) as d", [statementId])).rows[0].d, { adminId: admin.adminId });
 
 describe("statement numbers", () => {
   it("are WTF-<year>-<counter>, unique and increasing, drawn once: a recomputed month keeps its number and draws none", async () => {
@@ -124,7 +128,7 @@ describe("app_hidden.statement_document", () => {
                        from app_public.billing_statements s where s.id = $1`;
     const expected = [{ hosted: links.hostedInvoiceUrl, pdf: links.invoicePdfUrl }];
     expect(await asMerchant(db(), owner.userId, async (client) => (await client.query(columns, [id])).rows)).toEqual(expected);
-    expect(await asAdmin(db(), async (client) => (await client.query(columns, [id])).rows)).toEqual(expected);
+    expect(await asAdmin(db(), async (client) => (await client.query(columns, [id])).rows, { adminId: admin.adminId })).toEqual(expected);
     expect(await asMerchant(db(), stranger.userId, async (client) => (await client.query(columns, [id])).rows)).toEqual([]);
     // A row built by hand for someone else's statement gets no link.
     const forged = await asMerchant(db(), stranger.userId, async (client) =>
@@ -144,6 +148,17 @@ describe("app_hidden.statement_document", () => {
     expect(other).toEqual(unknown);
     expect(other.code).toBe("WTNFD");
     expect(other.message).toBe("Relevé introuvable.");
+  });
+
+  it("is FORBIDDEN to an admin token that names no enabled administrator (role only, or disabled)", async () => {
+    const roleOnly = await failure(asAdmin(db(), (client) => client.query("select app_hidden.statement_document($1)", [statementId])));
+    expect(roleOnly.code).toBe("WTFRB");
+    const disabled = await createAdmin(db());
+    await db().root.query("update app_private.admins set disabled_at = now() where id = $1", [disabled.adminId]);
+    const read = (sql: string) =>
+      failure(asAdmin(db(), (client) => client.query(sql, [statementId]), { adminId: disabled.adminId }));
+    expect((await read("select app_hidden.statement_document($1)")).code).toBe("WTFRB");
+    expect((await read("select * from app_hidden.admin_payments_csv_rows('', '', '', '') where $1::uuid is not null")).code).toBe("WTFRB");
   });
 });
 
@@ -165,7 +180,9 @@ describe("CSV rows of payments", () => {
   const mine = (userId: string, from = "", to = "") =>
     asMerchant(db(), userId, async (client) => (await client.query("select * from app_hidden.my_payments_csv_rows($1, $2)", [from, to])).rows);
   const all = (from = "", to = "", status = "", account = "") =>
-    asAdmin(db(), async (client) => (await client.query("select * from app_hidden.admin_payments_csv_rows($1, $2, $3, $4)", [from, to, status, account])).rows);
+    asAdmin(db(), async (client) => (await client.query("select * from app_hidden.admin_payments_csv_rows($1, $2, $3, $4)", [from, to, status, account])).rows, {
+      adminId: admin.adminId,
+    });
 
   it("the merchant's: their own invoices, drafts left out, amounts in euros, ISO times in UTC", async () => {
     const rows = await mine(alice.userId);
