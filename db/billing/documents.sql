@@ -43,6 +43,56 @@ $$;
 comment on function app_private.statement_stripe_invoice(uuid) is
   'The mirrored Stripe invoice linked to a statement, or null.';
 
+-- Which Stripe invoice bills a statement's month. Periods are anchored on the
+-- 1st (db/billing/statements.sql), and a subscription invoice's period is the
+-- usage period it looks back on (Stripe: "period_end: end of the usage
+-- period… looks back one period for a subscription invoice"): the invoice
+-- created on the 1st of month M+1 has the period [M (or the subscription's
+-- start within M), M+1[ and bills M's SMS overage — it is statement M's.
+-- Void invoices are skipped; among several matches the latest created wins.
+-- A statement, once linked, keeps its invoice. Run when either side appears
+-- or changes (the trigger below, compute_statement); a statement and its
+-- invoice written at the very same moment by two transactions link on the
+-- invoice's next update (finalized, paid…), which always follows.
+create or replace function app_private.link_statement_invoices(user_id uuid) returns integer
+  language sql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  with linked as (
+    insert into app_private.statement_invoices (statement_id, stripe_invoice_id)
+    select distinct on (s.id) s.id, i.stripe_invoice_id
+      from app_public.billing_statements s
+      join app_private.invoices i on i.user_id = s.user_id
+     where s.user_id = link_statement_invoices.user_id
+       and i.status <> 'void'
+       and i.period_end = (s.period_start + interval '1 month')::timestamp at time zone 'UTC'
+       and i.period_start >= s.period_start::timestamp at time zone 'UTC'
+       and i.period_start < i.period_end
+       and not exists (select 1 from app_private.statement_invoices l where l.statement_id = s.id)
+     order by s.id, i.stripe_created desc, i.stripe_invoice_id
+    on conflict (statement_id) do nothing
+    returning 1
+  )
+  select count(*)::integer from linked;
+$$;
+comment on function app_private.link_statement_invoices(uuid) is
+  'Links the account''s unlinked statements to the Stripe invoice that bills their month (period ending at the month''s end); returns how many.';
+
+create or replace function app_private.tg_invoices__link_statement() returns trigger
+  language plpgsql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+begin
+  perform app_private.link_statement_invoices(new.user_id);
+  return null;
+end;
+$$;
+comment on function app_private.tg_invoices__link_statement() is
+  'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
+drop trigger if exists _900_link_statement on app_private.invoices;
+create trigger _900_link_statement after insert or update of status, period_start, period_end on app_private.invoices
+  for each row execute function app_private.tg_invoices__link_statement();
+
 -- Everything the PDF of one statement prints, as one JSON document:
 --   number, status, language (the account's: app_private.email_language),
 --   periodStart / periodEnd (the calendar month, end inclusive), issuedOn, dueDate,

@@ -81,6 +81,8 @@ begin
     -- Another run created it meanwhile: theirs stands (the next run rewrites it).
     on conflict on constraint billing_statements_user_id_period_start_key do nothing
     returning s.* into v_statement;
+    -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
+    perform app_private.link_statement_invoices(compute_statement.user_id);
   end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s

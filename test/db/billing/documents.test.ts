@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asAdmin, asMerchant, failure, useTestDatabase } from "../../helpers/db.ts";
 import { createAdmin, createBusiness, createMerchant, type TestAdmin, type TestMerchant } from "../../helpers/fixtures.ts";
 import { insertInvoice, insertStatement, linkStatementInvoice } from "../../helpers/billing-documents.ts";
-import { linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
+import { invoice, linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
 
 const db = useTestDatabase();
 let admin: TestAdmin;
@@ -49,6 +49,40 @@ describe("statement numbers", () => {
     const other = await insertStatement(db(), { userId: merchant.userId, periodStart: "2026-07-01" });
     expect((await failure(db().root.query("update app_public.billing_statements set number = $1 where id = $2", [statement.number, other.id]))).code).toBe("23505");
     expect((await failure(db().root.query("update app_public.billing_statements set number = 'INV-1' where id = $1", [other.id]))).code).toBe("23514");
+  });
+});
+
+describe("the Stripe invoice of a statement", () => {
+  /** A subscription invoice as Stripe sends it, with its usage period. */
+  const stripeInvoice = (customer: string, start: string, end: string, status: "open" | "paid" | "void" = "open") => ({
+    ...invoice({ customer, status }),
+    period_start: Date.parse(start) / 1000,
+    period_end: Date.parse(end) / 1000,
+    hosted_invoice_url: `https://invoice.stripe.test/i/${start}/${status}`,
+  });
+  const linkOf = async (statementId: string) =>
+    (await db().root.query("select i.hosted_invoice_url from app_private.statement_invoices l join app_private.invoices i using (stripe_invoice_id) where l.statement_id = $1", [statementId])).rows.map((row) => row.hosted_invoice_url);
+
+  it("is the invoice whose usage period ends at the month's end, void ones skipped; linked whichever comes first", async () => {
+    const merchant = await createMerchant(db());
+    const customer = await linkCustomer(db(), merchant.userId);
+    const november = await insertStatement(db(), { userId: merchant.userId, periodStart: "2026-11-01" });
+    const apply = (object: object) => db().root.query("select app_private.apply_stripe_invoice($1)", [JSON.stringify(object)]);
+    // Not November's: the first invoice (an instant), December's period, a void one.
+    await apply(stripeInvoice(customer, "2026-11-10T00:00:00Z", "2026-11-10T00:00:00Z"));
+    await apply(stripeInvoice(customer, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+    await apply(stripeInvoice(customer, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", "void"));
+    expect(await linkOf(november.id)).toEqual([]);
+    // November's invoice (the subscription began on the 10th): linked when mirrored.
+    await apply(stripeInvoice(customer, "2026-11-10T00:00:00Z", "2026-12-01T00:00:00Z"));
+    expect(await linkOf(november.id)).toEqual(["https://invoice.stripe.test/i/2026-11-10T00:00:00Z/open"]);
+    // The statement computed after the invoice is mirrored: linked when created.
+    await seedStripePrices(db());
+    await db().root.query("select app_private.apply_stripe_subscription($1)", [
+      JSON.stringify(subscription({ customer, status: "active", plan: "basic", created: new Date(Date.UTC(2026, 10, 10)) })),
+    ]);
+    const december = await db().root.query("select (app_private.compute_statement($1, '2026-12-01')).id", [merchant.userId]);
+    expect(await linkOf(december.rows[0].id)).toEqual(["https://invoice.stripe.test/i/2026-12-01T00:00:00Z/open"]);
   });
 });
 
