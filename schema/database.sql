@@ -499,6 +499,8 @@ alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KE
 CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
 CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
 
+CREATE TRIGGER _900_link_statement AFTER INSERT OR UPDATE OF status, period_start, period_end ON app_private.invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_invoices__link_statement();
+
 create table app_private.password_reset_tokens (
   id uuid default gen_random_uuid() not null,
   user_id uuid not null,
@@ -2985,6 +2987,8 @@ begin
     -- Another run created it meanwhile: theirs stands (the next run rewrites it).
     on conflict on constraint billing_statements_user_id_period_start_key do nothing
     returning s.* into v_statement;
+    -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
+    perform app_private.link_statement_invoices(compute_statement.user_id);
   end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s
@@ -3811,6 +3815,32 @@ alter function app_private.job_queue_stats() owner to :DATABASE_OWNER;
 revoke execute on function app_private.job_queue_stats() from public;
 grant execute on function app_private.job_queue_stats() to :DATABASE_AUTHENTICATOR;
 comment on function app_private.job_queue_stats() is 'Jobs per task: waiting (due), scheduled (later), running (locked), failed for good, and the age of the oldest waiting job; for /metrics.';
+
+CREATE OR REPLACE FUNCTION app_private.link_statement_invoices(user_id uuid)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with linked as (
+    insert into app_private.statement_invoices (statement_id, stripe_invoice_id)
+    select distinct on (s.id) s.id, i.stripe_invoice_id
+      from app_public.billing_statements s
+      join app_private.invoices i on i.user_id = s.user_id
+     where s.user_id = link_statement_invoices.user_id
+       and i.status <> 'void'
+       and i.period_end = (s.period_start + interval '1 month')::timestamp at time zone 'UTC'
+       and i.period_start >= s.period_start::timestamp at time zone 'UTC'
+       and i.period_start < i.period_end
+       and not exists (select 1 from app_private.statement_invoices l where l.statement_id = s.id)
+     order by s.id, i.stripe_created desc, i.stripe_invoice_id
+    on conflict (statement_id) do nothing
+    returning 1
+  )
+  select count(*)::integer from linked;
+$function$;
+alter function app_private.link_statement_invoices(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.link_statement_invoices(user_id uuid) from public;
+comment on function app_private.link_statement_invoices(user_id uuid) is 'Links the account''s unlinked statements to the Stripe invoice that bills their month (period ending at the month''s end); returns how many.';
 
 CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
@@ -5371,6 +5401,20 @@ end;
 $function$;
 alter function app_private.tg_businesses__validate_sms_cap() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate_sms_cap() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_invoices__link_statement()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_private.link_statement_invoices(new.user_id);
+  return null;
+end;
+$function$;
+alter function app_private.tg_invoices__link_statement() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_invoices__link_statement() from public;
+comment on function app_private.tg_invoices__link_statement() is 'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
  RETURNS trigger

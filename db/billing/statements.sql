@@ -11,7 +11,8 @@
 -- for the month just ended; idempotent: recomputing a month rewrites the
 -- figures of a statement still pending and leaves an invoiced one alone. Its
 -- number (WTF-2026-000123, printed on the PDF) is drawn once, when the row is
--- created (migration E-statement-numbers), and never changes.
+-- created (the numbers migration: migrations/current/7-statement-numbers.sql
+-- until committed), and never changes.
 
 create or replace function app_private.compute_statement(user_id uuid, month date)
   returns app_public.billing_statements
