@@ -285,6 +285,51 @@ create type app_public.jwt_token as (
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
 comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
+create type app_public.mrr_by_plan as (
+  plan_id uuid,
+  plan_name text,
+  paying_accounts integer,
+  monthly_accounts integer,
+  yearly_accounts integer,
+  mrr_cents bigint,
+  share_pct double precision
+);
+alter type app_public.mrr_by_plan owner to :DATABASE_OWNER;
+comment on type app_public.mrr_by_plan is 'One plan''s MRR at a month''s end.';
+
+create type app_public.mrr_month as (
+  month date,
+  mrr_cents bigint,
+  arr_cents bigint,
+  paying_accounts integer,
+  overage_cents bigint
+);
+alter type app_public.mrr_month owner to :DATABASE_OWNER;
+comment on type app_public.mrr_month is 'One month of the MRR series.';
+
+create type app_public.mrr_movement as (
+  month date,
+  start_mrr_cents bigint,
+  new_mrr_cents bigint,
+  reactivation_mrr_cents bigint,
+  expansion_mrr_cents bigint,
+  contraction_mrr_cents bigint,
+  churned_mrr_cents bigint,
+  net_new_mrr_cents bigint,
+  end_mrr_cents bigint,
+  start_paying_accounts integer,
+  new_accounts integer,
+  reactivated_accounts integer,
+  churned_accounts integer,
+  end_paying_accounts integer,
+  logo_churn_pct double precision,
+  revenue_churn_pct double precision
+);
+alter type app_public.mrr_movement owner to :DATABASE_OWNER;
+comment on type app_public.mrr_movement is 'One month''s MRR bridge: start + new + reactivation + expansion − contraction − churned = end (per account, its MRR at the month''s start against its end).';
+comment on column app_public.mrr_movement.new_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, and never before.';
+comment on column app_public.mrr_movement.reactivation_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, but at some time before.';
+
 create type app_public.overdue_account as (
   user_id uuid,
   email text,
@@ -372,6 +417,44 @@ comment on type app_public.queue_public_status is 'What the QR page shows before
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
 comment on column app_public.queue_public_status.phone_retention_hours is 'Hours after the visit when the phone number and name are erased (the consent text of the join page).';
 
+create type app_public.saas_metrics as (
+  month date,
+  mrr_cents bigint,
+  arr_cents bigint,
+  overage_cents bigint,
+  paying_accounts integer,
+  arpu_cents integer,
+  start_mrr_cents bigint,
+  new_mrr_cents bigint,
+  reactivation_mrr_cents bigint,
+  expansion_mrr_cents bigint,
+  contraction_mrr_cents bigint,
+  churned_mrr_cents bigint,
+  net_new_mrr_cents bigint,
+  start_paying_accounts integer,
+  churned_accounts integer,
+  logo_churn_pct double precision,
+  revenue_churn_pct double precision,
+  ltv_revenue_churn_pct double precision,
+  gross_margin_pct double precision,
+  ltv_cents bigint,
+  ltv_note text
+);
+alter type app_public.saas_metrics owner to :DATABASE_OWNER;
+comment on type app_public.saas_metrics is 'A month''s SaaS metrics (cents in euros; rates in percent). MRR excludes SMS overage, which overageCents gives beside it.';
+comment on column app_public.saas_metrics.month is 'The month (its first day).';
+comment on column app_public.saas_metrics.mrr_cents is 'Monthly recurring revenue at the month''s end (now for the current month): plan prices, a yearly plan ÷ 12, Stripe statuses active and past_due.';
+comment on column app_public.saas_metrics.arr_cents is '12 × MRR.';
+comment on column app_public.saas_metrics.overage_cents is 'SMS overage of the month''s statements (not void): reported beside MRR, never in it.';
+comment on column app_public.saas_metrics.paying_accounts is 'Accounts with MRR > 0 at the month''s end.';
+comment on column app_public.saas_metrics.arpu_cents is 'MRR ÷ paying accounts; null without any.';
+comment on column app_public.saas_metrics.logo_churn_pct is 'Accounts churned in the month ÷ paying accounts at its start; null without any.';
+comment on column app_public.saas_metrics.revenue_churn_pct is '(Churned + contraction MRR) ÷ MRR at the month''s start (gross revenue churn); null without any.';
+comment on column app_public.saas_metrics.ltv_revenue_churn_pct is 'The LTV''s churn: the 12 months ending with this one, their churned + contraction MRR ÷ their start MRR.';
+comment on column app_public.saas_metrics.gross_margin_pct is 'The setting saas_gross_margin_pct (default 80).';
+comment on column app_public.saas_metrics.ltv_cents is 'ARPU × gross margin ÷ ltvRevenueChurnPct; null when ltvNote says why.';
+comment on column app_public.saas_metrics.ltv_note is 'Why the LTV is null: no_churn_observed (nothing churned in the 12 months: the lifetime is unbounded) or no_paying_accounts.';
+
 create type app_public.sms_quota_usage as (
   period_start date,
   sms_quota integer,
@@ -408,10 +491,17 @@ comment on column app_public.subscription_summary.cancel_at_period_end is 'True 
 comment on column app_public.subscription_summary.trial_ends_at is 'End of the free trial (the trial of Stripe''s subscription, else the sign-up trial).';
 comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
 
--- Sequences
-
-create sequence app_private.billing_statement_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1 cache 1 no cycle;
-alter sequence app_private.billing_statement_number_seq owner to :DATABASE_OWNER;
+create type app_public.trial_cohort as (
+  cohort_month date,
+  accounts integer,
+  converted integer,
+  conversion_pct double precision,
+  converted_within_trial integer,
+  median_days_to_paid double precision,
+  average_days_to_paid double precision
+);
+alter type app_public.trial_cohort owner to :DATABASE_OWNER;
+comment on type app_public.trial_cohort is 'The accounts created in a month and how many ever paid (MRR > 0), how soon (whole days from sign-up).';
 
 -- Tables
 
@@ -556,8 +646,6 @@ alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KE
 CREATE INDEX invoices_owed_idx ON app_private.invoices USING btree (user_id) WHERE ((status = ANY (ARRAY['open'::text, 'uncollectible'::text])) AND (amount_due_cents > amount_paid_cents));
 CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
 CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
-
-CREATE TRIGGER _900_link_statement AFTER INSERT OR UPDATE OF status, period_start, period_end ON app_private.invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_invoices__link_statement();
 
 create table app_private.password_reset_tokens (
   id uuid default gen_random_uuid() not null,
@@ -717,6 +805,27 @@ alter table app_private.stripe_settings enable row level security;
 alter table app_private.stripe_settings add constraint stripe_settings_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{1,62}$'::text));
 alter table app_private.stripe_settings add constraint stripe_settings_pkey PRIMARY KEY (key);
 
+create table app_private.subscription_changes (
+  id bigint generated always as identity not null,
+  user_id uuid not null,
+  changed_at timestamp with time zone default clock_timestamp() not null,
+  plan_id uuid,
+  billing_interval text,
+  stripe_status text not null,
+  mrr_cents integer not null
+);
+alter table app_private.subscription_changes owner to :DATABASE_OWNER;
+alter table app_private.subscription_changes enable row level security;
+
+alter table app_private.subscription_changes add constraint subscription_changes_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.subscription_changes add constraint subscription_changes_mrr_cents_check CHECK ((mrr_cents >= 0));
+alter table app_private.subscription_changes add constraint subscription_changes_pkey PRIMARY KEY (id);
+alter table app_private.subscription_changes add constraint subscription_changes_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.subscription_changes add constraint subscription_changes_stripe_status_check CHECK ((stripe_status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text])));
+alter table app_private.subscription_changes add constraint subscription_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX subscription_changes_user_id_idx ON app_private.subscription_changes USING btree (user_id, changed_at, id) INCLUDE (plan_id, billing_interval, mrr_cents);
+
 create table app_private.subscriptions (
   user_id uuid not null,
   stripe_subscription_id text not null,
@@ -741,6 +850,8 @@ alter table app_private.subscriptions add constraint subscriptions_stripe_status
 alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_'::text));
 alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_key UNIQUE (stripe_subscription_id);
 alter table app_private.subscriptions add constraint subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE TRIGGER _900_record_history AFTER INSERT OR UPDATE OF plan_id, billing_interval, stripe_status ON app_private.subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_subscriptions__record_history();
 
 create table app_private.user_secrets (
   user_id uuid not null,
@@ -907,8 +1018,7 @@ create table app_public.billing_statements (
   status text default 'pending'::text not null,
   due_date date,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null,
-  number text default ((('WTF-'::text || to_char((now() AT TIME ZONE 'UTC'::text), 'YYYY'::text)) || '-'::text) || lpad((nextval('app_private.billing_statement_number_seq'::regclass))::text, 6, '0'::text)) not null
+  updated_at timestamp with time zone default now() not null
 );
 alter table app_public.billing_statements owner to :DATABASE_OWNER;
 alter table app_public.billing_statements enable row level security;
@@ -919,12 +1029,9 @@ comment on column app_public.billing_statements.period_start is 'The first day o
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
 comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
 comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
-comment on column app_public.billing_statements.number is 'The statement''s number, printed on its PDF (GET /billing/statements/<id>.pdf): WTF-<year of issue>-<counter>, unique, assigned once when the statement is created.';
 
 alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
 alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
-alter table app_public.billing_statements add constraint billing_statements_number_check CHECK ((number ~ '^WTF-[0-9]{4}-[0-9]{6,}$'::text));
-alter table app_public.billing_statements add constraint billing_statements_number_key UNIQUE (number);
 alter table app_public.billing_statements add constraint billing_statements_overage_cost_cents_check CHECK ((overage_cost_cents >= 0));
 alter table app_public.billing_statements add constraint billing_statements_period_start_check CHECK ((EXTRACT(day FROM period_start) = (1)::numeric));
 alter table app_public.billing_statements add constraint billing_statements_pkey PRIMARY KEY (id);
@@ -1430,50 +1537,6 @@ alter function app_hidden.account_channel() owner to :DATABASE_OWNER;
 revoke execute on function app_hidden.account_channel() from public;
 grant execute on function app_hidden.account_channel() to waitify_anonymous;
 comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
-
-CREATE OR REPLACE FUNCTION app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_from date;
-  v_to date;
-  v_status text := nullif(admin_payments_csv_rows.only_status, '');
-  v_account text := nullif(btrim(admin_payments_csv_rows.only_account), '');
-  v_user uuid;
-begin
-  -- Caller: an administrator (app_private.assert_admin(); EXECUTE is granted to waitify_admin alone).
-  perform app_private.assert_admin();
-  v_from := app_hidden.parse_optional_date(admin_payments_csv_rows."from");
-  v_to := app_hidden.parse_optional_date(admin_payments_csv_rows."to");
-  if v_from > v_to then
-    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
-  end if;
-  if v_status is not null and v_status not in ('draft', 'open', 'paid', 'uncollectible', 'void') then
-    perform app_hidden.raise_error('INVALID_PAYMENT_STATUS', null, left(v_status, 40));
-  end if;
-  if v_account is not null then
-    if v_account ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-      v_user := v_account::uuid;
-    elsif v_account ~ '^[^@\s]+@[^@\s]+$' and length(v_account) <= 255 then
-      select u.id into v_user from app_public.users u where u.email = v_account::citext;
-    else
-      perform app_hidden.raise_error('INVALID_ACCOUNT_FILTER', null, left(v_account, 40));
-    end if;
-    -- An account that does not exist: no rows (not an error: a filter matched nothing).
-    if v_user is null then
-      return;
-    end if;
-  end if;
-  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, v_status, true);
-end;
-$function$;
-alter function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) from public;
-grant execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) to waitify_admin;
-comment on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) is 'The administrator''s CSV export rows: every account''s invoices, filtered by creation day, status and account (id or email).';
 
 CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
  RETURNS app_public.businesses
@@ -2039,18 +2102,18 @@ AS $function$
     ('DATE_RANGE_TOO_LONG', 'WTRNG',
      'Période trop longue : %s jours demandés, 366 au plus.',
      'Period too long: %s days asked for, 366 at most.'),
+    ('METRICS_RANGE_TOO_LONG', 'WTRNG',
+     'Période trop longue : %s mois demandés, 60 au plus.',
+     'Period too long: %s months asked for, 60 at most.'),
+    ('METRICS_MONTHS_OUT_OF_RANGE', 'WTRNG',
+     'Nombre de mois invalide : %s (de 1 à 60).',
+     'Invalid number of months: %s (1 to 60).'),
+    ('METRICS_MONTH_IN_FUTURE', 'WTRNG',
+     'Le mois %s n''est pas encore commencé : le mois en cours au plus tard.',
+     'The month %s has not begun yet: the current month at the latest.'),
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
-    ('STATEMENT_NOT_FOUND', 'WTNFD',
-     'Relevé introuvable.',
-     'Statement not found.'),
-    ('INVALID_PAYMENT_STATUS', 'WTVAL',
-     'Statut de paiement inconnu : « %s » (draft, open, paid, uncollectible ou void).',
-     'Unknown payment status: "%s" (draft, open, paid, uncollectible or void).'),
-    ('INVALID_ACCOUNT_FILTER', 'WTVAL',
-     'Compte invalide : « %s » (un identifiant ou une adresse e-mail est attendu).',
-     'Invalid account: "%s" (an id or an email address is expected).'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -2119,32 +2182,6 @@ grant execute on function app_hidden.is_time_zone(zone text) to waitify_admin;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_anonymous;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_merchant;
 comment on function app_hidden.is_time_zone(zone text) is 'True for an IANA time zone name PostgreSQL knows (Europe/Paris, Africa/Dakar…).';
-
-CREATE OR REPLACE FUNCTION app_hidden.my_payments_csv_rows("from" text, "to" text)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_user uuid := app_public.current_user_id();
-  v_from date := app_hidden.parse_optional_date(my_payments_csv_rows."from");
-  v_to date := app_hidden.parse_optional_date(my_payments_csv_rows."to");
-begin
-  -- Caller: a signed-in merchant; only their own invoices (user_id = current_user_id()).
-  if v_user is null then
-    perform app_hidden.raise_error('UNAUTHENTICATED', null);
-  end if;
-  if v_from > v_to then
-    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
-  end if;
-  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, null, false);
-end;
-$function$;
-alter function app_hidden.my_payments_csv_rows("from" text, "to" text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) from public;
-grant execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) to waitify_merchant;
-comment on function app_hidden.my_payments_csv_rows("from" text, "to" text) is 'The CSV export''s rows for the signed-in merchant: their invoices created within [from, to] (YYYY-MM-DD, each optional).';
 
 CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
@@ -2245,21 +2282,6 @@ revoke execute on function app_hidden.parse_analytics_date(value text, lang text
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_admin;
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_merchant;
 comment on function app_hidden.parse_analytics_date(value text, lang text) is 'The date of a YYYY-MM-DD string; INVALID_DATE otherwise.';
-
-CREATE OR REPLACE FUNCTION app_hidden.parse_optional_date(value text)
- RETURNS date
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select case when nullif(parse_optional_date.value, '') is null then null
-              else app_hidden.parse_analytics_date(parse_optional_date.value) end;
-$function$;
-alter function app_hidden.parse_optional_date(value text) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.parse_optional_date(value text) from public;
-grant execute on function app_hidden.parse_optional_date(value text) to waitify_admin;
-grant execute on function app_hidden.parse_optional_date(value text) to waitify_merchant;
-comment on function app_hidden.parse_optional_date(value text) is 'Null for an empty value, else the date of a YYYY-MM-DD string (INVALID_DATE otherwise).';
 
 CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
@@ -2375,81 +2397,6 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_anonymous;
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
-
-CREATE OR REPLACE FUNCTION app_hidden.statement_document(statement_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-declare
-  v_statement app_public.billing_statements;
-  v_user app_public.users;
-  v_plan app_public.subscription_plans;
-  v_invoice app_private.invoices;
-  v_interval text;
-  v_unit_price numeric;
-  v_rate numeric := coalesce(app_private.config_value('vat_rate_percent')::numeric, 20);
-  v_vat integer;
-begin
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of); anyone else gets NOT_FOUND.
-  select s.* into v_statement from app_public.billing_statements s where s.id = statement_document.statement_id;
-  if v_statement.id is null or not app_private.may_read_billing_of(v_statement.user_id) then
-    perform app_hidden.raise_error('STATEMENT_NOT_FOUND', null);
-  end if;
-  select u.* into v_user from app_public.users u where u.id = v_statement.user_id;
-  select p.* into v_plan from app_public.subscription_plans p where p.id = v_statement.plan_id;
-  select s.billing_interval into v_interval from app_private.subscriptions s where s.user_id = v_statement.user_id;
-  v_invoice := app_private.statement_stripe_invoice(v_statement.id);
-  -- The unit price the overage was billed at (the statement keeps the product,
-  -- exact since it is parts × an integer price); with no overage, today's price.
-  v_unit_price := case when v_statement.sms_overage > 0
-    then v_statement.overage_cost_cents::numeric / v_statement.sms_overage
-    else coalesce(app_private.config_value('sms_cost_cents')::numeric, 3) end;
-  v_vat := round(v_statement.total_cents * v_rate / 100)::integer;
-  return jsonb_build_object(
-    'number', v_statement.number,
-    'status', v_statement.status,
-    'language', app_private.email_language(v_statement.user_id),
-    'periodStart', v_statement.period_start,
-    'periodEnd', (v_statement.period_start + interval '1 month' - interval '1 day')::date,
-    'issuedOn', (v_statement.created_at at time zone 'UTC')::date,
-    'dueDate', v_statement.due_date,
-    'seller', jsonb_build_object(
-      'name', coalesce(app_private.config_value('invoice_seller_name'), ''),
-      'address', coalesce(app_private.config_value('invoice_seller_address'), ''),
-      'vatNumber', coalesce(app_private.config_value('invoice_seller_vat_number'), ''),
-      'legalMentions', coalesce(app_private.config_value('invoice_seller_legal_mentions'), '')),
-    'buyer', jsonb_build_object(
-      'name', nullif(btrim(concat_ws(' ', v_user.first_name, v_user.last_name)), ''),
-      'email', v_user.email,
-      'businesses', (select coalesce(jsonb_agg(jsonb_build_object(
-                        'name', b.name,
-                        'address', nullif(concat_ws(', ', nullif(b.address, ''), nullif(concat_ws(' ', b.zip_code, b.city), '')), ''))
-                        order by b.created_at, b.id), '[]')
-                       from app_public.businesses b where b.user_id = v_statement.user_id and b.is_active)),
-    'lines', jsonb_build_array(
-      jsonb_build_object('kind', 'plan', 'description', v_plan.name, 'interval', coalesce(v_interval, 'month'),
-                         'quantity', 1, 'unitPriceCents', v_statement.plan_price_cents,
-                         'amountCents', v_statement.plan_price_cents),
-      jsonb_build_object('kind', 'sms_overage', 'description', 'sms_overage',
-                         'quantity', v_statement.sms_overage, 'unitPriceCents', v_unit_price,
-                         'amountCents', v_statement.overage_cost_cents,
-                         'smsUsed', v_statement.sms_used, 'smsIncluded', v_statement.sms_included)),
-    'subtotalCents', v_statement.total_cents,
-    'vatRatePercent', v_rate,
-    'vatCents', v_vat,
-    'totalCents', v_statement.total_cents + v_vat,
-    'currency', 'eur',
-    'hostedInvoiceUrl', v_invoice.hosted_invoice_url,
-    'invoicePdfUrl', v_invoice.invoice_pdf_url);
-end;
-$function$;
-alter function app_hidden.statement_document(statement_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_hidden.statement_document(statement_id uuid) from public;
-grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_admin;
-grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_merchant;
-comment on function app_hidden.statement_document(statement_id uuid) is 'What the PDF of a monthly statement prints: seller, buyer, period, number, lines, subtotal, VAT, total, Stripe links.';
 
 CREATE OR REPLACE FUNCTION app_private.account_mrr_cents(user_id uuid)
  RETURNS integer
@@ -2840,6 +2787,29 @@ $function$;
 alter function app_private.cancel_entry_timeout(p_entry_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.cancel_entry_timeout(p_entry_id uuid) from public;
 
+CREATE OR REPLACE FUNCTION app_private.check_metrics_months(from_month date, to_month date)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_months integer := (extract(year from age(date_trunc('month', to_month), date_trunc('month', from_month))) * 12
+                       + extract(month from age(date_trunc('month', to_month), date_trunc('month', from_month))) + 1)::integer;
+begin
+  if from_month is null or to_month is null or v_months < 1 then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', null,
+      coalesce(to_char(from_month, 'YYYY-MM'), '?'), coalesce(to_char(to_month, 'YYYY-MM'), '?'));
+  end if;
+  if v_months > 60 then
+    perform app_hidden.raise_error('METRICS_RANGE_TOO_LONG', null, v_months::text);
+  end if;
+end;
+$function$;
+alter function app_private.check_metrics_months(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.check_metrics_months(from_month date, to_month date) from public;
+comment on function app_private.check_metrics_months(from_month date, to_month date) is 'INVALID_DATE_RANGE for a missing or backwards range of months, METRICS_RANGE_TOO_LONG beyond 60 months.';
+
 CREATE OR REPLACE FUNCTION app_private.checkout_context(user_id uuid, plan text, billing_interval text)
  RETURNS TABLE(email text, stripe_customer_id text, licensed_price_id text, overage_price_id text)
  LANGUAGE plpgsql
@@ -3025,39 +2995,27 @@ begin
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
     from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
-  -- An existing statement is rewritten while pending (never renumbered);
-  -- only a new one is inserted, so a recomputed month does not draw a
-  -- statement number (the column's default) it would throw away.
-  update app_public.billing_statements s set
-    plan_id = v_plan.id,
-    plan_price_cents = v_plan_price,
-    active_businesses = (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-    sms_included = v_plan.sms_quota_monthly,
-    sms_used = v_used,
-    sms_overage = greatest(v_used - v_plan.sms_quota_monthly, 0),
-    overage_cost_cents = greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-    usage_by_business = v_usage,
-    total_cents = v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-    due_date = (v_start + interval '1 month')::date
-   where s.user_id = compute_statement.user_id and s.period_start = v_start and s.status = 'pending'
+  insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
+      sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
+  values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
+      (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+      v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
+      greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
+      v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+      (v_start + interval '1 month')::date)
+  on conflict on constraint billing_statements_user_id_period_start_key do update set
+    plan_id = excluded.plan_id,
+    plan_price_cents = excluded.plan_price_cents,
+    active_businesses = excluded.active_businesses,
+    sms_included = excluded.sms_included,
+    sms_used = excluded.sms_used,
+    sms_overage = excluded.sms_overage,
+    overage_cost_cents = excluded.overage_cost_cents,
+    usage_by_business = excluded.usage_by_business,
+    total_cents = excluded.total_cents,
+    due_date = excluded.due_date
+  where s.status = 'pending'
   returning s.* into v_statement;
-  if v_statement.id is null and not exists (
-    select 1 from app_public.billing_statements s where s.user_id = compute_statement.user_id and s.period_start = v_start
-  ) then
-    insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
-        sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
-    values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
-        (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-        v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
-        greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
-        v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-        (v_start + interval '1 month')::date)
-    -- Another run created it meanwhile: theirs stands (the next run rewrites it).
-    on conflict on constraint billing_statements_user_id_period_start_key do nothing
-    returning s.* into v_statement;
-    -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
-    perform app_private.link_statement_invoices(compute_statement.user_id);
-  end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s
      where s.user_id = compute_statement.user_id and s.period_start = v_start;
@@ -3167,31 +3125,6 @@ $function$;
 alter function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) owner to :DATABASE_OWNER;
 revoke execute on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) from public;
 comment on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) is 'A DBA''s command (npm run admin:create): creates an administrator or replaces its password.';
-
-CREATE OR REPLACE FUNCTION app_private.csv_amount(amount_cents integer, currency text)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select case when lower(csv_amount.currency) in ('xof', 'xaf') then csv_amount.amount_cents::text
-              else to_char(csv_amount.amount_cents / 100.0, 'FM999999999990.00') end;
-$function$;
-alter function app_private.csv_amount(amount_cents integer, currency text) owner to :DATABASE_OWNER;
-revoke execute on function app_private.csv_amount(amount_cents integer, currency text) from public;
-comment on function app_private.csv_amount(amount_cents integer, currency text) is 'An amount in cents as the currency''s major unit ("31.80"), for CSV cells.';
-
-CREATE OR REPLACE FUNCTION app_private.csv_time(value timestamp with time zone)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select to_char(csv_time.value at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
-$function$;
-alter function app_private.csv_time(value timestamp with time zone) owner to :DATABASE_OWNER;
-revoke execute on function app_private.csv_time(value timestamp with time zone) from public;
-comment on function app_private.csv_time(value timestamp with time zone) is 'A time as ISO 8601 in UTC (…Z), for CSV cells.';
 
 CREATE OR REPLACE FUNCTION app_private.current_actor()
  RETURNS text
@@ -3884,32 +3817,6 @@ revoke execute on function app_private.job_queue_stats() from public;
 grant execute on function app_private.job_queue_stats() to :DATABASE_AUTHENTICATOR;
 comment on function app_private.job_queue_stats() is 'Jobs per task: waiting (due), scheduled (later), running (locked), failed for good, and the age of the oldest waiting job; for /metrics.';
 
-CREATE OR REPLACE FUNCTION app_private.link_statement_invoices(user_id uuid)
- RETURNS integer
- LANGUAGE sql
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  with linked as (
-    insert into app_private.statement_invoices (statement_id, stripe_invoice_id)
-    select distinct on (s.id) s.id, i.stripe_invoice_id
-      from app_public.billing_statements s
-      join app_private.invoices i on i.user_id = s.user_id
-     where s.user_id = link_statement_invoices.user_id
-       and i.status <> 'void'
-       and i.period_end = (s.period_start + interval '1 month')::timestamp at time zone 'UTC'
-       and i.period_start >= s.period_start::timestamp at time zone 'UTC'
-       and i.period_start < i.period_end
-       and not exists (select 1 from app_private.statement_invoices l where l.statement_id = s.id)
-     order by s.id, i.stripe_created desc, i.stripe_invoice_id
-    on conflict (statement_id) do nothing
-    returning 1
-  )
-  select count(*)::integer from linked;
-$function$;
-alter function app_private.link_statement_invoices(user_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_private.link_statement_invoices(user_id uuid) from public;
-comment on function app_private.link_statement_invoices(user_id uuid) is 'Links the account''s unlinked statements to the Stripe invoice that bills their month (period ending at the month''s end); returns how many.';
-
 CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -4021,26 +3928,25 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
-CREATE OR REPLACE FUNCTION app_private.may_read_billing_of(user_id uuid)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION app_private.metrics_month(month date)
+ RETURNS date
  LANGUAGE plpgsql
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+declare
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_month date := coalesce(date_trunc('month', metrics_month.month)::date, v_current);
 begin
-  if may_read_billing_of.user_id = app_public.current_user_id() then
-    return true;
+  if v_month > v_current then
+    perform app_hidden.raise_error('METRICS_MONTH_IN_FUTURE', null, to_char(v_month, 'YYYY-MM'));
   end if;
-  if coalesce(current_setting('role', true), '') = 'waitify_admin' then
-    perform app_private.assert_admin();
-    return true;
-  end if;
-  return false;
+  return v_month;
 end;
 $function$;
-alter function app_private.may_read_billing_of(user_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_private.may_read_billing_of(user_id uuid) from public;
-comment on function app_private.may_read_billing_of(user_id uuid) is 'True for the account itself or an enabled administrator (FORBIDDEN for another admin token); false otherwise.';
+alter function app_private.metrics_month(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.metrics_month(month date) from public;
+comment on function app_private.metrics_month(month date) is 'The first day of the month of `month` (null: the current month, UTC); METRICS_MONTH_IN_FUTURE after the current month.';
 
 CREATE OR REPLACE FUNCTION app_private.mirror_stripe_invoice(invoice jsonb)
  RETURNS uuid
@@ -4204,6 +4110,28 @@ $function$;
 alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
 revoke execute on function app_private.more_time_minutes() from public;
 
+CREATE OR REPLACE FUNCTION app_private.mrr_at_month_starts(first_month date, last_month date)
+ RETURNS TABLE(user_id uuid, month_start date, plan_id uuid, billing_interval text, mrr_cents integer)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select h.user_id, b::date, h.plan_id, h.billing_interval, h.mrr_cents
+    from (select c.user_id, c.plan_id, c.billing_interval, c.mrr_cents,
+                 c.changed_at at time zone 'UTC' as from_at,
+                 lead(c.changed_at) over (partition by c.user_id order by c.changed_at, c.id) at time zone 'UTC' as until_at
+            from app_private.subscription_changes c
+           where c.changed_at < mrr_at_month_starts.last_month::timestamp at time zone 'UTC') h
+   cross join lateral generate_series(
+         greatest(date_trunc('month', h.from_at) + interval '1 month', mrr_at_month_starts.first_month::timestamp),
+         least(coalesce(date_trunc('month', h.until_at), 'infinity'::timestamp), mrr_at_month_starts.last_month::timestamp),
+         interval '1 month') b
+   where h.mrr_cents > 0;
+$function$;
+alter function app_private.mrr_at_month_starts(first_month date, last_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_at_month_starts(first_month date, last_month date) from public;
+comment on function app_private.mrr_at_month_starts(first_month date, last_month date) is 'Each account with MRR > 0 at each month start (00:00 UTC) of [first_month, last_month]: its plan, interval and MRR then.';
+
 CREATE OR REPLACE FUNCTION app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text)
  RETURNS integer
  LANGUAGE sql
@@ -4220,6 +4148,62 @@ $function$;
 alter function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
 comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
+
+CREATE OR REPLACE FUNCTION app_private.mrr_movements(from_month date, to_month date)
+ RETURNS SETOF app_public.mrr_movement
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with states as (
+    select * from app_private.mrr_at_month_starts(mrr_movements.from_month, (mrr_movements.to_month + interval '1 month')::date)
+  ), pairs as (
+    -- Each account paying at the start or the end of a month: s and e.
+    select coalesce(a.user_id, z.user_id) as user_id,
+           coalesce(a.month_start, (z.month_start - interval '1 month')::date) as month,
+           coalesce(a.mrr_cents, 0) as s,
+           coalesce(z.mrr_cents, 0) as e
+      from (select * from states where month_start <= mrr_movements.to_month) a
+      full join (select * from states where month_start > mrr_movements.from_month) z
+        on z.user_id = a.user_id and z.month_start = (a.month_start + interval '1 month')::date
+  ), classified as (
+    select p.*,
+           -- Only asked of an account that starts paying in the month (CASE: evaluated for those alone).
+           case when p.s = 0 and p.e > 0 then
+             exists (select 1 from app_private.subscription_changes c
+                      where c.user_id = p.user_id and c.mrr_cents > 0
+                        and c.changed_at < p.month::timestamp at time zone 'UTC')
+           else false end as paid_before
+      from pairs p
+  ), months as (
+    select m::date as month,
+           coalesce(sum(k.s), 0)::bigint as start_mrr,
+           coalesce(sum(k.e) filter (where k.s = 0 and not k.paid_before), 0)::bigint as new_mrr,
+           coalesce(sum(k.e) filter (where k.s = 0 and k.paid_before), 0)::bigint as reactivation_mrr,
+           coalesce(sum(k.e - k.s) filter (where k.s > 0 and k.e > k.s), 0)::bigint as expansion_mrr,
+           coalesce(sum(k.s - k.e) filter (where k.e > 0 and k.e < k.s), 0)::bigint as contraction_mrr,
+           coalesce(sum(k.s) filter (where k.s > 0 and k.e = 0), 0)::bigint as churned_mrr,
+           coalesce(sum(k.e), 0)::bigint as end_mrr,
+           count(*) filter (where k.s > 0)::integer as start_paying,
+           count(*) filter (where k.s = 0 and k.e > 0 and not k.paid_before)::integer as new_accounts,
+           count(*) filter (where k.s = 0 and k.paid_before)::integer as reactivated_accounts,
+           count(*) filter (where k.s > 0 and k.e = 0)::integer as churned_accounts,
+           count(*) filter (where k.e > 0)::integer as end_paying
+      from generate_series(mrr_movements.from_month::timestamp, mrr_movements.to_month::timestamp, interval '1 month') m
+      left join classified k on k.month = m::date
+     group by m
+  )
+  select m.month, m.start_mrr, m.new_mrr, m.reactivation_mrr, m.expansion_mrr, m.contraction_mrr, m.churned_mrr,
+         m.end_mrr - m.start_mrr, m.end_mrr, m.start_paying, m.new_accounts, m.reactivated_accounts,
+         m.churned_accounts, m.end_paying,
+         round(100.0 * m.churned_accounts / nullif(m.start_paying, 0), 2)::double precision,
+         round(100.0 * (m.churned_mrr + m.contraction_mrr) / nullif(m.start_mrr, 0), 2)::double precision
+    from months m
+   order by m.month;
+$function$;
+alter function app_private.mrr_movements(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_movements(from_month date, to_month date) from public;
+comment on function app_private.mrr_movements(from_month date, to_month date) is 'New, reactivation, expansion, contraction and churned MRR, logo and revenue churn of each month of [from_month, to_month].';
 
 CREATE OR REPLACE FUNCTION app_private.overdue_accounts(at timestamp with time zone, only_user uuid DEFAULT NULL::uuid)
  RETURNS SETOF app_public.overdue_account
@@ -4330,29 +4314,6 @@ $function$;
 alter function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) from public;
 comment on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) is 'The overdue risk score''s rule: each rule''s points and their total clamped to 0..100 (rule in db/admin/overdue.sql).';
-
-CREATE OR REPLACE FUNCTION app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean)
- RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select i.number, u.email::text, i.status, upper(i.currency),
-         app_private.csv_amount(i.amount_due_cents, i.currency), app_private.csv_amount(i.amount_paid_cents, i.currency),
-         app_private.csv_time(i.period_start), app_private.csv_time(i.period_end), app_private.csv_time(i.due_date),
-         app_private.csv_time(i.paid_at), i.attempt_count, i.hosted_invoice_url, app_private.csv_time(i.stripe_created)
-    from app_private.invoices i
-    join app_public.users u on u.id = i.user_id
-   where (payment_csv_rows.only_user is null or i.user_id = payment_csv_rows.only_user)
-     and (payment_csv_rows."from" is null or i.stripe_created >= payment_csv_rows."from"::timestamp at time zone 'UTC')
-     and (payment_csv_rows."to" is null or i.stripe_created < (payment_csv_rows."to" + 1)::timestamp at time zone 'UTC')
-     and (payment_csv_rows.only_status is null or i.status = payment_csv_rows.only_status)
-     and (payment_csv_rows.with_drafts or i.status <> 'draft')
-   order by i.stripe_created, i.stripe_invoice_id;
-$function$;
-alter function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) owner to :DATABASE_OWNER;
-revoke execute on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) from public;
-comment on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) is 'Mirrored Stripe invoices as CSV cells: one account or all, created within [from, to] (UTC days), of one status or all.';
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -5300,20 +5261,6 @@ alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATA
 revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;
 comment on function app_private.sms_usage_of(user_id uuid, month date) is 'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
 
-CREATE OR REPLACE FUNCTION app_private.statement_stripe_invoice(statement_id uuid)
- RETURNS app_private.invoices
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  select i.* from app_private.statement_invoices si
-    join app_private.invoices i on i.stripe_invoice_id = si.stripe_invoice_id
-   where si.statement_id = statement_stripe_invoice.statement_id;
-$function$;
-alter function app_private.statement_stripe_invoice(statement_id uuid) owner to :DATABASE_OWNER;
-revoke execute on function app_private.statement_stripe_invoice(statement_id uuid) from public;
-comment on function app_private.statement_stripe_invoice(statement_id uuid) is 'The mirrored Stripe invoice linked to a statement, or null.';
-
 CREATE OR REPLACE FUNCTION app_private.stripe_catalog_plans()
  RETURNS TABLE(plan_id uuid, name text, price_cents integer, sms_quota_monthly integer, yearly_price_months integer, sms_unit_cents integer)
  LANGUAGE sql
@@ -5580,20 +5527,6 @@ $function$;
 alter function app_private.tg_businesses__validate_sms_cap() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate_sms_cap() from public;
 
-CREATE OR REPLACE FUNCTION app_private.tg_invoices__link_statement()
- RETURNS trigger
- LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-begin
-  perform app_private.link_statement_invoices(new.user_id);
-  return null;
-end;
-$function$;
-alter function app_private.tg_invoices__link_statement() owner to :DATABASE_OWNER;
-revoke execute on function app_private.tg_invoices__link_statement() from public;
-comment on function app_private.tg_invoices__link_statement() is 'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
-
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5734,6 +5667,27 @@ $function$;
 alter function app_private.tg_queues__notify() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queues__notify() from public;
 comment on function app_private.tg_queues__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event": "queue_updated"} when its settings or QR token change (delivered at commit).';
+
+CREATE OR REPLACE FUNCTION app_private.tg_subscriptions__record_history()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if tg_op = 'UPDATE'
+     and (new.plan_id, new.billing_interval, new.stripe_status)
+         is not distinct from (old.plan_id, old.billing_interval, old.stripe_status) then
+    return null;
+  end if;
+  insert into app_private.subscription_changes (user_id, changed_at, plan_id, billing_interval, stripe_status, mrr_cents)
+  values (new.user_id, clock_timestamp(), new.plan_id, new.billing_interval, new.stripe_status,
+          app_private.account_mrr_cents(new.user_id));
+  return null;
+end;
+$function$;
+alter function app_private.tg_subscriptions__record_history() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_subscriptions__record_history() from public;
+comment on function app_private.tg_subscriptions__record_history() is 'Appends the account''s new subscription state (and its MRR) to app_private.subscription_changes.';
 
 CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
  RETURNS trigger
@@ -5929,6 +5883,101 @@ revoke execute on function app_public.add_walk_in(queue_id uuid, client_name tex
 grant execute on function app_public.add_walk_in(queue_id uuid, client_name text) to waitify_merchant;
 comment on function app_public.add_walk_in(queue_id uuid, client_name text) is 'Adds a customer without a phone to one of your queues (someone who asks at the counter): a ticket from the same daily sequence, the quoted wait, no SMS. The name is required (at most 100 characters). Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), BUSINESS_SUSPENDED (4004), VALIDATION (name), NOT_FOUND.';
 
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_by_plan(month date DEFAULT NULL::date)
+ RETURNS SETOF app_public.mrr_by_plan
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_end date;
+begin
+  perform app_private.assert_admin();
+  v_end := (app_private.metrics_month(admin_mrr_by_plan.month) + interval '1 month')::date;
+  return query
+    with by_plan as (
+      select st.plan_id, count(*)::integer as paying,
+             count(*) filter (where st.billing_interval = 'month')::integer as monthly,
+             count(*) filter (where st.billing_interval = 'year')::integer as yearly,
+             sum(st.mrr_cents)::bigint as mrr
+        from app_private.mrr_at_month_starts(v_end, v_end) st
+       group by st.plan_id
+    )
+    select p.id, p.name, coalesce(b.paying, 0), coalesce(b.monthly, 0), coalesce(b.yearly, 0), coalesce(b.mrr, 0),
+           coalesce(round(100.0 * b.mrr / nullif(sum(b.mrr) over (), 0), 2), 0)::double precision
+      from app_public.subscription_plans p
+      left join by_plan b on b.plan_id = p.id
+     order by coalesce(b.mrr, 0) desc, p.price_cents, p.name;
+end;
+$function$;
+alter function app_public.admin_mrr_by_plan(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_by_plan(month date) from public;
+grant execute on function app_public.admin_mrr_by_plan(month date) to waitify_admin;
+comment on function app_public.admin_mrr_by_plan(month date) is 'Admins: MRR by plan at the end of `month` (default: now): paying accounts (monthly and yearly), MRR and its share of the total (percent); every plan, zero included. METRICS_MONTH_IN_FUTURE.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_movements(from_month date, to_month date)
+ RETURNS SETOF app_public.mrr_movement
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_from date;
+  v_to date;
+begin
+  perform app_private.assert_admin();
+  perform app_private.check_metrics_months(admin_mrr_movements.from_month, admin_mrr_movements.to_month);
+  v_from := app_private.metrics_month(admin_mrr_movements.from_month);
+  v_to := app_private.metrics_month(admin_mrr_movements.to_month);
+  return query select * from app_private.mrr_movements(v_from, v_to);
+end;
+$function$;
+alter function app_public.admin_mrr_movements(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_movements(from_month date, to_month date) from public;
+grant execute on function app_public.admin_mrr_movements(from_month date, to_month date) to waitify_admin;
+comment on function app_public.admin_mrr_movements(from_month date, to_month date) is 'Admins: each month of [fromMonth, toMonth] (60 at most): MRR at its start and end, new, reactivation, expansion, contraction and churned MRR, accounts, logo and revenue churn (percent). INVALID_DATE_RANGE, METRICS_RANGE_TOO_LONG, METRICS_MONTH_IN_FUTURE.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_series(months integer DEFAULT 12)
+ RETURNS SETOF app_public.mrr_month
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_first date;
+begin
+  perform app_private.assert_admin();
+  if admin_mrr_series.months is null or admin_mrr_series.months not between 1 and 60 then
+    perform app_hidden.raise_error('METRICS_MONTHS_OUT_OF_RANGE', null, coalesce(admin_mrr_series.months::text, '?'));
+  end if;
+  v_first := (v_current - make_interval(months => admin_mrr_series.months - 1))::date;
+  return query
+    with ends as (
+      select (st.month_start - interval '1 month')::date as month, sum(st.mrr_cents)::bigint as mrr, count(*)::integer as paying
+        from app_private.mrr_at_month_starts((v_first + interval '1 month')::date, (v_current + interval '1 month')::date) st
+       group by st.month_start
+    ), overage as (
+      select b.period_start as month, sum(b.overage_cost_cents)::bigint as cents
+        from app_public.billing_statements b
+       where b.period_start between v_first and v_current and b.status <> 'void'
+       group by b.period_start
+    )
+    select m::date, coalesce(e.mrr, 0), 12 * coalesce(e.mrr, 0), coalesce(e.paying, 0), coalesce(o.cents, 0)
+      from generate_series(v_first::timestamp, v_current::timestamp, interval '1 month') m
+      left join ends e on e.month = m::date
+      left join overage o on o.month = m::date
+     order by m;
+end;
+$function$;
+alter function app_public.admin_mrr_series(months integer) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_series(months integer) from public;
+grant execute on function app_public.admin_mrr_series(months integer) to waitify_admin;
+comment on function app_public.admin_mrr_series(months integer) is 'Admins: month-end MRR (ARR, paying accounts, SMS overage beside it) of each of the last `months` months (1 to 60, default 12), the current month (so far) last; months without revenue are zero. METRICS_MONTHS_OUT_OF_RANGE.';
+
 CREATE OR REPLACE FUNCTION app_public.admin_overdue_accounts()
  RETURNS SETOF app_public.overdue_account
  LANGUAGE plpgsql
@@ -5945,6 +5994,53 @@ alter function app_public.admin_overdue_accounts() owner to :DATABASE_OWNER;
 revoke execute on function app_public.admin_overdue_accounts() from public;
 grant execute on function app_public.admin_overdue_accounts() to waitify_admin;
 comment on function app_public.admin_overdue_accounts() is 'Accounts with an unpaid invoice past its due date or refused, highest risk score first (rule: README, back office).';
+
+CREATE OR REPLACE FUNCTION app_public.admin_saas_metrics(month date DEFAULT NULL::date)
+ RETURNS app_public.saas_metrics
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_month date;
+  v_result app_public.saas_metrics;
+begin
+  perform app_private.assert_admin();
+  v_month := app_private.metrics_month(admin_saas_metrics.month);
+  with last_12 as (
+    select * from app_private.mrr_movements((v_month - interval '11 months')::date, v_month)
+  ), churn as (
+    -- The 12 months' average monthly revenue churn, as a fraction; null without MRR at any start.
+    select sum(t.churned_mrr_cents + t.contraction_mrr_cents)::numeric / nullif(sum(t.start_mrr_cents), 0) as rate
+      from last_12 t
+  ), settings as (
+    select coalesce(app_private.config_value('saas_gross_margin_pct')::numeric, 80) as margin_pct
+  )
+  select v_month, m.end_mrr_cents, 12 * m.end_mrr_cents,
+         (select coalesce(sum(b.overage_cost_cents), 0)::bigint from app_public.billing_statements b
+           where b.period_start = v_month and b.status <> 'void'),
+         m.end_paying_accounts,
+         round(m.end_mrr_cents::numeric / nullif(m.end_paying_accounts, 0))::integer,
+         m.start_mrr_cents, m.new_mrr_cents, m.reactivation_mrr_cents, m.expansion_mrr_cents,
+         m.contraction_mrr_cents, m.churned_mrr_cents, m.net_new_mrr_cents,
+         m.start_paying_accounts, m.churned_accounts, m.logo_churn_pct, m.revenue_churn_pct,
+         round(100 * c.rate, 2)::double precision,
+         s.margin_pct::double precision,
+         case when m.end_paying_accounts > 0 and c.rate > 0 then
+           round(m.end_mrr_cents::numeric / m.end_paying_accounts * s.margin_pct / 100 / c.rate)::bigint end,
+         case when m.end_paying_accounts = 0 then 'no_paying_accounts'
+              when coalesce(c.rate, 0) = 0 then 'no_churn_observed' end
+    into v_result
+    from last_12 m, churn c, settings s
+   where m.month = v_month;
+  return v_result;
+end;
+$function$;
+alter function app_public.admin_saas_metrics(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_saas_metrics(month date) from public;
+grant execute on function app_public.admin_saas_metrics(month date) to waitify_admin;
+comment on function app_public.admin_saas_metrics(month date) is 'Admins: the SaaS metrics of a month (default: the current month, so far): MRR (month-end, overage excluded and given beside it), ARR = 12 × MRR, ARPU, the month''s MRR movements, logo and revenue churn (percent), and LTV = ARPU × gross margin ÷ the average monthly revenue churn of the 12 months ending with it (null with ltvNote no_churn_observed when nothing churned; no_paying_accounts). Definitions: README "SaaS metrics". METRICS_MONTH_IN_FUTURE.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_send_payment_reminder(user_id uuid, reason text DEFAULT NULL::text)
  RETURNS app_public.overdue_account
@@ -6020,6 +6116,50 @@ alter function app_public.admin_send_payment_reminder(user_id uuid, reason text)
 revoke execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) from public;
 grant execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) to waitify_admin;
 comment on function app_public.admin_send_payment_reminder(user_id uuid, reason text) is 'Emails an overdue account its dunning reminder now (once a day at most), recorded in its feed and the audit log.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_trial_conversion(from_month date, to_month date)
+ RETURNS SETOF app_public.trial_cohort
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_from date;
+  v_to date;
+  v_trial_days integer := coalesce(app_private.config_value('trial_duration_days')::integer, 14);
+begin
+  perform app_private.assert_admin();
+  perform app_private.check_metrics_months(admin_trial_conversion.from_month, admin_trial_conversion.to_month);
+  v_from := app_private.metrics_month(admin_trial_conversion.from_month);
+  v_to := app_private.metrics_month(admin_trial_conversion.to_month);
+  return query
+    with accounts as (
+      select date_trunc('month', u.created_at at time zone 'UTC')::date as cohort,
+             -- Whole days from sign-up to the first paid state; null if never paid.
+             case when f.first_paid_at is not null then
+               floor(greatest(extract(epoch from f.first_paid_at - u.created_at), 0) / 86400) end as days
+        from app_public.users u
+        left join lateral (select min(c.changed_at) as first_paid_at from app_private.subscription_changes c
+                            where c.user_id = u.id and c.mrr_cents > 0) f on true
+       where u.created_at >= v_from::timestamp at time zone 'UTC'
+         and u.created_at < (v_to + interval '1 month')::timestamp at time zone 'UTC'
+    )
+    select m::date, count(a.cohort)::integer, count(a.days)::integer,
+           round(100.0 * count(a.days) / nullif(count(a.cohort), 0), 2)::double precision,
+           count(*) filter (where a.days <= v_trial_days)::integer,
+           (percentile_cont(0.5) within group (order by a.days))::double precision,
+           round(avg(a.days), 2)::double precision
+      from generate_series(v_from::timestamp, v_to::timestamp, interval '1 month') m
+      left join accounts a on a.cohort = m::date
+     group by m
+     order by m;
+end;
+$function$;
+alter function app_public.admin_trial_conversion(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_trial_conversion(from_month date, to_month date) from public;
+grant execute on function app_public.admin_trial_conversion(from_month date, to_month date) to waitify_admin;
+comment on function app_public.admin_trial_conversion(from_month date, to_month date) is 'Admins: for each cohort (the accounts created in a month of [fromMonth, toMonth], 60 at most): accounts, converted (ever paid), conversion (percent), converted within the trial (trial_duration_days), median and average whole days from sign-up to the first payment. INVALID_DATE_RANGE, METRICS_RANGE_TOO_LONG, METRICS_MONTH_IN_FUTURE.';
 
 CREATE OR REPLACE FUNCTION app_public.analytics_comparison("from" date, "to" date)
  RETURNS app_public.analytics_comparison
@@ -6168,38 +6308,6 @@ alter function app_public.authenticate(email text, password text) owner to :DATA
 revoke execute on function app_public.authenticate(email text, password text) from public;
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
-
-CREATE OR REPLACE FUNCTION app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements)
- RETURNS text
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
-  select (app_private.statement_stripe_invoice(statement.id)).hosted_invoice_url
-   where app_private.may_read_billing_of(statement.user_id);
-$function$;
-alter function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
-revoke execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) from public;
-grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_admin;
-grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_merchant;
-comment on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) is 'Stripe''s page where the invoice of this statement can be read and paid; null until the statement is linked to a Stripe invoice.';
-
-CREATE OR REPLACE FUNCTION app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements)
- RETURNS text
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
-  select (app_private.statement_stripe_invoice(statement.id)).invoice_pdf_url
-   where app_private.may_read_billing_of(statement.user_id);
-$function$;
-alter function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
-revoke execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) from public;
-grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_admin;
-grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_merchant;
-comment on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) is 'Stripe''s PDF of the invoice of this statement; null until the statement is linked to a Stripe invoice. Our own statement PDF: GET /billing/statements/<id>.pdf.';
 
 CREATE OR REPLACE FUNCTION app_public.business_analytics_daily(business_id uuid, "from" date, "to" date)
  RETURNS SETOF app_public.analytics_day
