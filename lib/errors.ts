@@ -44,6 +44,9 @@ export const errorCodes: Record<string, ClientCode> = {
   WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
   WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
+  // A promo code outside its validity period, or used its max_uses times.
+  WTPRX: { code: "PROMOTION_CODE_EXPIRED", keepMessage: true },
+  WTPRE: { code: "PROMOTION_CODE_EXHAUSTED", keepMessage: true },
   // A called customer already had their extra minutes (requestMoreTime).
   WTMTU: { code: "MORE_TIME_ALREADY_USED", keepMessage: true },
   // Analytics reads: a malformed date, a period backwards or longer than 366 days.

@@ -198,6 +198,8 @@ begin
     update app_public.users u set subscription_plan_id = v_price.plan_id
      where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
   end if;
+  -- The promo codes it started with count once (db/billing/promotions.sql).
+  perform app_private.record_promo_redemptions(v_user, subscription);
   return v_user;
 end;
 $$;
