@@ -170,7 +170,7 @@ begin
           v_row.valid_from, v_row.valid_until, admin_create_promo_code.stripe_coupon_id,
           admin_create_promo_code.stripe_promotion_code_id, v_admin)
   returning * into v_row;
-  perform app_private.record_admin_action('promo_code.create', 'promo_code', v_row.id::text, null,
+  perform app_private.record_admin_action('create_promo_code', 'promo_code', v_row.id::text, null,
                                           to_jsonb(v_row) - 'updated_at', null);
   return v_row;
 end;
@@ -226,7 +226,7 @@ begin
   update app_public.promo_codes p set active = false, disabled_at = now()
    where p.id = v_before.id
   returning * into v_after;
-  perform app_private.record_admin_action('promo_code.disable', 'promo_code', v_after.id::text,
+  perform app_private.record_admin_action('disable_promo_code', 'promo_code', v_after.id::text,
                                           jsonb_build_object('active', v_before.active, 'disabled_at', v_before.disabled_at),
                                           jsonb_build_object('active', v_after.active, 'disabled_at', v_after.disabled_at),
                                           nullif(btrim(coalesce(admin_disable_promo_code.reason, '')), ''));

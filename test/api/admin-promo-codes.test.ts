@@ -159,7 +159,7 @@ describe("adminCreatePromoCode", () => {
     for (const code of [percentage, fixed, free]) {
       const audit = await auditOf(code.id);
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ admin_id: admin.adminId, action: "promo_code.create", before: null });
+      expect(audit[0]).toMatchObject({ admin_id: admin.adminId, action: "create_promo_code", before: null });
       expect(audit[0]!.after).toMatchObject({ code: code.code, kind: code.kind, stripe_promotion_code_id: code.stripePromotionCodeId });
     }
   });
@@ -255,7 +255,7 @@ describe("a merchant applies a code at checkout", () => {
     expect(off.data!.adminDisablePromoCode!.promoCode).toMatchObject({ active: false });
     expect(fake.get(disabled.stripePromotionCodeId)).toMatchObject({ active: false });
     const audit = await auditOf(disabled.id);
-    expect(audit.map((row) => row.action)).toEqual(["promo_code.create", "promo_code.disable"]);
+    expect(audit.map((row) => row.action)).toEqual(["create_promo_code", "disable_promo_code"]);
     expect(audit[1]).toMatchObject({ admin_id: admin.adminId, before: { active: true }, after: { active: false }, reason: "campagne terminée" });
     // Disabling again changes and records nothing.
     expect((await disable(admin.headers, { id: disabled.id })).errors).toBeUndefined();
