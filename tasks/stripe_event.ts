@@ -60,6 +60,8 @@ async function fetchNamed(stripe: Stripe, event: Stripe.Event): Promise<Fetched>
       // Its own invoice.paid may have come before the account was linked (and been ignored).
       if (invoice) objects.push(await stripe.invoices.retrieve(invoice));
       if (subscription) objects.push(await stripe.subscriptions.retrieve(subscription, SUBSCRIPTION_EXPAND));
+      // Last: the promo codes it was paid with are counted once its subscription is mirrored.
+      objects.push(session);
       const link = session.client_reference_id && customer ? { userId: session.client_reference_id, customer } : undefined;
       return { link, customer, objects };
     }

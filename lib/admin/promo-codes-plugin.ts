@@ -45,7 +45,8 @@ const typeDefs = gql`
   }
 
   input AdminDisablePromoCodeInput {
-    id: UUID!
+    "The code's rowId."
+    promoCodeId: UUID!
     "Kept in the audit log."
     reason: String
   }
@@ -90,7 +91,7 @@ export function makePromoCodesPlugin(deps: PromoCodeDependencies): GraphileConfi
             },
             adminDisablePromoCode(_, fieldArgs) {
               const $id = sideEffect([context(), fieldArgs.getRaw("input")], ([ctx, input]) =>
-                disablePromoCode(deps, ctx.pgSettings ?? {}, input as { id: string; reason?: string | null }),
+                disablePromoCode(deps, ctx.pgSettings ?? {}, input as { promoCodeId: string; reason?: string | null }),
               );
               return promoCodes.get({ id: $id });
             },

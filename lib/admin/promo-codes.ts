@@ -109,17 +109,17 @@ export async function createPromoCode(deps: PromoCodeDependencies, settings: Rec
 export async function disablePromoCode(
   deps: PromoCodeDependencies,
   settings: Record<string, string | undefined>,
-  input: { id: string; reason?: string | null },
+  input: { promoCodeId: string; reason?: string | null },
 ): Promise<string> {
   const stripeId = await asCaller(deps.pool, settings, async (client) => {
-    const { rows } = await client.query<{ id: string }>("select app_hidden.admin_promo_code_to_disable($1) as id", [input.id]);
+    const { rows } = await client.query<{ id: string }>("select app_hidden.admin_promo_code_to_disable($1) as id", [input.promoCodeId]);
     return rows[0]!.id;
   });
   const stripe = deps.stripe;
   if (!stripe) throw billingNotConfigured();
   await atStripe("disable the promotion code", () => stripe.promotionCodes.update(stripeId, { active: false }));
   return asCaller(deps.pool, settings, async (client) => {
-    const { rows } = await client.query<{ id: string }>("select (app_hidden.admin_disable_promo_code($1, $2)).id", [input.id, input.reason ?? null]);
+    const { rows } = await client.query<{ id: string }>("select (app_hidden.admin_disable_promo_code($1, $2)).id", [input.promoCodeId, input.reason ?? null]);
     return rows[0]!.id;
   });
 }

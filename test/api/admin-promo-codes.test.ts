@@ -15,12 +15,12 @@ import type { GraphQLErrorBody } from "../helpers/server.ts";
 const db = useTestDatabase();
 const env = useBillingEnvironment(db);
 
-const FIELDS = "id code kind value currency duration durationMonths maxUses validFrom validUntil active timesUsed stripeCouponId stripePromotionCodeId createdBy";
+const FIELDS = "rowId code kind value currency duration durationMonths maxUses validFrom validUntil active timesUsed stripeCouponId stripePromotionCodeId createdBy";
 const CREATE = `mutation ($input: AdminCreatePromoCodeInput!) { adminCreatePromoCode(input: $input) { promoCode { ${FIELDS} } } }`;
 const DISABLE = `mutation ($input: AdminDisablePromoCodeInput!) { adminDisablePromoCode(input: $input) { promoCode { ${FIELDS} } } }`;
 
 interface PromoCode {
-  id: string;
+  rowId: string;
   code: string;
   kind: string;
   value: number;
@@ -157,7 +157,7 @@ describe("adminCreatePromoCode", () => {
     for (const request of posts) expect(request.idempotencyKey).toMatch(/^waitify-(coupon|promotion-code)-/);
 
     for (const code of [percentage, fixed, free]) {
-      const audit = await auditOf(code.id);
+      const audit = await auditOf(code.rowId);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ admin_id: admin.adminId, action: "create_promo_code", before: null });
       expect(audit[0]!.after).toMatchObject({ code: code.code, kind: code.kind, stripe_promotion_code_id: code.stripePromotionCodeId });
@@ -193,7 +193,7 @@ describe("adminCreatePromoCode", () => {
     const input = { code: "INTRUS", kind: "PERCENTAGE", value: 50 };
     for (const headers of [merchant.headers, {}]) {
       expect(firstError(await create(headers, input))?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
-      expect(firstError(await disable(headers, { id: "00000000-0000-0000-0000-000000000000" }))?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(firstError(await disable(headers, { promoCodeId: "00000000-0000-0000-0000-000000000000" }))?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     }
     const before = env().fake.requests().length;
     const forged = await create(adminHeaders(), input);
@@ -201,7 +201,7 @@ describe("adminCreatePromoCode", () => {
     const admin = await createAdmin(db());
     const code = await created(admin.headers, { code: "A-GARDER", kind: "PERCENTAGE", value: 5 });
     const requests = env().fake.requests().length;
-    expect(firstError(await disable(adminHeaders(), { id: code.id }))?.extensions?.code).toBe("FORBIDDEN");
+    expect(firstError(await disable(adminHeaders(), { promoCodeId: code.rowId }))?.extensions?.code).toBe("FORBIDDEN");
     // Nothing reached Stripe for the forged token; the code is untouched.
     expect(env().fake.requests().length).toBe(requests);
     expect(env().fake.requests().slice(before, requests).filter((request) => request.path === "/v1/coupons")).toHaveLength(1);
@@ -220,13 +220,13 @@ describe("a merchant applies a code at checkout", () => {
     const session = env().fake.checkoutSession(sessionId);
     expect(session.discounts).toEqual([{ promotion_code: code.stripePromotionCodeId }]);
     expect(session.allowPromotionCodes).toBeUndefined();
-    expect(await timesUsed(code.id)).toBe(0);
+    expect(await timesUsed(code.rowId)).toBe(0);
 
     await deliver(env(), db(), completion.events);
-    expect(await timesUsed(code.id)).toBe(1);
+    expect(await timesUsed(code.rowId)).toBe(1);
     // The same events again (Stripe delivers more than once), and a later update: still one.
     await deliver(env(), db(), [env().fake.event("customer.subscription.updated", completion.subscription), ...completion.events.slice(0, 2)]);
-    expect(await timesUsed(code.id)).toBe(1);
+    expect(await timesUsed(code.rowId)).toBe(1);
     expect(env().fake.get(code.stripePromotionCodeId)).toMatchObject({ times_redeemed: 1 });
     // The plan line of the first invoice was discounted at Stripe, not the SMS overage.
     const invoice = env().fake.get(completion.invoice.id)!;
@@ -240,7 +240,7 @@ describe("a merchant applies a code at checkout", () => {
     const { fake } = env();
     const expired = await created(admin.headers, { code: "FINI", kind: "PERCENTAGE", value: 10, validUntil: inDays(1) });
     // Time passes: the code's end is behind us.
-    await db().root.query("update app_public.promo_codes set valid_from = now() - interval '3 days', valid_until = now() - interval '1 second' where id = $1", [expired.id]);
+    await db().root.query("update app_public.promo_codes set valid_from = now() - interval '3 days', valid_until = now() - interval '1 second' where id = $1", [expired.rowId]);
     await created(admin.headers, { code: "BIENTOT", kind: "PERCENTAGE", value: 10, validFrom: inDays(2) });
     const exhausted = await created(admin.headers, { code: "UNIQUE", kind: "FIXED_AMOUNT", value: 500, maxUses: 1 });
     const disabled = await created(admin.headers, { code: "RETIRE", kind: "PERCENTAGE", value: 10 });
@@ -248,18 +248,18 @@ describe("a merchant applies a code at checkout", () => {
     const first = await createMerchant(db());
     const { completion } = await subscribeWith(first.headers, "UNIQUE");
     await deliver(env(), db(), completion.events);
-    expect(await timesUsed(exhausted.id)).toBe(1);
+    expect(await timesUsed(exhausted.rowId)).toBe(1);
 
-    const off = await disable(admin.headers, { id: disabled.id, reason: "campagne terminée" });
+    const off = await disable(admin.headers, { promoCodeId: disabled.rowId, reason: "campagne terminée" });
     expect(off.errors).toBeUndefined();
     expect(off.data!.adminDisablePromoCode!.promoCode).toMatchObject({ active: false });
     expect(fake.get(disabled.stripePromotionCodeId)).toMatchObject({ active: false });
-    const audit = await auditOf(disabled.id);
+    const audit = await auditOf(disabled.rowId);
     expect(audit.map((row) => row.action)).toEqual(["create_promo_code", "disable_promo_code"]);
     expect(audit[1]).toMatchObject({ admin_id: admin.adminId, before: { active: true }, after: { active: false }, reason: "campagne terminée" });
     // Disabling again changes and records nothing.
-    expect((await disable(admin.headers, { id: disabled.id })).errors).toBeUndefined();
-    expect(await auditOf(disabled.id)).toHaveLength(2);
+    expect((await disable(admin.headers, { promoCodeId: disabled.rowId })).errors).toBeUndefined();
+    expect(await auditOf(disabled.rowId)).toHaveLength(2);
 
     const merchant = await createMerchant(db());
     const sessions = fake.requests({ method: "POST", path: "/v1/checkout/sessions" }).length;
@@ -325,7 +325,7 @@ describe("a merchant applies a code at checkout", () => {
     // Its webhooks delivered twice at once.
     const events = (paid[0] as { events: Parameters<typeof deliver>[2] }).events;
     await Promise.all([deliver(env(), db(), events), deliver(env(), db(), events)]);
-    expect(await timesUsed(code.id)).toBe(1);
+    expect(await timesUsed(code.rowId)).toBe(1);
     expect(env().fake.get(code.stripePromotionCodeId)).toMatchObject({ times_redeemed: 1, active: false });
     // The third merchant is told at once.
     const late = await checkout((await createMerchant(db())).headers, { plan: "basic", promotionCode: "DERNIERE" });

@@ -187,6 +187,33 @@ describe("app_private.record_promo_redemptions", () => {
     expect(rows.map((row) => row.counted)).toEqual([true, false]);
   });
 
+  it("a completed and paid checkout session counts its codes (a once discount has left the subscription by then); an unpaid one does not", async () => {
+    const [paid, unpaid] = [await createMerchant(db()), await createMerchant(db())];
+    const code = await insertCode({ code: "SESSION" });
+    for (const [merchant, customer] of [[paid, "cus_paid"], [unpaid, "cus_unpaid"]] as const) {
+      await db().root.query("insert into app_private.stripe_customers (user_id, stripe_customer_id) values ($1, $2)", [merchant.userId, customer]);
+    }
+    const session = (customer: string, paymentStatus: string) => ({
+      id: `cs_${customer}`,
+      object: "checkout.session",
+      mode: "subscription",
+      status: "complete",
+      payment_status: paymentStatus,
+      customer,
+      subscription: `sub_${customer}`,
+      discounts: [{ coupon: null, promotion_code: code.stripe_promotion_code_id }],
+    });
+    const apply = (objects: unknown[]) =>
+      db().root.query<{ user_id: string | null }>("select app_private.apply_stripe_objects($1) as user_id", [JSON.stringify(objects)]);
+    expect((await apply([session("cus_unpaid", "unpaid")])).rows[0]!.user_id).toBe(unpaid.userId);
+    expect(await timesUsed(code.id)).toBe(0);
+    for (let i = 0; i < 2; i++) expect((await apply([session("cus_paid", "paid")])).rows[0]!.user_id).toBe(paid.userId);
+    expect(await timesUsed(code.id)).toBe(1);
+    // A customer we do not know counts nothing.
+    expect((await apply([session("cus_stranger", "paid")])).rows[0]!.user_id).toBeNull();
+    expect(await timesUsed(code.id)).toBe(1);
+  });
+
   it("the table itself refuses times_used above max_uses", async () => {
     const code = await insertCode({ code: "PLAFOND", max_uses: 2 });
     expect((await failure(db().root.query("update app_public.promo_codes set times_used = 3 where id = $1", [code.id]))).code).toBe("23514");

@@ -147,7 +147,7 @@ describe("promotion codes at checkout", () => {
     ).toMatchObject({ statusCode: 400, param: "max_redemptions" });
 
     const code = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: "DERNIER-MOIS", max_redemptions: 1 });
-    const sessions = [];
+    const sessions: Stripe.Checkout.Session[] = [];
     for (const email of ["a@example.com", "b@example.com"]) {
       const customer = await stripe.customers.create({ email });
       sessions.push(
