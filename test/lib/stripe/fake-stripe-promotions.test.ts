@@ -4,7 +4,7 @@
 // when a checkout is paid (counted on code and coupon, a Discount on the
 // subscription), the discount taken off the first invoice's plan line only,
 // and the last redemption refused to a second customer.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStripe } from "../../../lib/stripe/client.ts";
 import { startFakeStripe, type FakeStripe } from "../../helpers/fake-stripe/index.ts";
