@@ -47,6 +47,9 @@ export const errorCodes: Record<string, ClientCode> = {
   // A promo code outside its validity period, or used its max_uses times.
   WTPRX: { code: "PROMOTION_CODE_EXPIRED", keepMessage: true },
   WTPRE: { code: "PROMOTION_CODE_EXHAUSTED", keepMessage: true },
+  // Back office: a reminder for an account that owes nothing overdue, or a second one the same day.
+  WTNOD: { code: "NOTHING_OVERDUE", keepMessage: true },
+  WTRMD: { code: "REMINDER_ALREADY_SENT", keepMessage: true },
   // A called customer already had their extra minutes (requestMoreTime).
   WTMTU: { code: "MORE_TIME_ALREADY_USED", keepMessage: true },
   // Analytics reads: a malformed date, a period backwards or longer than 366 days.
