@@ -1,13 +1,15 @@
 // The admin's promo code operations (adminCreatePromoCode,
 // adminDisablePromoCode): the rules in SQL (db/admin/promo-codes.sql), run
-// as the admin — the role and claims of the verified token, so
-// app_private.assert_admin() decides — and the calls to Stripe here, through
+// as the admin — the role and claims of the verified token (the request's
+// pgSettings, applied by inSettingsTransaction), so app_private.assert_admin()
+// decides — and the calls to Stripe here, through
 // the real SDK. As for the merchant's billing (lib/billing/operations.ts):
 // the input is checked in SQL before Stripe is called, Stripe is called
 // before the database changes, and a Stripe failure is STRIPE_FAILURE with
 // our own sentence.
 import type pg from "pg";
 import type Stripe from "stripe";
+import { inSettingsTransaction as asCaller } from "../http/request-transaction.ts";
 import { billingNotConfigured, stripeFailure } from "../stripe/errors.ts";
 import { couponKey, couponParams, promotionCodeKey, promotionCodeParams, type PromoCodeSpec } from "../stripe/promotions.ts";
 
@@ -27,29 +29,6 @@ export interface CreatePromoCodeInput {
   maxUses?: number | null;
   validFrom?: string | null;
   validUntil?: string | null;
-}
-
-/**
- * SQL as the caller: one transaction on the authenticator's pool with the
- * request's settings (role, jwt.claims.*) applied as PostGraphile applies
- * them, so grants, RLS and assert_admin see the same caller as GraphQL does.
- */
-export async function asCaller<T>(pool: pg.Pool, settings: Record<string, string | undefined>, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let open = false;
-  try {
-    await client.query("begin");
-    open = true;
-    const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
-    await client.query("select set_config(key, value, true) from json_each_text($1::json)", [JSON.stringify(defined)]);
-    const result = await fn(client);
-    open = false;
-    await client.query("commit");
-    return result;
-  } finally {
-    if (open) await client.query("rollback").catch(() => {});
-    client.release();
-  }
 }
 
 async function atStripe<T>(action: string, call: () => Promise<T>): Promise<T> {
