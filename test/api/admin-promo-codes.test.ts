@@ -280,7 +280,8 @@ describe("a merchant applies a code at checkout", () => {
 
   it("a code whose start is ahead is inactive at Stripe until then; the first checkout once valid activates it", async () => {
     const admin = await createAdmin(db());
-    const startsAt = new Date(Date.now() + 2_000);
+    // Far enough ahead for the creation and the first checkout to happen before it on a loaded machine.
+    const startsAt = new Date(Date.now() + 6_000);
     const code = await created(admin.headers, { code: "DEMAIN", kind: "PERCENTAGE", value: 15, validFrom: startsAt.toISOString() });
     expect(env().fake.get(code.stripePromotionCodeId)).toMatchObject({ active: false, metadata: { waitify_starts_at: String(Math.floor(startsAt.getTime() / 1000)) } });
     const merchant = await createMerchant(db());
