@@ -44,6 +44,9 @@ export const errorCodes: Record<string, ClientCode> = {
   WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
   WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
+  // A promo code outside its validity period, or used its max_uses times.
+  WTPRX: { code: "PROMOTION_CODE_EXPIRED", keepMessage: true },
+  WTPRE: { code: "PROMOTION_CODE_EXHAUSTED", keepMessage: true },
   // Back office: a reminder for an account that owes nothing overdue, or a second one the same day.
   WTNOD: { code: "NOTHING_OVERDUE", keepMessage: true },
   WTRMD: { code: "REMINDER_ALREADY_SENT", keepMessage: true },

@@ -689,6 +689,22 @@ alter table app_private.payment_failures add constraint payment_failures_user_id
 
 CREATE INDEX payment_failures_user_id_idx ON app_private.payment_failures USING btree (user_id);
 
+create table app_private.promo_code_redemptions (
+  promo_code_id uuid not null,
+  user_id uuid not null,
+  stripe_subscription_id text not null,
+  counted boolean not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_private.promo_code_redemptions owner to :DATABASE_OWNER;
+alter table app_private.promo_code_redemptions enable row level security;
+
+alter table app_private.promo_code_redemptions add constraint promo_code_redemptions_pkey PRIMARY KEY (promo_code_id, user_id);
+alter table app_private.promo_code_redemptions add constraint promo_code_redemptions_promo_code_id_fkey FOREIGN KEY (promo_code_id) REFERENCES app_public.promo_codes(id) ON DELETE CASCADE;
+alter table app_private.promo_code_redemptions add constraint promo_code_redemptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+CREATE INDEX promo_code_redemptions_user_id_idx ON app_private.promo_code_redemptions USING btree (user_id);
+
 create unlogged table app_private.rate_limits (
   key character varying(255) not null,
   points integer default 0 not null,
@@ -1160,6 +1176,76 @@ CREATE INDEX customer_erasures_user_id_idx ON app_public.customer_erasures USING
 create policy select_all on app_public.customer_erasures as permissive for select to waitify_admin using (true);
 create policy select_own on app_public.customer_erasures as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
+create table app_public.promo_codes (
+  id uuid default gen_random_uuid() not null,
+  code text not null,
+  kind text not null,
+  value integer not null,
+  currency text,
+  duration text not null,
+  duration_months integer,
+  max_uses integer,
+  valid_from timestamp with time zone default now() not null,
+  valid_until timestamp with time zone,
+  active boolean default true not null,
+  disabled_at timestamp with time zone,
+  times_used integer default 0 not null,
+  stripe_coupon_id text not null,
+  stripe_promotion_code_id text not null,
+  created_by uuid,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null
+);
+alter table app_public.promo_codes owner to :DATABASE_OWNER;
+alter table app_public.promo_codes enable row level security;
+grant select on table app_public.promo_codes to waitify_admin;
+comment on table app_public.promo_codes is E'@behavior -insert -update -delete\nA promo code: a Stripe coupon restricted to the plan products (never the SMS overage) and its promotion code. Created and disabled with adminCreatePromoCode / adminDisablePromoCode; a merchant types `code` at checkout.';
+comment on column app_public.promo_codes.code is 'What the merchant types: 3 to 40 capitals, digits and dashes (case-insensitive).';
+comment on column app_public.promo_codes.kind is 'percentage (value = %), fixed_amount (value = cents off, in currency) or free_months (value = months at 100 %).';
+comment on column app_public.promo_codes.value is 'Percent (1–100), cents (> 0) or months (1–24), per kind.';
+comment on column app_public.promo_codes.currency is 'The currency of a fixed_amount code (the catalog''s, eur); null otherwise.';
+comment on column app_public.promo_codes.duration is 'once (the first invoice), repeating (duration_months months) or forever; free_months is repeating for its months.';
+comment on column app_public.promo_codes.duration_months is 'Months a repeating code applies (1–24); null otherwise.';
+comment on column app_public.promo_codes.max_uses is 'How many accounts may start a subscription with it (Stripe max_redemptions); null = unlimited.';
+comment on column app_public.promo_codes.valid_from is 'Refused at checkout before this time.';
+comment on column app_public.promo_codes.valid_until is 'Refused at checkout from this time (Stripe expires_at); null = no end.';
+comment on column app_public.promo_codes.active is 'False once disabled (then at Stripe too).';
+comment on column app_public.promo_codes.disabled_at is 'When an admin disabled it.';
+comment on column app_public.promo_codes.times_used is 'Accounts whose subscription started with it (counted once each, from Stripe''s webhooks); never above max_uses.';
+comment on column app_public.promo_codes.stripe_coupon_id is 'The Stripe coupon (applies_to: the plan products).';
+comment on column app_public.promo_codes.stripe_promotion_code_id is 'The Stripe promotion code (promo_…).';
+comment on column app_public.promo_codes.created_by is 'The admin who created it.';
+
+alter table app_public.promo_codes add constraint promo_codes_code_check CHECK ((code ~ '^[A-Z0-9-]{3,40}$'::text));
+alter table app_public.promo_codes add constraint promo_codes_code_key UNIQUE (code);
+alter table app_public.promo_codes add constraint promo_codes_created_by_fkey FOREIGN KEY (created_by) REFERENCES app_private.admins(id) ON DELETE SET NULL;
+alter table app_public.promo_codes add constraint promo_codes_currency CHECK (((kind = 'fixed_amount'::text) = (currency IS NOT NULL)));
+alter table app_public.promo_codes add constraint promo_codes_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text));
+alter table app_public.promo_codes add constraint promo_codes_disabled CHECK ((active = (disabled_at IS NULL)));
+alter table app_public.promo_codes add constraint promo_codes_duration_check CHECK ((duration = ANY (ARRAY['once'::text, 'repeating'::text, 'forever'::text])));
+alter table app_public.promo_codes add constraint promo_codes_duration_months CHECK ((((duration = 'repeating'::text) = (duration_months IS NOT NULL)) AND ((duration_months IS NULL) OR ((duration_months >= 1) AND (duration_months <= 24)))));
+alter table app_public.promo_codes add constraint promo_codes_free_months CHECK (((kind <> 'free_months'::text) OR ((duration = 'repeating'::text) AND (duration_months = value))));
+alter table app_public.promo_codes add constraint promo_codes_kind_check CHECK ((kind = ANY (ARRAY['percentage'::text, 'fixed_amount'::text, 'free_months'::text])));
+alter table app_public.promo_codes add constraint promo_codes_max_uses_check CHECK ((max_uses > 0));
+alter table app_public.promo_codes add constraint promo_codes_pkey PRIMARY KEY (id);
+alter table app_public.promo_codes add constraint promo_codes_stripe_coupon_id_key UNIQUE (stripe_coupon_id);
+alter table app_public.promo_codes add constraint promo_codes_stripe_promotion_code_id_check CHECK ((stripe_promotion_code_id ~ '^promo_'::text));
+alter table app_public.promo_codes add constraint promo_codes_stripe_promotion_code_id_key UNIQUE (stripe_promotion_code_id);
+alter table app_public.promo_codes add constraint promo_codes_times_used CHECK (((times_used >= 0) AND ((max_uses IS NULL) OR (times_used <= max_uses))));
+alter table app_public.promo_codes add constraint promo_codes_validity CHECK (((valid_until IS NULL) OR (valid_until > valid_from)));
+alter table app_public.promo_codes add constraint promo_codes_value CHECK (
+CASE kind
+    WHEN 'percentage'::text THEN ((value >= 1) AND (value <= 100))
+    WHEN 'fixed_amount'::text THEN (value > 0)
+    ELSE ((value >= 1) AND (value <= 24))
+END);
+
+CREATE INDEX promo_codes_created_by_idx ON app_public.promo_codes USING btree (created_by);
+
+create policy select_all on app_public.promo_codes as permissive for select to waitify_admin using (true);
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.promo_codes FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
+
 create table app_public.queue_entries (
   id uuid default gen_random_uuid() not null,
   queue_id uuid not null,
@@ -1549,6 +1635,69 @@ revoke execute on function app_hidden.account_channel() from public;
 grant execute on function app_hidden.account_channel() to waitify_anonymous;
 comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
 
+CREATE OR REPLACE FUNCTION app_hidden.admin_create_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone, stripe_coupon_id text, stripe_promotion_code_id text)
+ RETURNS app_public.promo_codes
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid;
+  v_row app_public.promo_codes;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  v_admin := app_private.assert_admin();
+  v_row := app_private.promo_code_spec(admin_create_promo_code.code, admin_create_promo_code.kind,
+    admin_create_promo_code.value, admin_create_promo_code.duration, admin_create_promo_code.duration_months,
+    admin_create_promo_code.max_uses, admin_create_promo_code.valid_from, admin_create_promo_code.valid_until);
+  insert into app_public.promo_codes (code, kind, value, currency, duration, duration_months, max_uses, valid_from,
+                                      valid_until, stripe_coupon_id, stripe_promotion_code_id, created_by)
+  values (v_row.code, v_row.kind, v_row.value, v_row.currency, v_row.duration, v_row.duration_months, v_row.max_uses,
+          v_row.valid_from, v_row.valid_until, admin_create_promo_code.stripe_coupon_id,
+          admin_create_promo_code.stripe_promotion_code_id, v_admin)
+  returning * into v_row;
+  perform app_private.record_admin_action('create_promo_code', 'promo_code', v_row.id::text, null,
+                                          to_jsonb(v_row) - 'updated_at', null);
+  return v_row;
+end;
+$function$;
+alter function app_hidden.admin_create_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone, stripe_coupon_id text, stripe_promotion_code_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.admin_create_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone, stripe_coupon_id text, stripe_promotion_code_id text) from public;
+grant execute on function app_hidden.admin_create_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone, stripe_coupon_id text, stripe_promotion_code_id text) to waitify_admin;
+
+CREATE OR REPLACE FUNCTION app_hidden.admin_disable_promo_code(promo_code_id uuid, reason text DEFAULT NULL::text)
+ RETURNS app_public.promo_codes
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_before app_public.promo_codes;
+  v_after app_public.promo_codes;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  select p.* into v_before from app_public.promo_codes p where p.id = admin_disable_promo_code.promo_code_id for update;
+  if v_before.id is null then
+    perform app_hidden.raise_error('PROMO_CODE_NOT_FOUND');
+  end if;
+  if not v_before.active then
+    return v_before;
+  end if;
+  update app_public.promo_codes p set active = false, disabled_at = now()
+   where p.id = v_before.id
+  returning * into v_after;
+  perform app_private.record_admin_action('disable_promo_code', 'promo_code', v_after.id::text,
+                                          jsonb_build_object('active', v_before.active, 'disabled_at', v_before.disabled_at),
+                                          jsonb_build_object('active', v_after.active, 'disabled_at', v_after.disabled_at),
+                                          nullif(btrim(coalesce(admin_disable_promo_code.reason, '')), ''));
+  return v_after;
+end;
+$function$;
+alter function app_hidden.admin_disable_promo_code(promo_code_id uuid, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.admin_disable_promo_code(promo_code_id uuid, reason text) from public;
+grant execute on function app_hidden.admin_disable_promo_code(promo_code_id uuid, reason text) to waitify_admin;
+
 CREATE OR REPLACE FUNCTION app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text)
  RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
  LANGUAGE plpgsql
@@ -1592,6 +1741,61 @@ alter function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_s
 revoke execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) from public;
 grant execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) to waitify_admin;
 comment on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) is 'The administrator''s CSV export rows: every account''s invoices, filtered by creation day, status and account (id or email).';
+
+CREATE OR REPLACE FUNCTION app_hidden.admin_prepare_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_spec app_public.promo_codes;
+  v_products text[];
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  v_spec := app_private.promo_code_spec(admin_prepare_promo_code.code, admin_prepare_promo_code.kind,
+    admin_prepare_promo_code.value, admin_prepare_promo_code.duration, admin_prepare_promo_code.duration_months,
+    admin_prepare_promo_code.max_uses, admin_prepare_promo_code.valid_from, admin_prepare_promo_code.valid_until);
+  select array_agg(distinct sp.stripe_product_id order by sp.stripe_product_id) into v_products
+    from app_private.stripe_prices sp
+    join app_public.subscription_plans p on p.id = sp.plan_id
+   where sp.kind = 'licensed' and p.is_active;
+  if v_products is null then
+    perform app_hidden.raise_error('BILLING_NOT_CONFIGURED');
+  end if;
+  return jsonb_build_object('code', v_spec.code, 'kind', v_spec.kind, 'value', v_spec.value, 'currency', v_spec.currency,
+                            'duration', v_spec.duration, 'duration_months', v_spec.duration_months,
+                            'max_uses', v_spec.max_uses, 'valid_from', v_spec.valid_from, 'valid_until', v_spec.valid_until,
+                            'plan_product_ids', to_jsonb(v_products));
+end;
+$function$;
+alter function app_hidden.admin_prepare_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.admin_prepare_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone) from public;
+grant execute on function app_hidden.admin_prepare_promo_code(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone) to waitify_admin;
+
+CREATE OR REPLACE FUNCTION app_hidden.admin_promo_code_to_disable(promo_code_id uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_stripe_id text;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  select p.stripe_promotion_code_id into v_stripe_id from app_public.promo_codes p
+   where p.id = admin_promo_code_to_disable.promo_code_id;
+  if v_stripe_id is null then
+    perform app_hidden.raise_error('PROMO_CODE_NOT_FOUND');
+  end if;
+  return v_stripe_id;
+end;
+$function$;
+alter function app_hidden.admin_promo_code_to_disable(promo_code_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.admin_promo_code_to_disable(promo_code_id uuid) from public;
+grant execute on function app_hidden.admin_promo_code_to_disable(promo_code_id uuid) to waitify_admin;
 
 CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
  RETURNS app_public.businesses
@@ -2148,6 +2352,48 @@ AS $function$
     ('PROMOTION_CODE_INVALID', 'WTPRM',
      'Code promotionnel invalide ou expiré.',
      'Invalid or expired promotion code.'),
+    ('PROMOTION_CODE_MONTHLY_ONLY', 'WTPRM',
+     'Ce code offre des mois gratuits : il ne s''applique qu''à un abonnement mensuel.',
+     'This code gives free months: it only applies to a monthly subscription.'),
+    ('PROMOTION_CODE_ALREADY_USED', 'WTPRM',
+     'Ce code promotionnel a déjà été utilisé par votre compte.',
+     'This promotion code has already been used by your account.'),
+    ('PROMOTION_CODE_EXPIRED', 'WTPRX',
+     'Ce code promotionnel n''est pas valable à cette date.',
+     'This promotion code is not valid at this date.'),
+    ('PROMOTION_CODE_EXHAUSTED', 'WTPRE',
+     'Ce code promotionnel a atteint son nombre maximal d''utilisations.',
+     'This promotion code has been used the maximum number of times.'),
+    ('PROMO_CODE_FORMAT', 'WTVAL',
+     'Le code doit faire de 3 à 40 caractères : lettres, chiffres et tirets.',
+     'The code must be 3 to 40 characters: letters, digits and dashes.'),
+    ('PROMO_CODE_KIND', 'WTVAL',
+     'Type de code inconnu : « %s » (percentage, fixed_amount ou free_months attendu).',
+     'Unknown kind of code: "%s" (percentage, fixed_amount or free_months expected).'),
+    ('PROMO_CODE_PERCENT', 'WTVAL',
+     'Un pourcentage de remise va de 1 à 100.',
+     'A percentage off is between 1 and 100.'),
+    ('PROMO_CODE_AMOUNT', 'WTVAL',
+     'Le montant de la remise, en centimes, doit être positif.',
+     'The amount off, in cents, must be positive.'),
+    ('PROMO_CODE_MONTHS', 'WTVAL',
+     'Le nombre de mois offerts va de 1 à 24.',
+     'The number of free months is between 1 and 24.'),
+    ('PROMO_CODE_DURATION', 'WTVAL',
+     'Durée invalide : once, forever, ou repeating avec un nombre de mois de 1 à 24 (des mois offerts durent leur nombre de mois).',
+     'Invalid duration: once, forever, or repeating with 1 to 24 months (free months last their number of months).'),
+    ('PROMO_CODE_MAX_USES', 'WTVAL',
+     'Le nombre maximal d''utilisations doit être positif (ou vide : illimité).',
+     'The maximum number of uses must be positive (or empty: unlimited).'),
+    ('PROMO_CODE_VALIDITY', 'WTVAL',
+     'La fin de validité doit suivre le début de validité et être dans le futur.',
+     'The end of validity must come after its start and be in the future.'),
+    ('PROMO_CODE_TAKEN', 'WTDUP',
+     'Le code promotionnel « %s » existe déjà.',
+     'The promotion code "%s" already exists.'),
+    ('PROMO_CODE_NOT_FOUND', 'WTNFD',
+     'Code promotionnel introuvable.',
+     'Promotion code not found.'),
     ('INVALID_DATE', 'WTDAT',
      'Date invalide : « %s » (AAAA-MM-JJ attendu).',
      'Invalid date: "%s" (YYYY-MM-DD expected).'),
@@ -2710,12 +2956,14 @@ begin
   for v_object in
     select o.value from jsonb_array_elements(objects) with ordinality as o (value, position) order by o.position
   loop
-    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice') then
+    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice', 'checkout.session') then
       raise exception 'app_private.apply_stripe_objects: cannot mirror a Stripe % object', coalesce(v_object ->> 'object', 'untyped');
     end if;
     v_user := case v_object ->> 'object'
       when 'subscription' then app_private.mirror_stripe_subscription(v_object)
-      else app_private.mirror_stripe_invoice(v_object)
+      when 'invoice' then app_private.mirror_stripe_invoice(v_object)
+      -- A completed checkout: only the promo codes it was paid with (db/billing/promotions.sql).
+      else app_private.record_checkout_promo_redemptions(v_object)
     end;
     if v_user is not null and not v_user = any (v_users) then
       v_users := v_users || v_user;
@@ -3030,6 +3278,41 @@ $function$;
 alter function app_private.checkout_context(user_id uuid, plan text, billing_interval text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) from public;
 grant execute on function app_private.checkout_context(user_id uuid, plan text, billing_interval text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.checkout_promo_code(user_id uuid, code text, billing_interval text)
+ RETURNS TABLE(promo_code_id uuid, stripe_promotion_code_id text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_code app_public.promo_codes;
+begin
+  -- Caller: the server's own connection only (assert_server_connection), for the signed-in merchant's id.
+  perform app_private.assert_server_connection();
+  select p.* into v_code from app_public.promo_codes p where p.code = upper(btrim(coalesce(checkout_promo_code.code, '')));
+  if v_code.id is null or not v_code.active then
+    perform app_hidden.raise_error('PROMOTION_CODE_INVALID');
+  end if;
+  if v_code.kind = 'free_months' and checkout_promo_code.billing_interval <> 'month' then
+    perform app_hidden.raise_error('PROMOTION_CODE_MONTHLY_ONLY');
+  end if;
+  if now() < v_code.valid_from or now() >= v_code.valid_until then
+    perform app_hidden.raise_error('PROMOTION_CODE_EXPIRED');
+  end if;
+  if v_code.times_used >= v_code.max_uses then
+    perform app_hidden.raise_error('PROMOTION_CODE_EXHAUSTED');
+  end if;
+  if exists (select 1 from app_private.promo_code_redemptions r
+              where r.promo_code_id = v_code.id and r.user_id = checkout_promo_code.user_id) then
+    perform app_hidden.raise_error('PROMOTION_CODE_ALREADY_USED');
+  end if;
+  return query select v_code.id, v_code.stripe_promotion_code_id;
+end;
+$function$;
+alter function app_private.checkout_promo_code(user_id uuid, code text, billing_interval text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.checkout_promo_code(user_id uuid, code text, billing_interval text) from public;
+grant execute on function app_private.checkout_promo_code(user_id uuid, code text, billing_interval text) to :DATABASE_AUTHENTICATOR;
 
 CREATE OR REPLACE FUNCTION app_private.close_locked_queue(queue app_public.queues, actor text, actor_user_id uuid)
  RETURNS app_public.queues
@@ -4356,6 +4639,8 @@ begin
     update app_public.users u set subscription_plan_id = v_price.plan_id
      where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
   end if;
+  -- The promo codes it started with count once (db/billing/promotions.sql).
+  perform app_private.record_promo_redemptions(v_user, subscription);
   return v_user;
 end;
 $function$;
@@ -4676,6 +4961,70 @@ alter function app_private.plan_overage_price(plan text) owner to :DATABASE_OWNE
 revoke execute on function app_private.plan_overage_price(plan text) from public;
 grant execute on function app_private.plan_overage_price(plan text) to :DATABASE_AUTHENTICATOR;
 
+CREATE OR REPLACE FUNCTION app_private.promo_code_spec(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone)
+ RETURNS app_public.promo_codes
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_row app_public.promo_codes;
+begin
+  v_row.code := upper(btrim(coalesce(promo_code_spec.code, '')));
+  if v_row.code !~ '^[A-Z0-9-]{3,40}$' then
+    perform app_hidden.raise_error('PROMO_CODE_FORMAT');
+  end if;
+  v_row.kind := promo_code_spec.kind;
+  if v_row.kind is null or v_row.kind not in ('percentage', 'fixed_amount', 'free_months') then
+    perform app_hidden.raise_error('PROMO_CODE_KIND', null, coalesce(promo_code_spec.kind, ''));
+  end if;
+  v_row.value := promo_code_spec.value;
+  if v_row.kind = 'percentage' and (v_row.value is null or v_row.value not between 1 and 100) then
+    perform app_hidden.raise_error('PROMO_CODE_PERCENT');
+  elsif v_row.kind = 'fixed_amount' and (v_row.value is null or v_row.value <= 0) then
+    perform app_hidden.raise_error('PROMO_CODE_AMOUNT');
+  elsif v_row.kind = 'free_months' and (v_row.value is null or v_row.value not between 1 and 24) then
+    perform app_hidden.raise_error('PROMO_CODE_MONTHS');
+  end if;
+  v_row.currency := case when v_row.kind = 'fixed_amount' then 'eur' end;
+  if v_row.kind = 'free_months' then
+    -- N free months: 100 % off for N months; any other duration contradicts it.
+    if coalesce(promo_code_spec.duration, 'repeating') <> 'repeating'
+       or coalesce(promo_code_spec.duration_months, v_row.value) <> v_row.value then
+      perform app_hidden.raise_error('PROMO_CODE_DURATION');
+    end if;
+    v_row.duration := 'repeating';
+    v_row.duration_months := v_row.value;
+  else
+    v_row.duration := coalesce(promo_code_spec.duration, 'once');
+    if v_row.duration not in ('once', 'repeating', 'forever')
+       or (v_row.duration = 'repeating') <> (promo_code_spec.duration_months is not null)
+       or promo_code_spec.duration_months not between 1 and 24 then
+      perform app_hidden.raise_error('PROMO_CODE_DURATION');
+    end if;
+    v_row.duration_months := promo_code_spec.duration_months;
+  end if;
+  if promo_code_spec.max_uses is not null and promo_code_spec.max_uses < 1 then
+    perform app_hidden.raise_error('PROMO_CODE_MAX_USES');
+  end if;
+  v_row.max_uses := promo_code_spec.max_uses;
+  v_row.valid_from := coalesce(promo_code_spec.valid_from, now());
+  v_row.valid_until := promo_code_spec.valid_until;
+  if v_row.valid_until <= greatest(v_row.valid_from, now()) then
+    perform app_hidden.raise_error('PROMO_CODE_VALIDITY');
+  end if;
+  -- Disabled codes keep their name: Stripe's promotion codes are never deleted either.
+  if exists (select 1 from app_public.promo_codes p where p.code = v_row.code) then
+    perform app_hidden.raise_error('PROMO_CODE_TAKEN', null, v_row.code);
+  end if;
+  v_row.active := true;
+  v_row.times_used := 0;
+  return v_row;
+end;
+$function$;
+alter function app_private.promo_code_spec(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.promo_code_spec(code text, kind text, value integer, duration text, duration_months integer, max_uses integer, valid_from timestamp with time zone, valid_until timestamp with time zone) from public;
+
 CREATE OR REPLACE FUNCTION app_private.public_url()
  RETURNS text
  LANGUAGE sql
@@ -4730,7 +5079,8 @@ AS $function$
 begin
   -- Caller: the server's own connection only (assert_server_connection).
   perform app_private.assert_server_connection();
-  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'NO_SUBSCRIPTION') then
+  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'PROMOTION_CODE_EXPIRED', 'PROMOTION_CODE_EXHAUSTED',
+                                      'NO_SUBSCRIPTION') then
     perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
   perform app_hidden.raise_error(raise_billing_error.code);
@@ -4759,6 +5109,85 @@ end;
 $function$;
 alter function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.record_checkout_promo_redemptions(session jsonb)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_private.stripe_customer_user(app_private.stripe_id(session -> 'customer'));
+  v_promotion_code text;
+begin
+  if v_user is null or session ->> 'mode' is distinct from 'subscription' or session ->> 'status' is distinct from 'complete'
+     or coalesce(session ->> 'payment_status', '') not in ('paid', 'no_payment_required') then
+    return v_user;
+  end if;
+  for v_promotion_code in
+    select distinct app_private.stripe_id(d.value -> 'promotion_code')
+      from jsonb_array_elements(case jsonb_typeof(session -> 'discounts') when 'array' then session -> 'discounts' else '[]' end) d
+     where app_private.stripe_id(d.value -> 'promotion_code') is not null
+  loop
+    perform app_private.record_promo_redemption(v_user, v_promotion_code, app_private.stripe_id(session -> 'subscription'));
+  end loop;
+  return v_user;
+end;
+$function$;
+alter function app_private.record_checkout_promo_redemptions(session jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_checkout_promo_redemptions(session jsonb) from public;
+comment on function app_private.record_checkout_promo_redemptions(session jsonb) is 'Counts, once per account, the promo codes of a completed and paid checkout session whose promotion code is ours.';
+
+CREATE OR REPLACE FUNCTION app_private.record_promo_redemption(user_id uuid, stripe_promotion_code_id text, stripe_subscription_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_code app_public.promo_codes;
+  v_counted boolean;
+begin
+  select p.* into v_code from app_public.promo_codes p
+   where p.stripe_promotion_code_id = record_promo_redemption.stripe_promotion_code_id
+     for update;
+  if v_code.id is null
+     or exists (select 1 from app_private.promo_code_redemptions r
+                 where r.promo_code_id = v_code.id and r.user_id = record_promo_redemption.user_id) then
+    return;
+  end if;
+  v_counted := v_code.max_uses is null or v_code.times_used < v_code.max_uses;
+  insert into app_private.promo_code_redemptions (promo_code_id, user_id, stripe_subscription_id, counted)
+  values (v_code.id, record_promo_redemption.user_id, coalesce(record_promo_redemption.stripe_subscription_id, ''), v_counted);
+  if v_counted then
+    update app_public.promo_codes p set times_used = p.times_used + 1 where p.id = v_code.id;
+  end if;
+end;
+$function$;
+alter function app_private.record_promo_redemption(user_id uuid, stripe_promotion_code_id text, stripe_subscription_id text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_promo_redemption(user_id uuid, stripe_promotion_code_id text, stripe_subscription_id text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.record_promo_redemptions(user_id uuid, subscription jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_promotion_code text;
+begin
+  if coalesce(subscription ->> 'status', 'incomplete') in ('incomplete', 'incomplete_expired') then
+    return;
+  end if;
+  for v_promotion_code in
+    select distinct app_private.stripe_id(d.value -> 'promotion_code')
+      from jsonb_array_elements(case jsonb_typeof(subscription -> 'discounts') when 'array' then subscription -> 'discounts' else '[]' end) d
+     where jsonb_typeof(d.value) = 'object' and app_private.stripe_id(d.value -> 'promotion_code') is not null
+  loop
+    perform app_private.record_promo_redemption(record_promo_redemptions.user_id, v_promotion_code, subscription ->> 'id');
+  end loop;
+end;
+$function$;
+alter function app_private.record_promo_redemptions(user_id uuid, subscription jsonb) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_promo_redemptions(user_id uuid, subscription jsonb) from public;
+comment on function app_private.record_promo_redemptions(user_id uuid, subscription jsonb) is 'Counts, once per account, the promo codes of a started subscription (discounts expanded) whose promotion code is ours.';
 
 CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void

@@ -37,6 +37,13 @@ interface Fetched {
   objects: unknown[];
 }
 
+/**
+ * Subscriptions come with their discounts expanded: each names its promotion
+ * code, which counts the use of one of our promo codes
+ * (app_private.record_promo_redemptions).
+ */
+const SUBSCRIPTION_EXPAND = { expand: ["discounts"] };
+
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === "string" ? value : value?.id);
 
 /** The object an event names, fetched from Stripe now (for a checkout: its subscription and first invoice). */
@@ -52,14 +59,16 @@ async function fetchNamed(stripe: Stripe, event: Stripe.Event): Promise<Fetched>
       const objects: unknown[] = [];
       // Its own invoice.paid may have come before the account was linked (and been ignored).
       if (invoice) objects.push(await stripe.invoices.retrieve(invoice));
-      if (subscription) objects.push(await stripe.subscriptions.retrieve(subscription));
+      if (subscription) objects.push(await stripe.subscriptions.retrieve(subscription, SUBSCRIPTION_EXPAND));
+      // Last: the promo codes it was paid with are counted once its subscription is mirrored.
+      objects.push(session);
       const link = session.client_reference_id && customer ? { userId: session.client_reference_id, customer } : undefined;
       return { link, customer, objects };
     }
     case "customer.subscription.created":
     case "customer.subscription.updated":
     case "customer.subscription.deleted": {
-      const subscription = await stripe.subscriptions.retrieve(object.id);
+      const subscription = await stripe.subscriptions.retrieve(object.id, SUBSCRIPTION_EXPAND);
       return { customer: idOf(subscription.customer), objects: [subscription] };
     }
     case "invoice.paid":
@@ -85,7 +94,7 @@ async function fetchNamed(stripe: Stripe, event: Stripe.Event): Promise<Fetched>
  */
 async function fetchCustomerState(stripe: Stripe, helpers: JobHelpers, customer: string): Promise<unknown[]> {
   const [subscriptions, invoices, mirrored] = await Promise.all([
-    stripe.subscriptions.list({ customer, status: "all", limit: 1 }),
+    stripe.subscriptions.list({ customer, status: "all", limit: 1, expand: ["data.discounts"] }),
     stripe.invoices.list({ customer, status: "open", limit: 100 }),
     helpers.query<{ id: string }>("select app_private.unpaid_stripe_invoices($1) as id", [customer]),
   ]);

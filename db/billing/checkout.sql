@@ -173,7 +173,8 @@ as $$
 begin
   -- Caller: the server's own connection only (assert_server_connection).
   perform app_private.assert_server_connection();
-  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'NO_SUBSCRIPTION') then
+  if raise_billing_error.code not in ('PROMOTION_CODE_INVALID', 'PROMOTION_CODE_EXPIRED', 'PROMOTION_CODE_EXHAUSTED',
+                                      'NO_SUBSCRIPTION') then
     perform app_hidden.raise_error('INTERNAL_ONLY');
   end if;
   perform app_hidden.raise_error(raise_billing_error.code);

@@ -209,6 +209,8 @@ begin
     update app_public.users u set subscription_plan_id = v_price.plan_id
      where u.id = v_user and u.subscription_plan_id is distinct from v_price.plan_id;
   end if;
+  -- The promo codes it started with count once (db/billing/promotions.sql).
+  perform app_private.record_promo_redemptions(v_user, subscription);
   return v_user;
 end;
 $$;
@@ -330,7 +332,8 @@ comment on function app_private.apply_stripe_invoice(jsonb) is
   'Mirrors an invoice fetched from Stripe, counts each failed attempt once and recomputes the account''s status.';
 
 -- What the stripe_event task fetched for one event: the object the event
--- names and the customer's current subscription and open invoices. All are
+-- names (a completed checkout session too: its promo codes are counted) and
+-- the customer's current subscription and open invoices. All are
 -- mirrored first and the status is recomputed once, from all of them, so the
 -- account moves straight to the state Stripe is in. Recomputing after each
 -- object would pass through states that only a partial view implies (the
@@ -350,12 +353,14 @@ begin
   for v_object in
     select o.value from jsonb_array_elements(objects) with ordinality as o (value, position) order by o.position
   loop
-    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice') then
+    if coalesce(v_object ->> 'object', '') not in ('subscription', 'invoice', 'checkout.session') then
       raise exception 'app_private.apply_stripe_objects: cannot mirror a Stripe % object', coalesce(v_object ->> 'object', 'untyped');
     end if;
     v_user := case v_object ->> 'object'
       when 'subscription' then app_private.mirror_stripe_subscription(v_object)
-      else app_private.mirror_stripe_invoice(v_object)
+      when 'invoice' then app_private.mirror_stripe_invoice(v_object)
+      -- A completed checkout: only the promo codes it was paid with (db/billing/promotions.sql).
+      else app_private.record_checkout_promo_redemptions(v_object)
     end;
     if v_user is not null and not v_user = any (v_users) then
       v_users := v_users || v_user;

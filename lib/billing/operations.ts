@@ -18,11 +18,12 @@ import {
   checkoutSessionParams,
   planChangeParams,
   resumeParams,
-  usablePromotionCode,
 } from "./requests.ts";
+import { promotionCodeRefusal, STARTS_AT_METADATA } from "../stripe/promotions.ts";
 import {
   applyOwnSubscription,
   checkoutContext,
+  checkoutPromoCode,
   linkStripeCustomer,
   liveSubscriptionId,
   planChangePrices,
@@ -75,24 +76,35 @@ async function customerFor(deps: BillingDependencies, stripe: Stripe, userId: st
   return customer.id;
 }
 
-async function promotionCodeId(deps: BillingDependencies, stripe: Stripe, code: string, customerId: string): Promise<string> {
-  // Stripe's codes are letters, digits and dashes: anything else cannot exist, and is not sent.
-  if (/^[A-Za-z0-9-]{1,200}$/.test(code)) {
-    const found = await atStripe("check the promotion code", () =>
-      stripe.promotionCodes.list({ code, active: true, limit: 10 }),
-    );
-    const usable = usablePromotionCode(found.data, customerId);
-    if (usable) return usable.id;
-  }
-  return raiseBillingError(deps.db, "PROMOTION_CODE_INVALID");
+/**
+ * The Stripe promotion code of one of our promo codes, once our table
+ * accepted it (checkoutPromoCode): Stripe's own state has the last word — a
+ * code used up or expired there is refused with the same codes as ours. A
+ * code created before its valid_from was left inactive at Stripe (so that
+ * nobody could type it on Stripe's page too early, lib/admin/promo-codes.ts):
+ * its first checkout once valid activates it.
+ */
+async function stripePromotionCode(deps: BillingDependencies, stripe: Stripe, id: string): Promise<string> {
+  const action = "check the promotion code";
+  const code = await atStripe(action, () => stripe.promotionCodes.retrieve(id));
+  if (code.active) return code.id;
+  const refusal = promotionCodeRefusal(code, Math.floor(Date.now() / 1000));
+  if (refusal) return raiseBillingError(deps.db, refusal);
+  await atStripe(action, () =>
+    stripe.promotionCodes.update(code.id, { active: true, metadata: { [STARTS_AT_METADATA]: "" } }, { idempotencyKey: `waitify-promotion-start-${code.id}` }),
+  );
+  return code.id;
 }
 
 export async function createCheckoutSession(deps: BillingDependencies, userId: string, input: CheckoutInput): Promise<{ url: string }> {
   const stripe = stripeOf(deps);
-  const context = await checkoutContext(deps.db, userId, input.plan, billingInterval(input.interval));
-  const customerId = await customerFor(deps, stripe, userId, context.email, context.stripe_customer_id);
+  const interval = billingInterval(input.interval);
+  const context = await checkoutContext(deps.db, userId, input.plan, interval);
+  // Our table first: an unknown, disabled, expired or used-up code is refused before Stripe is called.
   const typed = input.promotionCode?.trim();
-  const promotion = typed ? await promotionCodeId(deps, stripe, typed, customerId) : undefined;
+  const ours = typed ? await checkoutPromoCode(deps.db, userId, typed, interval) : undefined;
+  const customerId = await customerFor(deps, stripe, userId, context.email, context.stripe_customer_id);
+  const promotion = ours ? await stripePromotionCode(deps, stripe, ours.stripe_promotion_code_id) : undefined;
   const session = await atStripe("start the checkout", () =>
     stripe.checkout.sessions.create(
       checkoutSessionParams({

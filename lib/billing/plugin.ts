@@ -41,7 +41,7 @@ const typeDefs = gql`
     "The plan to subscribe to: basic, pro or enterprise."
     plan: String!
     interval: BillingInterval = MONTH
-    "A promotion code to apply; without one, Stripe's page offers a field for it."
+    "A promo code made in the back office; without one, Stripe's page offers a field for it."
     promotionCode: String
   }
 
@@ -68,7 +68,7 @@ const typeDefs = gql`
 
   extend type Mutation {
     """
-    Starts a subscription: a Stripe Checkout page for the plan (and its monthly SMS overage). Billing periods start on the 1st of the month (UTC); the first, shorter one is prorated. Errors: PLAN_NOT_FOUND (NOT_FOUND), PLAN_LIMIT (more active businesses than the plan allows), ALREADY_SUBSCRIBED (change plan instead), PROMOTION_CODE_INVALID, BILLING_NOT_CONFIGURED, STRIPE_FAILURE (5002).
+    Starts a subscription: a Stripe Checkout page for the plan (and its monthly SMS overage). Billing periods start on the 1st of the month (UTC); the first, shorter one is prorated. Errors: PLAN_NOT_FOUND (NOT_FOUND), PLAN_LIMIT (more active businesses than the plan allows), ALREADY_SUBSCRIBED (change plan instead), PROMOTION_CODE_INVALID (unknown, disabled, already used by this account, or free months on a yearly plan), PROMOTION_CODE_EXPIRED (outside its validity), PROMOTION_CODE_EXHAUSTED (used its maximum number of times), BILLING_NOT_CONFIGURED, STRIPE_FAILURE (5002).
     """
     createCheckoutSession(input: CreateCheckoutSessionInput!): CreateCheckoutSessionPayload
 

@@ -65,16 +65,6 @@ export function checkoutSessionParams(request: CheckoutRequest): Stripe.Checkout
   };
 }
 
-/**
- * The promotion code to apply among those Stripe listed for the typed code:
- * an active one that is for everybody or for this customer (codes are unique
- * per customer, so several customers' codes may share a name).
- */
-export function usablePromotionCode(codes: Stripe.PromotionCode[], customerId: string): Stripe.PromotionCode | undefined {
-  const customerOf = (code: Stripe.PromotionCode) => (typeof code.customer === "string" ? code.customer : (code.customer?.id ?? null));
-  return codes.find((code) => code.active && (customerOf(code) === null || customerOf(code) === customerId));
-}
-
 const usageType = (item: Stripe.SubscriptionItem) => item.price.recurring?.usage_type;
 
 /** The plan's item (licensed price). */

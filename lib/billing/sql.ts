@@ -73,8 +73,24 @@ export async function applyOwnSubscription(
   await db.query("select app_private.apply_own_subscription($1, $2, $3)", [userId, JSON.stringify(subscription), event]);
 }
 
+export interface CheckoutPromoCode {
+  promo_code_id: string;
+  stripe_promotion_code_id: string;
+}
+
+/**
+ * A promo code typed at checkout, checked against our table (db/billing/promotions.sql):
+ * PROMOTION_CODE_INVALID, PROMOTION_CODE_EXPIRED, PROMOTION_CODE_EXHAUSTED.
+ */
+export async function checkoutPromoCode(db: Queryable, userId: string, code: string, interval: BillingInterval): Promise<CheckoutPromoCode> {
+  const { rows } = await db.query<CheckoutPromoCode>("select * from app_private.checkout_promo_code($1, $2, $3)", [userId, code, interval]);
+  return rows[0]!;
+}
+
+export type BillingRefusal = "PROMOTION_CODE_INVALID" | "PROMOTION_CODE_EXPIRED" | "PROMOTION_CODE_EXHAUSTED" | "NO_SUBSCRIPTION";
+
 /** Always throws: the catalogue's error for a refusal decided from Stripe's answer. */
-export async function raiseBillingError(db: Queryable, code: "PROMOTION_CODE_INVALID" | "NO_SUBSCRIPTION"): Promise<never> {
+export async function raiseBillingError(db: Queryable, code: BillingRefusal): Promise<never> {
   await db.query("select app_private.raise_billing_error($1)", [code]);
   throw new Error(`app_private.raise_billing_error(${code}) did not raise`);
 }

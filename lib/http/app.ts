@@ -12,6 +12,7 @@ import type Stripe from "stripe";
 import { makePreset, type PresetOptions } from "../../graphile.config.ts";
 import { makeGoogleSignInPlugin, type GoogleSettings } from "../auth/google.ts";
 import { makeBillingPlugin } from "../billing/plugin.ts";
+import { makePromoCodesPlugin } from "../admin/promo-codes-plugin.ts";
 import { InvalidTokenError } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { defaultQueryLimits } from "../graphql/limits.ts";
@@ -160,6 +161,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   // The merchant's billing mutations (checkout, portal, cancel, resume, change
   // of plan): their SQL runs on the authenticator's pool, like Google sign-in's.
   const billing = makeBillingPlugin({ db: pool, stripe: options.stripe, publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL });
+  // The admin's promo code mutations (Stripe coupon + promotion code, then the row, as the admin).
+  const promoCodes = makePromoCodesPlugin({ pool, stripe: options.stripe });
   // Subscriptions: one LISTEN connection for the process, shared by every
   // role's instance; one websocket server that authenticates each socket and
   // hands its operations to the instance of its role (lib/realtime/).
@@ -169,6 +172,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
     const plugins = [
       ...(google && role !== ADMIN_ROLE ? [google] : []),
       ...(role === MERCHANT_ROLE ? [billing] : []),
+      ...(role === ADMIN_ROLE ? [promoCodes] : []),
       ...realtimePlugins(role),
     ];
     const rolePool = role === ANONYMOUS_ROLE ? anonymousPool : pool;

@@ -13,15 +13,31 @@ export async function inRequestTransaction<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
   options: { readOnly?: boolean } = {},
 ): Promise<T> {
+  // Anonymous has no settings of its own (its pool is pre-switched in
+  // app.ts); here the role is always set explicitly.
+  return inSettingsTransaction(pool, { role: ANONYMOUS_ROLE, ...pgSettingsFor(auth) }, fn, options);
+}
+
+/**
+ * The same with settings already made: a GraphQL request's own pgSettings
+ * (context().pgSettings), for a plugin whose work runs outside the request's
+ * transaction (lib/admin/promo-codes.ts). Without a role setting it refuses
+ * to run, rather than run as the authenticator.
+ */
+export async function inSettingsTransaction<T>(
+  pool: pg.Pool,
+  settings: Record<string, string | undefined>,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  if (!settings.role) throw new Error("inSettingsTransaction: no role in the settings");
   const client = await pool.connect();
   let open = false;
   try {
     await client.query(options.readOnly ? "begin read only" : "begin");
     open = true;
-    // Anonymous has no settings of its own (its pool is pre-switched in
-    // app.ts); here the role is always set explicitly.
-    const settings = { role: ANONYMOUS_ROLE as string, ...pgSettingsFor(auth) };
-    await client.query("select set_config(key, value, true) from json_each_text($1::json)", [JSON.stringify(settings)]);
+    const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    await client.query("select set_config(key, value, true) from json_each_text($1::json)", [JSON.stringify(defined)]);
     const result = await fn(client);
     open = false;
     await client.query("commit");

@@ -11,6 +11,28 @@ import { buildInvoice, pendingItemLines, type LineInput } from "./invoice-object
 import { createCustomer } from "./resources/customers.ts";
 import { markFailed, markPaid } from "./resources/invoices.ts";
 import { cancelSubscription, createSubscription } from "./resources/subscriptions.ts";
+import { lineDiscounts, redeemableDiscounts, redeemDiscounts } from "./resources/promotions.ts";
+
+/**
+ * The subscription's discounts on an invoice's lines billed at `at` (each
+ * line of a product the coupon applies to); a "once" discount is used up by
+ * the first invoice and leaves the subscription.
+ */
+function discountLines(store: Store, subscription: StripeObject, lines: LineInput[], at: number): LineInput[] {
+  const ids = (subscription.discounts as string[] | undefined) ?? [];
+  if (ids.length === 0) return lines;
+  const remaining = new Map<string, number>();
+  const discounted = lines.map((line) =>
+    line.price && line.amount > 0
+      ? { ...line, discounts: lineDiscounts(store, ids, { amount: line.amount, product: String(line.price.product) }, at, remaining) }
+      : line,
+  );
+  subscription.discounts = ids.filter((id) => {
+    const coupon = store.objects.get(String((store.objects.get(id)?.source as { coupon?: string } | undefined)?.coupon));
+    return coupon?.duration !== "once";
+  });
+  return discounted;
+}
 
 /** An Event as a webhook delivers it; stored, so GET /v1/events/:id finds it. */
 export function makeEvent(store: Store, type: string, object: unknown, previousAttributes?: Record<string, unknown>): StripeObject {
@@ -72,6 +94,8 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
   if (session.status !== "open") throw invalidRequest(`Checkout session ${sessionId} is ${session.status}, not open.`);
   if (session.mode !== "subscription") throw invalidRequest("completeCheckout plays subscription-mode sessions only.");
   const input = store.checkoutInputs.get(sessionId)!;
+  // Checked before anything is made: a code used up since the session opened refuses the payment.
+  const redeemable = redeemableDiscounts(store, input.discounts ?? []);
   const customer = session.customer
     ? store.get("customer", String(session.customer))
     : createCustomer(store, { email: String(session.customer_email ?? options.email ?? "merchant@example.com") });
@@ -88,12 +112,12 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
     metadata: (data?.metadata as Record<string, string> | undefined) ?? {},
     billingMode,
     status: options.paymentFails ? "incomplete" : "active",
-    discounts: input.discounts ?? [],
     billingCycleAnchor: anchor?.at,
     billingCycleAnchorConfig: anchor?.config,
   });
+  subscription.discounts = redeemDiscounts(store, redeemable, { customer: customer.id, subscription: subscription.id, checkoutSession: sessionId });
   // The first invoice: licensed items in advance (zero during a trial); usage comes later.
-  const lines: LineInput[] = itemsOf(subscription)
+  const undiscounted: LineInput[] = itemsOf(subscription)
     .filter((item) => recurringOf(item.price as StripeObject)?.usage_type === "licensed")
     .map((item) => {
       const price = item.price as StripeObject;
@@ -116,6 +140,7 @@ export function completeCheckout(store: Store, sessionId: string, options: Compl
         subscriptionItem: item.id,
       };
     });
+  const lines = discountLines(store, subscription, undiscounted, store.now());
   const invoice = store.add(
     buildInvoice(store, { customer: customer.id, subscription: subscription.id, lines, status: "open", billingReason: "subscription_create", periodStart: store.now(), periodEnd: store.now() }),
   );
@@ -202,7 +227,7 @@ export function renewSubscription(store: Store, subscriptionId: string, options:
   const subscription = store.get("subscription", subscriptionId);
   if (subscription.status === "canceled") throw invalidRequest(`Subscription ${subscriptionId} is canceled.`);
   const renewal = renewalLines(store, subscription);
-  const lines = [...pendingItemLines(store, String(subscription.customer), subscription.id), ...renewal.lines];
+  const lines = [...pendingItemLines(store, String(subscription.customer), subscription.id), ...discountLines(store, subscription, renewal.lines, renewal.periodEnd)];
   const invoice = store.add(
     buildInvoice(store, { customer: String(subscription.customer), subscription: subscription.id, lines, status: "open", billingReason: "subscription_cycle", periodStart: renewal.periodStart, periodEnd: renewal.periodEnd }),
   );

@@ -13,6 +13,8 @@ export interface LineInput {
   subscriptionItem?: string;
   invoiceItem?: string;
   proration?: boolean;
+  /** What the subscription's discounts take off this line (resources/promotions.ts lineDiscounts). */
+  discounts?: Array<{ amount: number; discount: string }>;
 }
 
 function lineItem(invoiceId: string, subscriptionId: string | null, line: LineInput): StripeObject {
@@ -25,9 +27,9 @@ function lineItem(invoiceId: string, subscriptionId: string | null, line: LineIn
     amount: line.amount,
     currency: "eur",
     description: line.description,
-    discount_amounts: [],
+    discount_amounts: structuredClone(line.discounts ?? []),
     discountable: true,
-    discounts: [],
+    discounts: (line.discounts ?? []).map((entry) => entry.discount),
     invoice: invoiceId,
     livemode: false,
     metadata: {},
@@ -63,7 +65,14 @@ export function buildInvoice(store: Store, input: InvoiceInput): StripeObject {
   const customer = store.get("customer", input.customer, "customer");
   const id = input.id ?? newId("in_", 24);
   const now = store.now();
-  const total = input.amountDue ?? input.lines.reduce((sum, line) => sum + line.amount, 0);
+  // Discounts are taken off the subtotal: lines keep their amount, the invoice lists what each discount took.
+  const subtotal = input.lines.reduce((sum, line) => sum + line.amount, 0);
+  const discountTotals = new Map<string, number>();
+  for (const line of input.lines) {
+    for (const entry of line.discounts ?? []) discountTotals.set(entry.discount, (discountTotals.get(entry.discount) ?? 0) + entry.amount);
+  }
+  const discounted = [...discountTotals.values()].reduce((sum, amount) => sum + amount, 0);
+  const total = input.amountDue ?? subtotal - discounted;
   const status = input.status ?? "draft";
   const paid = status === "paid";
   const finalized = status !== "draft";
@@ -107,7 +116,7 @@ export function buildInvoice(store: Store, input: InvoiceInput): StripeObject {
     default_source: null,
     default_tax_rates: [],
     description: null,
-    discounts: [],
+    discounts: [...discountTotals.keys()],
     due_date: input.dueDate ?? null,
     effective_at: finalized ? now : null,
     ending_balance: finalized ? 0 : null,
@@ -140,11 +149,11 @@ export function buildInvoice(store: Store, input: InvoiceInput): StripeObject {
     statement_descriptor: null,
     status,
     status_transitions: { finalized_at: finalized ? now : null, marked_uncollectible_at: null, paid_at: paid ? now : null, voided_at: null },
-    subtotal: total,
-    subtotal_excluding_tax: total,
+    subtotal: input.amountDue ?? subtotal,
+    subtotal_excluding_tax: input.amountDue ?? subtotal,
     test_clock: null,
     total,
-    total_discount_amounts: [],
+    total_discount_amounts: [...discountTotals].map(([discount, amount]) => ({ amount, discount })),
     total_excluding_tax: total,
     total_pretax_credit_amounts: [],
     total_taxes: [],

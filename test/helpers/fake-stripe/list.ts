@@ -46,6 +46,11 @@ function expandAt(store: Store, node: unknown, segments: string[]): void {
     record.tiers = structuredClone(store.priceTiers.get(String(record.id)) ?? null);
     return;
   }
+  if (head === "applies_to" && record.object === "coupon") {
+    const appliesTo = store.couponAppliesTo.get(String(record.id));
+    if (appliesTo) record.applies_to = structuredClone(appliesTo);
+    return;
+  }
   if (head === "line_items" && record.object === "checkout.session") {
     const items = store.checkoutInputs.get(String(record.id))?.lineItems ?? [];
     record.line_items = structuredClone(listObject(items, { limit: "100" }, `/v1/checkout/sessions/${record.id}/line_items`));
@@ -53,6 +58,10 @@ function expandAt(store: Store, node: unknown, segments: string[]): void {
   let child = record[head];
   if (typeof child === "string" && store.objects.has(child)) {
     child = structuredClone(store.objects.get(child));
+    record[head] = child;
+  } else if (Array.isArray(child)) {
+    // A list of ids (a subscription's `discounts`): each id becomes its object.
+    child = child.map((item) => (typeof item === "string" && store.objects.has(item) ? structuredClone(store.objects.get(item)) : item));
     record[head] = child;
   }
   expandAt(store, child, rest);

@@ -49,7 +49,7 @@ export function arr(value: FormValue | undefined, param: string): FormValue[] {
   return value.filter((item) => item !== undefined);
 }
 
-/** Metadata: string values; "" (unset) is an empty hash. */
+/** Metadata: string values; "" (unset) is an empty hash; a key set to "" is unset by mergeMetadata. */
 export function metadata(value: FormValue | undefined): Record<string, string> | undefined {
   const hash = obj(value, "metadata");
   if (!hash) return value === "" ? {} : undefined;
@@ -59,4 +59,14 @@ export function metadata(value: FormValue | undefined): Record<string, string> |
 /** The `expand` paths of a request. */
 export function expandPaths(params: Params): string[] {
   return arr(params.expand, "expand").map((item) => String(item));
+}
+
+/** An update's metadata merged into the stored one as Stripe does: a key posted empty is removed, "" clears all. */
+export function mergeMetadata(current: unknown, value: FormValue | undefined): Record<string, string> | undefined {
+  const update = metadata(value);
+  if (!update) return undefined;
+  if (value === "") return {};
+  const merged: Record<string, string> = { ...(current as Record<string, string>), ...update };
+  for (const [key, item] of Object.entries(update)) if (item === "") delete merged[key];
+  return merged;
 }

@@ -49,6 +49,8 @@ export class Store {
   readonly priceTiers = new Map<string, unknown[]>();
   /** What a checkout session was created with (line items are includable, the rest create-only). */
   readonly checkoutInputs = new Map<string, CheckoutInput>();
+  /** A coupon's applies_to: Stripe returns it only when asked (expand: ["applies_to"]). */
+  readonly couponAppliesTo = new Map<string, { products: string[] }>();
   readonly meterEvents: MeterEventRecord[] = [];
   readonly requests: LoggedRequest[] = [];
   /** Idempotency-Key → the first successful answer and a digest of its params. */

@@ -1,7 +1,7 @@
 // lib/billing/requests.ts: what we ask Stripe for, decided from our data and
 // from the subscription Stripe returned — the checkout's parameters (prices,
 // return URLs, flexible billing mode, the anchor on the 1st, a promotion code
-// or the field for one), which promotion code applies, and the updates that
+// or the field for one), and the updates that
 // cancel (monthly: at period end; yearly: with the year), resume and change
 // plan.
 import type Stripe from "stripe";
@@ -14,7 +14,6 @@ import {
   checkoutSessionParams,
   planChangeParams,
   resumeParams,
-  usablePromotionCode,
 } from "../../../lib/billing/requests.ts";
 
 function item(id: string, interval: "month" | "year", usage: "licensed" | "metered", end: number, quantity?: number): Stripe.SubscriptionItem {
@@ -64,17 +63,6 @@ describe("checkoutSessionParams", () => {
     const params = checkoutSessionParams({ ...request, promotionCodeId: "promo_1" });
     expect(params.discounts).toEqual([{ promotion_code: "promo_1" }]);
     expect(params).not.toHaveProperty("allow_promotion_codes");
-  });
-});
-
-describe("usablePromotionCode", () => {
-  const code = (id: string, active: boolean, customer: string | null) => ({ id, active, customer }) as unknown as Stripe.PromotionCode;
-
-  it("takes an active code for everybody or for this customer, never another customer's", () => {
-    expect(usablePromotionCode([code("promo_other", true, "cus_2"), code("promo_all", true, null)], "cus_1")?.id).toBe("promo_all");
-    expect(usablePromotionCode([code("promo_mine", true, "cus_1")], "cus_1")?.id).toBe("promo_mine");
-    expect(usablePromotionCode([code("promo_other", true, "cus_2"), code("promo_off", false, null)], "cus_1")).toBeUndefined();
-    expect(usablePromotionCode([], "cus_1")).toBeUndefined();
   });
 });
 
