@@ -405,17 +405,32 @@ as $$
 declare
   v_subscription app_private.subscriptions;
   v_current app_public.subscription_status;
+  v_trial_ends_at timestamptz;
   v_target app_public.subscription_status;
 begin
   -- The account row first: one status change at a time per account.
-  select u.subscription_status into v_current from app_public.users u
+  select u.subscription_status, u.trial_ends_at into v_current, v_trial_ends_at from app_public.users u
    where u.id = refresh_account_status.user_id for update;
   select s.* into v_subscription from app_private.subscriptions s where s.user_id = refresh_account_status.user_id;
-  if v_subscription.user_id is null then
-    -- Never subscribed: the trial (or whatever an operator set) stands.
-    return v_current;
-  end if;
-  if v_subscription.stripe_status = 'canceled' then
+  if exists (select 1 from app_private.admin_suspensions h where h.user_id = refresh_account_status.user_id) then
+    -- Suspended by an admin (db/admin/tenants-actions.sql): held whatever
+    -- Stripe says, until an admin reactivates the account.
+    v_target := 'suspended';
+  elsif v_subscription.user_id is null then
+    if v_current <> 'suspended' then
+      -- Never subscribed: the trial (or whatever an operator set) stands.
+      return v_current;
+    end if;
+    -- Never subscribed and no longer held by an admin (the admin's
+    -- reactivation): the trial while it runs (or forever where billing is
+    -- not set up, as run_billing_day has it), else read-only, where a trial
+    -- that ended unpaid goes.
+    v_target := case
+      when v_trial_ends_at is null or v_trial_ends_at > refresh_account_status.at
+        or not exists (select 1 from app_private.stripe_prices) then 'trial'
+      else 'read_only'
+    end::app_public.subscription_status;
+  elsif v_subscription.stripe_status = 'canceled' then
     v_target := 'cancelled';
   elsif v_subscription.stripe_status in ('incomplete', 'incomplete_expired') then
     -- Never started: its first payment has not gone through (incomplete) and,
@@ -443,4 +458,4 @@ begin
 end;
 $$;
 comment on function app_private.refresh_account_status(uuid, timestamptz) is
-  'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent).';
+  'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent) and an admin''s suspension hold.';
