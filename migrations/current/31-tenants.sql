@@ -13,10 +13,6 @@ create table if not exists app_private.admin_suspensions (
 );
 alter table app_private.admin_suspensions enable row level security;
 
--- The list: newest accounts first, filtered by status.
-create index if not exists users_created_at_idx on app_public.users (created_at desc, id desc);
-create index if not exists users_subscription_status_idx on app_public.users (subscription_status, created_at desc);
-
 -- The search: a case-insensitive substring of email or name (LIKE '%…%' with
 -- the wildcards escaped) is what a trigram index serves. Lowercased with the
 -- ICU root collation, not the database's: under the C locale (the embedded
