@@ -279,10 +279,11 @@ comment on column app_public.invoice_summary.created_at is 'When Stripe created 
 create type app_public.jwt_token as (
   role text,
   user_id uuid,
-  sub text
+  sub text,
+  admin_id uuid
 );
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
-comment on type app_public.jwt_token is 'A session: the request role and the merchant account (user_id and sub are the same id).';
+comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
 create type app_public.payment_stats as (
   total_paid_cents bigint,
@@ -353,6 +354,23 @@ comment on column app_public.subscription_summary.trial_ends_at is 'End of the f
 comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
 
 -- Tables
+
+create table app_private.admins (
+  id uuid default gen_random_uuid() not null,
+  email public.citext not null,
+  password_hash text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  disabled_at timestamp with time zone
+);
+alter table app_private.admins owner to :DATABASE_OWNER;
+alter table app_private.admins enable row level security;
+
+alter table app_private.admins add constraint admins_email_check CHECK (((email OPERATOR(public.~*) '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::public.citext) AND (length((email)::text) <= 255)));
+alter table app_private.admins add constraint admins_email_key UNIQUE (email);
+alter table app_private.admins add constraint admins_pkey PRIMARY KEY (id);
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_private.admins FOR EACH ROW EXECUTE FUNCTION app_private.tg__set_updated_at();
 
 create table app_private.applied_definitions (
   singleton boolean default true not null,
@@ -703,6 +721,43 @@ create policy select_all on app_public.account_events as permissive for select t
 create policy select_own on app_public.account_events as permissive for select to waitify_merchant using ((user_id = ( SELECT app_public.current_user_id() AS current_user_id)));
 
 CREATE TRIGGER _900_notify AFTER INSERT ON app_public.account_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_events__notify();
+
+create table app_public.admin_audit_log (
+  id bigint generated always as identity not null,
+  admin_id uuid not null,
+  admin_email public.citext not null,
+  action text not null,
+  target_type text not null,
+  target_id text,
+  reason text,
+  before jsonb,
+  after jsonb,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_public.admin_audit_log owner to :DATABASE_OWNER;
+alter table app_public.admin_audit_log enable row level security;
+grant select on table app_public.admin_audit_log to waitify_admin;
+comment on table app_public.admin_audit_log is E'@behavior -insert -update -delete\nEvery administrator write: who, what, on what, why, before and after. Append-only.';
+comment on column app_public.admin_audit_log.action is 'What was done, e.g. suspend_account, change_plan, create_promo_code.';
+comment on column app_public.admin_audit_log.target_type is 'What it was done to: account, promo_code, …';
+comment on column app_public.admin_audit_log.target_id is 'The id of what it was done to.';
+comment on column app_public.admin_audit_log.before is 'The state before the write (null when something was created).';
+comment on column app_public.admin_audit_log.after is 'The state after the write.';
+
+alter table app_public.admin_audit_log add constraint admin_audit_log_action_check CHECK ((action ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+alter table app_public.admin_audit_log add constraint admin_audit_log_admin_id_fkey FOREIGN KEY (admin_id) REFERENCES app_private.admins(id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_pkey PRIMARY KEY (id);
+alter table app_public.admin_audit_log add constraint admin_audit_log_reason_check CHECK ((length(reason) <= 500));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_id_check CHECK (((length(target_id) >= 1) AND (length(target_id) <= 200)));
+alter table app_public.admin_audit_log add constraint admin_audit_log_target_type_check CHECK ((target_type ~ '^[a-z][a-z0-9_]{1,62}$'::text));
+
+CREATE INDEX admin_audit_log_admin_id_idx ON app_public.admin_audit_log USING btree (admin_id, id DESC);
+CREATE INDEX admin_audit_log_target_idx ON app_public.admin_audit_log USING btree (target_type, target_id, id DESC);
+
+create policy select_all on app_public.admin_audit_log as permissive for select to waitify_admin using (true);
+
+CREATE TRIGGER _200_append_only BEFORE DELETE OR UPDATE ON app_public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
+CREATE TRIGGER _200_append_only_truncate BEFORE TRUNCATE ON app_public.admin_audit_log FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_admin_audit_log__append_only();
 
 create table app_public.analytics_daily (
   id uuid default gen_random_uuid() not null,
@@ -1798,6 +1853,12 @@ AS $function$
     ('INVALID_EMAIL', 'WTVAL',
      'Adresse e-mail invalide.',
      'Invalid email address.'),
+    ('ADMIN_PASSWORD_TOO_SHORT', 'WTVAL',
+     'Le mot de passe d''un administrateur doit contenir au moins 12 caractères.',
+     'An administrator''s password must be at least 12 characters long.'),
+    ('AUDIT_LOG_APPEND_ONLY', 'WTFRB',
+     'Le journal d''audit ne peut être ni modifié ni effacé.',
+     'The audit log can be neither changed nor erased.'),
     ('EMAIL_TAKEN', 'WTDUP',
      'Un compte existe déjà avec cette adresse e-mail.',
      'An account already exists with this email address.'),
@@ -2142,6 +2203,49 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
 
+CREATE OR REPLACE FUNCTION app_private.account_mrr_cents(user_id uuid)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select coalesce((
+    select app_private.mrr_cents(p.price_cents, s.billing_interval, s.stripe_status)
+      from app_private.subscriptions s
+      join app_public.subscription_plans p on p.id = s.plan_id
+     where s.user_id = account_mrr_cents.user_id
+  ), 0);
+$function$;
+alter function app_private.account_mrr_cents(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.account_mrr_cents(user_id uuid) from public;
+comment on function app_private.account_mrr_cents(user_id uuid) is 'The account''s normalised monthly recurring revenue now, in cents (0 without a paying subscription).';
+
+CREATE OR REPLACE FUNCTION app_private.admin_session(email text, password text)
+ RETURNS app_public.jwt_token
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin app_private.admins;
+begin
+  select a.* into v_admin from app_private.admins a
+   where a.email = lower(btrim(coalesce(admin_session.email, '')))::citext;
+  if v_admin.password_hash is null or admin_session.password is null then
+    perform crypt(coalesce(admin_session.password, ''), gen_salt('bf', 10));
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
+  end if;
+  if crypt(admin_session.password, v_admin.password_hash) <> v_admin.password_hash then
+    perform app_hidden.raise_error('INVALID_CREDENTIALS');
+  end if;
+  if v_admin.disabled_at is not null then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
+  end if;
+  return ('waitify_admin', null, v_admin.id::text, v_admin.id)::app_public.jwt_token;
+end;
+$function$;
+alter function app_private.admin_session(email text, password text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admin_session(email text, password text) from public;
+
 CREATE OR REPLACE FUNCTION app_private.admit_entry(queue app_public.queues, business app_public.businesses, phone text, client_name text, is_walk_in boolean, actor text, actor_user_id uuid, OUT entry app_public.queue_entries, OUT waiting integer, OUT service_seconds numeric)
  RETURNS record
  LANGUAGE plpgsql
@@ -2290,6 +2394,30 @@ $function$;
 alter function app_private.assert_account_writable(user_id uuid, lang text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.assert_account_writable(user_id uuid, lang text) from public;
 comment on function app_private.assert_account_writable(user_id uuid, lang text) is 'ACCOUNT_READ_ONLY / ACCOUNT_SUSPENDED unless the account may change its settings.';
+
+CREATE OR REPLACE FUNCTION app_private.assert_admin()
+ RETURNS uuid
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid;
+begin
+  if coalesce(current_setting('role', true), 'none') <> 'waitify_admin' then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  select a.id into v_admin from app_private.admins a
+   where a.id = app_public.current_admin_id() and a.disabled_at is null;
+  if v_admin is null then
+    perform app_hidden.raise_error('FORBIDDEN');
+  end if;
+  return v_admin;
+end;
+$function$;
+alter function app_private.assert_admin() owner to :DATABASE_OWNER;
+revoke execute on function app_private.assert_admin() from public;
+comment on function app_private.assert_admin() is 'The acting administrator''s id; FORBIDDEN unless the request is an enabled admin''s.';
 
 CREATE OR REPLACE FUNCTION app_private.assert_phone_may_join(phone text, lang text)
  RETURNS void
@@ -2722,7 +2850,9 @@ begin
   if length(first_name) > 100 or length(last_name) > 100 then
     perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+  -- An administrator's address cannot become a merchant account: one address, one way to sign in.
+  if exists (select 1 from app_public.users u where u.email = v_email::citext)
+     or exists (select 1 from app_private.admins a where a.email = v_email::citext) then
     perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
@@ -2746,6 +2876,37 @@ $function$;
 alter function app_private.create_account(email text, first_name text, last_name text, auth_provider text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) from public;
 comment on function app_private.create_account(email text, first_name text, last_name text, auth_provider text) is 'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
+
+CREATE OR REPLACE FUNCTION app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_email text := lower(btrim(coalesce(create_admin.email, '')));
+begin
+  if v_email !~ '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$' or length(v_email) > 255 then
+    perform app_hidden.raise_error('INVALID_EMAIL', 'en');
+  end if;
+  if create_admin.password is null or length(create_admin.password) < 12 then
+    perform app_hidden.raise_error('ADMIN_PASSWORD_TOO_SHORT', 'en');
+  end if;
+  if octet_length(create_admin.password) > 72 then
+    perform app_hidden.raise_error('PASSWORD_TOO_LONG', 'en');
+  end if;
+  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+    perform app_hidden.raise_error('EMAIL_TAKEN', 'en');
+  end if;
+  insert into app_private.admins as a (email, password_hash)
+  values (v_email, crypt(create_admin.password, gen_salt('bf', 10)))
+  on conflict on constraint admins_email_key
+    do update set password_hash = excluded.password_hash
+  returning a.id, (xmax = 0) into admin_id, created;
+end;
+$function$;
+alter function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) from public;
+comment on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) is 'A DBA''s command (npm run admin:create): creates an administrator or replaces its password.';
 
 CREATE OR REPLACE FUNCTION app_private.current_actor()
  RETURNS text
@@ -3711,6 +3872,23 @@ $function$;
 alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
 revoke execute on function app_private.more_time_minutes() from public;
 
+CREATE OR REPLACE FUNCTION app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case
+    when mrr_cents.stripe_status not in ('active', 'past_due') or mrr_cents.plan_price_cents is null then 0
+    when mrr_cents.billing_interval = 'year' then
+      round(mrr_cents.plan_price_cents * coalesce(app_private.config_value('yearly_price_months')::integer, 10) / 12.0)::integer
+    else mrr_cents.plan_price_cents
+  end;
+$function$;
+alter function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
+comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
+
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
  LANGUAGE plpgsql
@@ -3848,6 +4026,26 @@ $function$;
 alter function app_private.raise_billing_error(code text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.raise_billing_error(code text) from public;
 grant execute on function app_private.raise_billing_error(code text) to :DATABASE_AUTHENTICATOR;
+
+CREATE OR REPLACE FUNCTION app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_admin uuid := app_private.assert_admin();
+  v_id bigint;
+begin
+  insert into app_public.admin_audit_log (admin_id, admin_email, action, target_type, target_id, reason, before, after)
+  select v_admin, a.email, record_admin_action.action, record_admin_action.target_type, record_admin_action.target_id,
+         nullif(btrim(record_admin_action.reason), ''), record_admin_action.before, record_admin_action.after
+    from app_private.admins a where a.id = v_admin
+  returning id into v_id;
+  return v_id;
+end;
+$function$;
+alter function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.record_admin_action(action text, target_type text, target_id text, before jsonb, after jsonb, reason text) from public;
 
 CREATE OR REPLACE FUNCTION app_private.record_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
@@ -4365,7 +4563,7 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
@@ -4751,6 +4949,19 @@ $function$;
 alter function app_private.tg_account_events__notify() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_account_events__notify() from public;
 comment on function app_private.tg_account_events__notify() is 'NOTIFYs waitify:account:<user id> with {"id"} for each account event (delivered at commit).';
+
+CREATE OR REPLACE FUNCTION app_private.tg_admin_audit_log__append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_hidden.raise_error('AUDIT_LOG_APPEND_ONLY', 'en');
+  return null;
+end;
+$function$;
+alter function app_private.tg_admin_audit_log__append_only() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_admin_audit_log__append_only() from public;
 
 CREATE OR REPLACE FUNCTION app_private.tg_businesses__account_writable()
  RETURNS trigger
@@ -5339,6 +5550,11 @@ declare
   v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
+  -- An administrator signs in at the same door (admin/admins.sql); the
+  -- addresses of admins and merchants never overlap (create_account, create_admin).
+  if exists (select 1 from app_private.admins a where a.email = lower(btrim(coalesce(authenticate.email, '')))::citext) then
+    return app_private.admin_session(authenticate.email, authenticate.password);
+  end if;
   select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;
@@ -5567,6 +5783,19 @@ alter function app_public.close_queue(queue_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_public.close_queue(queue_id uuid) from public;
 grant execute on function app_public.close_queue(queue_id uuid) to waitify_merchant;
 comment on function app_public.close_queue(queue_id uuid) is 'Closes one of your queues: waiting customers are cancelled (and told), called customers stay to be served or missed.';
+
+CREATE OR REPLACE FUNCTION app_public.current_admin_id()
+ RETURNS uuid
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select nullif(current_setting('jwt.claims.admin_id', true), '')::uuid;
+$function$;
+alter function app_public.current_admin_id() owner to :DATABASE_OWNER;
+revoke execute on function app_public.current_admin_id() from public;
+grant execute on function app_public.current_admin_id() to waitify_admin;
+comment on function app_public.current_admin_id() is E'@omit\\nThe signed-in administrator''s id (null for anyone else).';
 
 CREATE OR REPLACE FUNCTION app_public."current_user"()
  RETURNS app_public.users

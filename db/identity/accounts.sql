@@ -9,7 +9,7 @@ create trigger _100_timestamps before update on app_private.user_secrets
   for each row execute function app_private.tg__set_updated_at();
 
 comment on type app_public.jwt_token is
-  'A session: the request role and the merchant account (user_id and sub are the same id).';
+  'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
 -- Merchant accounts: registration, password and Google sign-in, the current
 -- user, what a merchant may see and change of its own account, and the plan
@@ -108,7 +108,9 @@ begin
   if length(first_name) > 100 or length(last_name) > 100 then
     perform app_hidden.raise_error('PERSON_NAME_TOO_LONG');
   end if;
-  if exists (select 1 from app_public.users u where u.email = v_email::citext) then
+  -- An administrator's address cannot become a merchant account: one address, one way to sign in.
+  if exists (select 1 from app_public.users u where u.email = v_email::citext)
+     or exists (select 1 from app_private.admins a where a.email = v_email::citext) then
     perform app_hidden.raise_error('EMAIL_TAKEN');
   end if;
   insert into app_public.users as u (email, first_name, last_name, auth_provider, subscription_status,
@@ -137,7 +139,7 @@ create or replace function app_private.session_for(account app_public.users) ret
   language sql stable
   set search_path to pg_catalog, public, pg_temp
 as $$
-  select ('waitify_merchant', account.id, account.id::text)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
 $$;
 
 -- register(email, password, first_name, last_name) → a session token.
@@ -178,7 +180,8 @@ grant execute on function app_public.register(text, text, text, text) to waitify
 
 -- authenticate(email, password) → a session token. A wrong password and an
 -- unknown address give the same error and cost the same bcrypt work, so
--- neither the answer nor its timing tells which addresses have accounts.
+-- neither the answer nor its timing tells which addresses have accounts
+-- (nor which are administrators').
 create or replace function app_public.authenticate(email text, password text) returns app_public.jwt_token
   language plpgsql volatile security definer
   set search_path to pg_catalog, public, pg_temp
@@ -188,6 +191,11 @@ declare
   v_stored_hash text;
 begin
   -- Caller: anyone; the credentials are the check.
+  -- An administrator signs in at the same door (admin/admins.sql); the
+  -- addresses of admins and merchants never overlap (create_account, create_admin).
+  if exists (select 1 from app_private.admins a where a.email = lower(btrim(coalesce(authenticate.email, '')))::citext) then
+    return app_private.admin_session(authenticate.email, authenticate.password);
+  end if;
   select u.* into v_account
   from app_public.users u
   where u.email = lower(btrim(coalesce(authenticate.email, '')))::citext;

@@ -1,4 +1,5 @@
-// Merchant session tokens: RS256, claims sub/user_id, role, iss, aud, exp.
+// Session tokens: RS256, claims role, sub and user_id (a merchant) or
+// admin_id (an administrator), iss, aud, exp.
 // PostGraphile signs the tokens that SQL returns (app_public.jwt_token, see
 // graphile.config.ts) with the same options; this module verifies them on
 // every request and signs the few that TypeScript issues (Google sign-in).
@@ -21,8 +22,10 @@ export type TokenRole = (typeof TOKEN_ROLES)[number];
 /** What a verified token says about the caller. */
 export interface Session {
   role: TokenRole;
-  /** Null for an admin token that is not tied to a merchant account. */
+  /** The merchant account; null for an administrator. */
   userId: string | null;
+  /** The administrator (admin tokens only); null when the token names none, which can read but never write. */
+  adminId: string | null;
   /** The token's expiry (ms since the epoch): a websocket opened with it is closed then. */
   expiresAt: number;
 }
@@ -32,6 +35,7 @@ export interface TokenClaims {
   role: string;
   user_id: string | null;
   sub: string | null;
+  admin_id?: string | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -79,14 +83,18 @@ export function verifyToken(token: string, settings: JwtSettings): Session {
   if (typeof claims.exp !== "number") throw new InvalidTokenError("Jeton d'authentification invalide.");
   const role = claims.role as unknown;
   if (!TOKEN_ROLES.includes(role as TokenRole)) throw new InvalidTokenError("Jeton d'authentification invalide.");
-  const userId = (claims.user_id ?? claims.sub ?? null) as unknown;
-  if (userId !== null && (typeof userId !== "string" || !uuid.test(userId))) {
+  // sub names whoever signed in: the merchant (user_id) or the administrator (admin_id).
+  const adminId = (role === ADMIN_ROLE ? (claims.admin_id ?? null) : null) as unknown;
+  const userId = (claims.user_id ?? (role === MERCHANT_ROLE ? claims.sub : null) ?? null) as unknown;
+  for (const id of [userId, adminId]) {
+    if (id !== null && (typeof id !== "string" || !uuid.test(id))) throw new InvalidTokenError("Jeton d'authentification invalide.");
+  }
+  const named = role === ADMIN_ROLE ? adminId : userId;
+  if (claims.sub !== undefined && claims.sub !== null && claims.sub !== named) {
     throw new InvalidTokenError("Jeton d'authentification invalide.");
   }
-  if (claims.sub !== undefined && claims.user_id !== undefined && claims.sub !== claims.user_id) {
-    throw new InvalidTokenError("Jeton d'authentification invalide.");
-  }
-  // A merchant is always somebody.
+  // A merchant is always somebody; an administrator is never a merchant too.
   if (role === MERCHANT_ROLE && userId === null) throw new InvalidTokenError("Jeton d'authentification invalide.");
-  return { role: role as TokenRole, userId: userId as string | null, expiresAt: claims.exp * 1000 };
+  if (role === MERCHANT_ROLE && claims.admin_id != null) throw new InvalidTokenError("Jeton d'authentification invalide.");
+  return { role: role as TokenRole, userId: userId as string | null, adminId: adminId as string | null, expiresAt: claims.exp * 1000 };
 }

@@ -9,6 +9,8 @@ import { InvalidTokenError, verifyToken, type JwtSettings } from "./jwt.ts";
 export interface RequestAuth {
   role: RequestRole;
   userId: string | null;
+  /** The administrator of an admin token (null: it may read, never write). */
+  adminId?: string | null;
   /** When the session's token expires (ms since the epoch); null for anonymous. */
   expiresAt?: number | null;
 }
@@ -30,7 +32,11 @@ export function requestAuth(req: IncomingMessage): RequestAuth {
  */
 export function pgSettingsFor(auth: RequestAuth): Record<string, string> {
   if (auth.role === ANONYMOUS_ROLE && !auth.userId) return {};
-  return auth.userId ? { role: auth.role, "jwt.claims.user_id": auth.userId } : { role: auth.role };
+  return {
+    role: auth.role,
+    ...(auth.userId ? { "jwt.claims.user_id": auth.userId } : {}),
+    ...(auth.adminId ? { "jwt.claims.admin_id": auth.adminId } : {}),
+  };
 }
 
 export function authenticateRequest(req: IncomingMessage, settings: JwtSettings): RequestAuth {
@@ -56,7 +62,7 @@ function authenticate(req: IncomingMessage, authorization: string | undefined, s
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
   if (!match) throw new InvalidTokenError("En-tête Authorization invalide : « Bearer <jeton> » attendu.");
   const session = verifyToken(match[1]!, settings);
-  const auth: RequestAuth = { role: session.role, userId: session.userId, expiresAt: session.expiresAt };
+  const auth: RequestAuth = { role: session.role, userId: session.userId, adminId: session.adminId, expiresAt: session.expiresAt };
   sessions.set(req, auth);
   return auth;
 }

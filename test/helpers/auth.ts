@@ -19,7 +19,15 @@ export function merchantToken(userId: string, settings: JwtSettings = testJwt): 
   return signToken({ role: "waitify_merchant", user_id: userId, sub: userId }, settings);
 }
 
-/** An admin (back office) session: the admin role, no merchant account. */
+/** An administrator's token, signed like the one authenticate() gives (admins: createAdmin in fixtures.ts). */
+export function adminToken(adminId: string, settings: JwtSettings = testJwt): string {
+  return signToken({ role: "waitify_admin", user_id: null, sub: adminId, admin_id: adminId }, settings);
+}
+
+/**
+ * An admin-role session that names no administrator: it reads what the admin
+ * role reads, and every admin write refuses it (FORBIDDEN). Writes: createAdmin.
+ */
 export function adminHeaders(settings: JwtSettings = testJwt): Record<string, string> {
   return bearer(signToken({ role: "waitify_admin", user_id: null, sub: null }, settings));
 }

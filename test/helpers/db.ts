@@ -90,6 +90,8 @@ export type TestRole = RequestRole | "superuser";
 export interface RoleOptions {
   /** The user id claim (jwt.claims.user_id), as a merchant's token carries it. */
   userId?: string | null;
+  /** The administrator claim (jwt.claims.admin_id), as an admin's token carries it. */
+  adminId?: string | null;
   /** Commit the transaction (default: roll it back, whatever fn did). */
   commit?: boolean;
 }
@@ -103,11 +105,12 @@ export interface RoleOptions {
 export async function enterRole(
   client: Queryable,
   role: RequestRole,
-  options: { userId?: string | null; session?: boolean } = {},
+  options: { userId?: string | null; adminId?: string | null; session?: boolean } = {},
 ): Promise<void> {
   const local = !options.session;
   await client.query(`set ${local ? "local " : ""}role ${ident(role)}`);
   if (options.userId) await client.query("select set_config('jwt.claims.user_id', $1, $2)", [options.userId, local]);
+  if (options.adminId) await client.query("select set_config('jwt.claims.admin_id', $1, $2)", [options.adminId, local]);
 }
 
 /**
@@ -126,7 +129,7 @@ export async function asRole<T>(
   try {
     await client.query("begin");
     open = true;
-    if (role !== "superuser") await enterRole(client, role, { userId: options.userId });
+    if (role !== "superuser") await enterRole(client, role, { userId: options.userId, adminId: options.adminId });
     else if (options.userId) await client.query("select set_config('jwt.claims.user_id', $1, true)", [options.userId]);
     const result = await fn(client);
     if (options.commit) {
@@ -149,8 +152,9 @@ export const asAnonymous = <T>(database: TestDatabase, fn: Fn<T>, options: Commi
 /** As a signed-in merchant. */
 export const asMerchant = <T>(database: TestDatabase, userId: string, fn: Fn<T>, options: Commit = {}) =>
   asRole(database, MERCHANT_ROLE, fn, { ...options, userId });
-/** As the back office. */
-export const asAdmin = <T>(database: TestDatabase, fn: Fn<T>, options: Commit = {}) => asRole(database, ADMIN_ROLE, fn, options);
+/** As the back office: the admin role, naming an administrator when adminId is given (writes need one). */
+export const asAdmin = <T>(database: TestDatabase, fn: Fn<T>, options: Commit & { adminId?: string } = {}) =>
+  asRole(database, ADMIN_ROLE, fn, options);
 /** As the superuser: set-up that must share one transaction, or be rolled back. */
 export const asRoot = <T>(database: TestDatabase, fn: Fn<T>, options: Commit = {}) => asRole(database, "superuser", fn, options);
 

@@ -5,7 +5,7 @@
 // (trigger-level SMS tests), the SMS log rows that result, and the email
 // templates' vars and the email logs.
 import { randomBytes, randomInt } from "node:crypto";
-import { bearer, merchantToken } from "./auth.ts";
+import { adminToken, bearer, merchantToken } from "./auth.ts";
 import { customerQuery, merchantQuery, type Queryable, type TestDatabase } from "./db.ts";
 
 // ---------------------------------------------------------------- merchants
@@ -53,6 +53,26 @@ export async function createMerchant(db: TestDatabase, options: MerchantOptions 
   }
   const token = merchantToken(userId);
   return { userId, email, password, token, headers: bearer(token) };
+}
+
+// ----------------------------------------------------------- administrators
+
+export interface TestAdmin {
+  adminId: string;
+  email: string;
+  password: string;
+  token: string;
+  headers: Record<string, string>;
+}
+
+/** An administrator created as `npm run admin:create` does (app_private.create_admin), with its session header. */
+export async function createAdmin(db: TestDatabase, options: { email?: string; password?: string } = {}): Promise<TestAdmin> {
+  const email = options.email ?? `admin-${randomBytes(6).toString("hex")}@example.test`;
+  const password = options.password ?? "correct horse battery staple";
+  const { rows } = await db.root.query<{ admin_id: string }>("select admin_id from app_private.create_admin($1, $2)", [email, password]);
+  const adminId = rows[0]!.admin_id;
+  const token = adminToken(adminId);
+  return { adminId, email, password, token, headers: bearer(token) };
 }
 
 // ------------------------------------------------ a business and its queue
