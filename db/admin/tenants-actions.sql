@@ -107,7 +107,7 @@ begin
   perform app_private.act_as_admin(v_reason);
   perform app_private.refresh_account_status(v_user.id);
   perform app_private.act_as_admin(null);
-  perform app_private.record_admin_action('account_suspended', 'account', v_user.id::text,
+  perform app_private.record_admin_action('suspend_account', 'account', v_user.id::text,
     v_before, app_private.admin_account_state(v_user.id), v_reason);
   select u.* into v_user from app_public.users u where u.id = v_user.id;
   return v_user;
@@ -142,7 +142,7 @@ begin
     perform app_hidden.raise_error('ACCOUNT_UNPAID');
   end if;
   perform app_private.act_as_admin(null);
-  perform app_private.record_admin_action('account_reactivated', 'account', v_user.id::text,
+  perform app_private.record_admin_action('reactivate_account', 'account', v_user.id::text,
     v_before, app_private.admin_account_state(v_user.id), v_reason);
   select u.* into v_user from app_public.users u where u.id = v_user.id;
   return v_user;
@@ -180,7 +180,7 @@ begin
   update app_public.users u set subscription_plan_id = v_plan.id where u.id = v_user.id
   returning u.* into v_user;
   perform app_private.act_as_admin(null);
-  perform app_private.record_admin_action('account_plan_changed', 'account', v_user.id::text,
+  perform app_private.record_admin_action('change_plan', 'account', v_user.id::text,
     v_before, app_private.admin_account_state(v_user.id), v_reason);
   return v_user;
 end;

@@ -20,8 +20,8 @@ beforeAll(async () => {
   await seedStripePrices(db());
   headers = (await createAdmin(db())).headers;
   tag = `t${Date.now().toString(36)}`;
-  for (const name of ["anne", "bruno", "chloé"]) {
-    merchants.push(await createMerchant(db(), { email: `${name}.${tag}@example.test`, firstName: name }));
+  for (const [name, firstName] of [["anne", "Anne"], ["bruno", "Bruno"], ["chloe", "Chloé"]] as const) {
+    merchants.push(await createMerchant(db(), { email: `${name}.${tag}@example.test`, firstName }));
   }
 });
 
@@ -85,29 +85,33 @@ describe("the admin's list of accounts", () => {
     expect(first.body.errors).toBeUndefined();
     const page1 = first.body.data!.adminAccounts;
     expect(page1.totalCount).toBe(3);
-    expect(page1.nodes.map((node) => node.email)).toEqual([`chloé.${tag}@example.test`, `bruno.${tag}@example.test`]);
+    expect(page1.nodes.map((node) => node.email)).toEqual([`chloe.${tag}@example.test`, `bruno.${tag}@example.test`]);
     expect(page1.pageInfo.hasNextPage).toBe(true);
     const second = await server().graphql<ListAnswer>(LIST, { search: tag, first: 2, after: page1.pageInfo.endCursor }, headers);
     expect(second.body.data!.adminAccounts.nodes.map((node) => node.email)).toEqual([`anne.${tag}@example.test`]);
     expect(second.body.data!.adminAccounts.pageInfo.hasNextPage).toBe(false);
     expect(page1.nodes[0]).toMatchObject({
       rowId: merchants[2]!.userId,
-      subscriptionStatus: "TRIAL",
+      subscriptionStatus: "trial",
       subscriptionPlanBySubscriptionPlanId: { name: "basic" },
       businessCount: 0,
       activeBusinessCount: 0,
       smsPartsThisMonth: 0,
       mrrCents: 0,
-      lastActivityAt: null,
     });
+    // Signing up signs in: the last activity is the registration's sign-in.
+    expect(Date.parse(page1.nodes[0]!.lastActivityAt as string)).toBeGreaterThanOrEqual(Date.parse(page1.nodes[0]!.createdAt as string));
 
     // Wildcards are literal: "_" matches no letter, "%" nothing but a "%".
     const wildcard = await server().graphql<ListAnswer>(LIST, { search: `anne_${tag}` }, headers);
     expect(wildcard.body.data!.adminAccounts.totalCount).toBe(0);
     const percent = await server().graphql<ListAnswer>(LIST, { search: `%${tag}` }, headers);
     expect(percent.body.data!.adminAccounts.totalCount).toBe(0);
+    // The name too, accents and case folded.
+    const byName = await server().graphql<ListAnswer>(LIST, { search: `CHLOÉ ${tag.slice(0, 0)}` }, headers);
+    expect(byName.body.data!.adminAccounts.nodes.map((node) => node.email)).toContain(`chloe.${tag}@example.test`);
     // Filters.
-    const trials = await server().graphql<ListAnswer>(LIST, { search: tag, status: "TRIAL", plan: "basic" }, headers);
+    const trials = await server().graphql<ListAnswer>(LIST, { search: tag, status: "trial", plan: "basic" }, headers);
     expect(trials.body.data!.adminAccounts.totalCount).toBe(3);
     const pro = await server().graphql<ListAnswer>(LIST, { search: tag, plan: "pro" }, headers);
     expect(pro.body.data!.adminAccounts.totalCount).toBe(0);
@@ -140,14 +144,14 @@ describe("one account, suspended and reactivated by an admin", () => {
     expect(codes(tooShort.body)).toEqual(["VALIDATION"]);
     const suspended = await server().graphql(SUSPEND, { userId: business.userId, reason: "Plainte de clients" }, headers);
     expect(suspended.body).toEqual({
-      data: { adminSuspendAccount: { result: { subscriptionStatus: "SUSPENDED", adminSuspensionReason: "Plainte de clients" } } },
+      data: { adminSuspendAccount: { result: { subscriptionStatus: "suspended", adminSuspensionReason: "Plainte de clients" } } },
     });
     const again = await server().graphql(SUSPEND, { userId: business.userId, reason: "Plainte de clients" }, headers);
     expect(codes(again.body)).toEqual(["ACCOUNT_ALREADY_SUSPENDED"]);
 
     const after = await server().graphql<DetailAnswer>(DETAIL, { userId: business.userId }, headers);
     const detail = after.body.data!.adminAccount;
-    expect(detail.subscriptionStatus).toBe("SUSPENDED");
+    expect(detail.subscriptionStatus).toBe("suspended");
     expect(detail.adminBusinesses.nodes[0]!.adminQueueCounts).toEqual({ queues: 1, openQueues: 0, waiting: 0 });
     expect(detail.accountEventsByUserId.nodes.at(-1)).toEqual({
       eventType: "status_changed",
@@ -156,7 +160,7 @@ describe("one account, suspended and reactivated by an admin", () => {
     });
     expect(detail.adminAuditEntries.nodes).toEqual([
       {
-        action: "account_suspended",
+        action: "suspend_account",
         reason: "Plainte de clients",
         before: { status: "trial", plan: "basic", suspendedByAdmin: false },
         after: { status: "suspended", plan: "basic", suspendedByAdmin: true },
@@ -164,7 +168,7 @@ describe("one account, suspended and reactivated by an admin", () => {
     ]);
 
     const reactivated = await server().graphql(REACTIVATE, { userId: business.userId, reason: "Plainte classée" }, headers);
-    expect(reactivated.body).toEqual({ data: { adminReactivateAccount: { result: { subscriptionStatus: "TRIAL" } } } });
+    expect(reactivated.body).toEqual({ data: { adminReactivateAccount: { result: { subscriptionStatus: "trial" } } } });
     const notSuspended = await server().graphql(REACTIVATE, { userId: business.userId, reason: "Plainte classée" }, headers);
     expect(codes(notSuspended.body)).toEqual(["ACCOUNT_NOT_SUSPENDED"]);
   });

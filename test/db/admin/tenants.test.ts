@@ -237,7 +237,7 @@ describe("one account's detail", () => {
     expect(detail.payments).toEqual(["WAIT-0001"]);
     // Suspended: its queue closed, the two waiting customers cancelled.
     expect(detail.queues).toEqual([{ queues: 1, open_queues: 0, waiting: 0 }]);
-    expect(detail.audit).toEqual(["account_suspended"]);
+    expect(detail.audit).toEqual(["suspend_account"]);
     expect(detail.reason).toBe("Fraude signalée par la banque");
     await reactivate(business.userId);
     const [counts] = await admin(
@@ -289,7 +289,7 @@ describe("suspend and reactivate: the billing state machine", () => {
     expect(await audit(business.userId)).toEqual([
       {
         admin_id: adminId,
-        action: "account_suspended",
+        action: "suspend_account",
         before: { status: "active", plan: "pro", suspendedByAdmin: false },
         after: { status: "suspended", plan: "pro", suspendedByAdmin: true },
         reason: "Fraude signalée par la banque",
@@ -313,8 +313,8 @@ describe("suspend and reactivate: the billing state machine", () => {
       detail: { from: "suspended", to: "active", reason: "Vérification faite" },
     });
     expect((await audit(business.userId)).map((row) => [row.action, row.before, row.after])).toEqual([
-      ["account_suspended", { status: "active", plan: "pro", suspendedByAdmin: false }, { status: "suspended", plan: "pro", suspendedByAdmin: true }],
-      ["account_reactivated", { status: "suspended", plan: "pro", suspendedByAdmin: true }, { status: "active", plan: "pro", suspendedByAdmin: false }],
+      ["suspend_account", { status: "active", plan: "pro", suspendedByAdmin: false }, { status: "suspended", plan: "pro", suspendedByAdmin: true }],
+      ["reactivate_account", { status: "suspended", plan: "pro", suspendedByAdmin: true }, { status: "active", plan: "pro", suspendedByAdmin: false }],
     ]);
     // The suspension's own rule is the webhook's again: a later event recomputes normally.
     await applyStripe("subscription", subscription({ customer, status: "past_due", plan: "pro" }));
@@ -438,7 +438,7 @@ describe("change of plan by an admin", () => {
     });
     expect((await audit(business.userId)).map((row) => [row.action, row.before, row.after, row.reason])).toEqual([
       [
-        "account_plan_changed",
+        "change_plan",
         { status: "active", plan: "pro", suspendedByAdmin: false },
         { status: "active", plan: "enterprise", suspendedByAdmin: false },
         "Geste commercial",
