@@ -1330,6 +1330,7 @@ grant select on table app_public.users to waitify_admin;
 grant select, update (first_name, last_name, phone_number, profile_picture) on table app_public.users to waitify_merchant;
 comment on table app_public.users is 'A merchant account. Secrets live in app_private.user_secrets.';
 comment on column app_public.users.email is 'Unique, case-insensitive (citext).';
+comment on column app_public.users.created_at is E'@behavior +orderBy\nWhen the account was created.';
 
 alter table app_public.users add constraint users_auth_provider_check CHECK ((auth_provider = ANY (ARRAY['password'::text, 'google'::text])));
 alter table app_public.users add constraint users_email_check CHECK (((email OPERATOR(public.~*) '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::public.citext) AND (length((email)::text) <= 255)));
@@ -5608,7 +5609,7 @@ $function$;
 alter function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) owner to :DATABASE_OWNER;
 revoke execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) from public;
 grant execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) to waitify_admin;
-comment on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) is 'Back office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
+comment on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) is E'@behavior +order\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_change_account_plan(user_id uuid, plan text, reason text)
  RETURNS app_public.users

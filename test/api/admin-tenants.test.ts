@@ -25,8 +25,8 @@ beforeAll(async () => {
   }
 });
 
-const LIST = `query ($search: String, $status: SubscriptionStatus, $plan: String, $first: Int, $after: Cursor) {
-  adminAccounts(search: $search, status: $status, plan: $plan, first: $first, after: $after) {
+const LIST = `query ($search: String, $status: SubscriptionStatus, $plan: String, $first: Int, $after: Cursor, $orderBy: [UserOrderBy!]) {
+  adminAccounts(search: $search, status: $status, plan: $plan, first: $first, after: $after, orderBy: $orderBy) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -101,6 +101,15 @@ describe("the admin's list of accounts", () => {
     });
     // Signing up signs in: the last activity is the registration's sign-in.
     expect(Date.parse(page1.nodes[0]!.lastActivityAt as string)).toBeGreaterThanOrEqual(Date.parse(page1.nodes[0]!.createdAt as string));
+
+    // Keyset cursors (orderBy: the list's own order, made explicit): the same pages, and the
+    // next page's SQL filters on (created_at, id) instead of skipping rows.
+    const byKey = { search: tag, first: 2, orderBy: ["CREATED_AT_DESC", "PRIMARY_KEY_DESC"] };
+    const keyed1 = await server().graphql<ListAnswer>(LIST, byKey, headers);
+    const keyed1Page = keyed1.body.data!.adminAccounts;
+    expect(keyed1Page.nodes.map((node) => node.email)).toEqual(page1.nodes.map((node) => node.email));
+    const keyed2 = await server().graphql<ListAnswer>(LIST, { ...byKey, after: keyed1Page.pageInfo.endCursor }, headers);
+    expect(keyed2.body.data!.adminAccounts.nodes.map((node) => node.email)).toEqual([`anne.${tag}@example.test`]);
 
     // Wildcards are literal: "_" matches no letter, "%" nothing but a "%".
     const wildcard = await server().graphql<ListAnswer>(LIST, { search: `anne_${tag}` }, headers);
