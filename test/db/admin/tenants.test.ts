@@ -336,12 +336,19 @@ describe("suspend and reactivate: the billing state machine", () => {
     ]);
   });
 
-  it("reactivates to Stripe's trial when the subscription is trialing", async () => {
+  it("reactivates to Stripe's trial when the subscription is trialing, to the trial when it never started", async () => {
     const merchant = await createMerchant(db());
     const customer = await linkCustomer(db(), merchant.userId);
     await applyStripe("subscription", subscription({ customer, status: "trialing", plan: "basic" }));
     await suspend(merchant.userId);
     expect(await reactivate(merchant.userId)).toEqual([{ subscription_status: "trial" }]);
+
+    // A checkout whose first payment failed (incomplete) decides nothing: the trial, as never subscribed.
+    const started = await createMerchant(db());
+    const its = await linkCustomer(db(), started.userId);
+    await applyStripe("subscription", subscription({ customer: its, status: "incomplete", plan: "pro" }));
+    await suspend(started.userId);
+    expect(await reactivate(started.userId)).toEqual([{ subscription_status: "trial" }]);
   });
 
   it("refuses, coded: already suspended (by an admin or by the dunning), not suspended, unpaid, unknown, bad reason, no live admin", async () => {
