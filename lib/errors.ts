@@ -44,6 +44,9 @@ export const errorCodes: Record<string, ClientCode> = {
   WTSUB: { code: "ALREADY_SUBSCRIBED", keepMessage: true },
   WTNSB: { code: "NO_SUBSCRIPTION", keepMessage: true },
   WTPRM: { code: "PROMOTION_CODE_INVALID", keepMessage: true },
+  // Back office: a reminder for an account that owes nothing overdue, or a second one the same day.
+  WTNOD: { code: "NOTHING_OVERDUE", keepMessage: true },
+  WTRMD: { code: "REMINDER_ALREADY_SENT", keepMessage: true },
   // A called customer already had their extra minutes (requestMoreTime).
   WTMTU: { code: "MORE_TIME_ALREADY_USED", keepMessage: true },
   // Analytics reads: a malformed date, a period backwards or longer than 366 days.

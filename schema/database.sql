@@ -286,6 +286,61 @@ create type app_public.jwt_token as (
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
 comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
+create type app_public.overdue_account as (
+  user_id uuid,
+  email text,
+  plan_name text,
+  subscription_status app_public.subscription_status,
+  unpaid_invoices integer,
+  amount_due_cents bigint,
+  currency text,
+  oldest_due_date timestamp with time zone,
+  days_overdue integer,
+  failed_attempts integer,
+  paid_invoices integer,
+  paid_amount_cents bigint,
+  failed_payments_ever integer,
+  usual_invoice_cents integer,
+  tenure_months integer,
+  last_reminder_at timestamp with time zone,
+  last_reminder_kind text,
+  days_points integer,
+  amount_points integer,
+  attempt_points integer,
+  history_points integer,
+  past_failure_points integer,
+  tenure_points integer,
+  status_points integer,
+  risk_score integer
+);
+alter type app_public.overdue_account owner to :DATABASE_OWNER;
+comment on type app_public.overdue_account is 'An account with an unpaid invoice past its due date or refused: what it owes, its record and its risk score.';
+comment on column app_public.overdue_account.user_id is 'The merchant account.';
+comment on column app_public.overdue_account.email is 'Its email address.';
+comment on column app_public.overdue_account.plan_name is 'Its plan (basic, pro, enterprise).';
+comment on column app_public.overdue_account.subscription_status is 'Its billing state.';
+comment on column app_public.overdue_account.unpaid_invoices is 'Overdue invoices (open or uncollectible, past due or refused).';
+comment on column app_public.overdue_account.amount_due_cents is 'What is left to pay on them, in cents.';
+comment on column app_public.overdue_account.currency is 'Their currency (null if they mix currencies).';
+comment on column app_public.overdue_account.oldest_due_date is 'The earliest due date among them.';
+comment on column app_public.overdue_account.days_overdue is 'Whole days since the oldest due date (0 for a refused payment not yet due).';
+comment on column app_public.overdue_account.failed_attempts is 'Refused payment attempts on the overdue invoices.';
+comment on column app_public.overdue_account.paid_invoices is 'Invoices paid so far (with an amount paid).';
+comment on column app_public.overdue_account.paid_amount_cents is 'Their total paid, in cents.';
+comment on column app_public.overdue_account.failed_payments_ever is 'Refused payment attempts on any invoice, ever.';
+comment on column app_public.overdue_account.usual_invoice_cents is 'The usual invoice: average paid invoice, else the plan''s price for its interval.';
+comment on column app_public.overdue_account.tenure_months is 'Whole months since the account signed up.';
+comment on column app_public.overdue_account.last_reminder_at is 'When the last billing reminder was sent (scheduled or manual).';
+comment on column app_public.overdue_account.last_reminder_kind is 'Its kind: trial_ending, invoice_due, unpaid_1d, unpaid_7d, suspended_30d, payment_failed or manual.';
+comment on column app_public.overdue_account.days_points is 'Score: 1 per 2 days overdue, at most 30.';
+comment on column app_public.overdue_account.amount_points is 'Score: 10 per usual invoice owed, at most 20 (10 when no usual invoice is known).';
+comment on column app_public.overdue_account.attempt_points is 'Score: 8 per refused attempt on the overdue invoices, at most 24.';
+comment on column app_public.overdue_account.history_points is 'Score: 15 − 3 per paid invoice, from 15 down to −15.';
+comment on column app_public.overdue_account.past_failure_points is 'Score: 3 per refused attempt on invoices no longer owed, at most 9.';
+comment on column app_public.overdue_account.tenure_points is 'Score: 10 under 3 months of tenure, 5 under 12, else 0.';
+comment on column app_public.overdue_account.status_points is 'Score: past_due 5, read_only 10, suspended or cancelled 15.';
+comment on column app_public.overdue_account.risk_score is 'The risk score: the points above summed and clamped to 0..100 (higher: riskier).';
+
 create type app_public.payment_stats as (
   total_paid_cents bigint,
   failed_payments integer,
@@ -409,10 +464,12 @@ create table app_private.billing_reminders (
 alter table app_private.billing_reminders owner to :DATABASE_OWNER;
 alter table app_private.billing_reminders enable row level security;
 
-alter table app_private.billing_reminders add constraint billing_reminders_kind_check CHECK ((kind = ANY (ARRAY['trial_ending'::text, 'invoice_due'::text, 'unpaid_1d'::text, 'unpaid_7d'::text, 'suspended_30d'::text, 'payment_failed'::text])));
+alter table app_private.billing_reminders add constraint billing_reminders_kind_check CHECK ((kind = ANY (ARRAY['trial_ending'::text, 'invoice_due'::text, 'unpaid_1d'::text, 'unpaid_7d'::text, 'suspended_30d'::text, 'payment_failed'::text, 'manual'::text])));
 alter table app_private.billing_reminders add constraint billing_reminders_pkey PRIMARY KEY (user_id, kind, reference);
 alter table app_private.billing_reminders add constraint billing_reminders_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 200)));
 alter table app_private.billing_reminders add constraint billing_reminders_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX billing_reminders_user_id_sent_at_idx ON app_private.billing_reminders USING btree (user_id, sent_at DESC);
 
 create table app_private.email_logs (
   id uuid default gen_random_uuid() not null,
@@ -504,6 +561,7 @@ alter table app_private.invoices add constraint invoices_status_check CHECK ((st
 alter table app_private.invoices add constraint invoices_stripe_invoice_id_check CHECK ((stripe_invoice_id ~ '^in_'::text));
 alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
 
+CREATE INDEX invoices_owed_idx ON app_private.invoices USING btree (user_id) WHERE ((status = ANY (ARRAY['open'::text, 'uncollectible'::text])) AND (amount_due_cents > amount_paid_cents));
 CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
 CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
 
@@ -1919,6 +1977,16 @@ AS $function$
     ('BILLING_NOT_CONFIGURED', 'WTBNC',
      'La facturation n''est pas configurée sur ce serveur.',
      'Billing is not configured on this server.'),
+    -- Back office, overdue accounts (db/admin/overdue.sql).
+    ('ACCOUNT_NOT_FOUND', 'WTNFD',
+     'Compte introuvable.',
+     'Account not found.'),
+    ('NOTHING_OVERDUE', 'WTNOD',
+     'Ce compte n''a aucune facture en retard : il n''y a rien à relancer.',
+     'This account has no overdue invoice: there is nothing to remind it of.'),
+    ('REMINDER_ALREADY_SENT', 'WTRMD',
+     'Une relance a déjà été envoyée à ce compte aujourd''hui.',
+     'A reminder was already sent to this account today.'),
     ('PROMOTION_CODE_INVALID', 'WTPRM',
      'Code promotionnel invalide ou expiré.',
      'Invalid or expired promotion code.'),
@@ -3996,6 +4064,116 @@ alter function app_private.mrr_cents(plan_price_cents integer, billing_interval 
 revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
 comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
 
+CREATE OR REPLACE FUNCTION app_private.overdue_accounts(at timestamp with time zone, only_user uuid DEFAULT NULL::uuid)
+ RETURNS SETOF app_public.overdue_account
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with owed as (
+    select o.user_id,
+           count(*)::integer as unpaid_invoices,
+           sum(o.remaining_cents)::bigint as amount_due_cents,
+           case when count(distinct o.currency) = 1 then min(o.currency) end as currency,
+           min(o.due_date) as oldest_due_date,
+           max(o.days_overdue) as days_overdue,
+           sum(o.attempt_count)::integer as failed_attempts,
+           array_agg(o.stripe_invoice_id) as invoice_ids
+      from app_private.overdue_invoices(overdue_accounts.at, overdue_accounts.only_user) o
+     group by o.user_id
+  )
+  select u.id, u.email::text, p.name, u.subscription_status,
+         owed.unpaid_invoices, owed.amount_due_cents, owed.currency, owed.oldest_due_date, owed.days_overdue,
+         owed.failed_attempts, paid.invoices, paid.amount_cents, failures.ever, usual.cents, tenure.months,
+         reminder.sent_at, reminder.kind,
+         risk.days_points, risk.amount_points, risk.attempt_points, risk.history_points, risk.past_failure_points,
+         risk.tenure_points, risk.status_points, risk.risk_score
+    from owed
+    join app_public.users u on u.id = owed.user_id
+    left join app_public.subscription_plans p on p.id = u.subscription_plan_id
+    left join app_private.subscriptions s on s.user_id = u.id
+    cross join lateral (
+      select count(*)::integer as invoices, coalesce(sum(i.amount_paid_cents), 0)::bigint as amount_cents,
+             round(avg(i.amount_paid_cents))::integer as average_cents
+        from app_private.invoices i
+       where i.user_id = u.id and i.status = 'paid' and i.amount_paid_cents > 0
+    ) paid
+    cross join lateral (
+      select count(*)::integer as ever,
+             (count(*) filter (where f.stripe_invoice_id <> all (owed.invoice_ids)))::integer as past
+        from app_private.payment_failures f
+       where f.user_id = u.id
+    ) failures
+    -- The usual invoice: the average paid one, else the plan's price for a
+    -- month or a year (a yearly price is yearly_price_months months).
+    cross join lateral (
+      select coalesce(paid.average_cents,
+        nullif(p.price_cents * case when s.billing_interval = 'year'
+          then coalesce(app_private.config_value('yearly_price_months')::integer, 12) else 1 end, 0)) as cents
+    ) usual
+    cross join lateral (
+      select greatest(0, (extract(year from a.age) * 12 + extract(month from a.age))::integer) as months
+        from (select age(overdue_accounts.at at time zone 'UTC', u.created_at at time zone 'UTC') as age) a
+    ) tenure
+    left join lateral (
+      select r.sent_at, r.kind from app_private.billing_reminders r
+       where r.user_id = u.id
+       order by r.sent_at desc, r.kind
+       limit 1
+    ) reminder on true
+    cross join lateral app_private.overdue_risk(owed.days_overdue, owed.amount_due_cents, usual.cents,
+      owed.failed_attempts, paid.invoices, failures.past, tenure.months, u.subscription_status) risk
+   order by risk.risk_score desc, owed.amount_due_cents desc, owed.days_overdue desc, u.email, u.id;
+$function$;
+alter function app_private.overdue_accounts(at timestamp with time zone, only_user uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.overdue_accounts(at timestamp with time zone, only_user uuid) from public;
+comment on function app_private.overdue_accounts(at timestamp with time zone, only_user uuid) is 'Overdue accounts at `at` (or one of them) with their record and risk score, highest risk first.';
+
+CREATE OR REPLACE FUNCTION app_private.overdue_invoices(at timestamp with time zone, only_user uuid DEFAULT NULL::uuid)
+ RETURNS TABLE(stripe_invoice_id text, user_id uuid, number text, currency text, remaining_cents integer, attempt_count integer, due_date timestamp with time zone, days_overdue integer, hosted_invoice_url text)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select i.stripe_invoice_id, i.user_id, i.number, i.currency, i.amount_due_cents - i.amount_paid_cents,
+         i.attempt_count, i.due_date,
+         coalesce(greatest(0, floor(extract(epoch from overdue_invoices.at - i.due_date) / 86400)), 0)::integer,
+         i.hosted_invoice_url
+    from app_private.invoices i
+   where i.status in ('open', 'uncollectible')
+     and i.amount_due_cents > i.amount_paid_cents
+     and (i.due_date < overdue_invoices.at or i.attempt_count > 0)
+     and (overdue_invoices.only_user is null or i.user_id = overdue_invoices.only_user);
+$function$;
+alter function app_private.overdue_invoices(at timestamp with time zone, only_user uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.overdue_invoices(at timestamp with time zone, only_user uuid) from public;
+comment on function app_private.overdue_invoices(at timestamp with time zone, only_user uuid) is 'Invoices owed at `at` (open or uncollectible, something left to pay) past their due date or refused at least once; one account''s with only_user.';
+
+CREATE OR REPLACE FUNCTION app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer)
+ RETURNS record
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select p.d, p.a, p.f, p.h, p.pf, p.t, p.s, greatest(0, least(100, p.d + p.a + p.f + p.h + p.pf + p.t + p.s))
+    from (select
+      least(30, greatest(0, coalesce(overdue_risk.days_overdue, 0)) / 2) as d,
+      case when coalesce(overdue_risk.usual_invoice_cents, 0) > 0
+        then least(20, 10 * greatest(0, coalesce(overdue_risk.amount_due_cents, 0)) / overdue_risk.usual_invoice_cents)::integer
+        else 10 end as a,
+      least(24, 8 * greatest(0, coalesce(overdue_risk.failed_attempts, 0))) as f,
+      greatest(-15, 15 - 3 * greatest(0, coalesce(overdue_risk.paid_invoices, 0))) as h,
+      least(9, 3 * greatest(0, coalesce(overdue_risk.past_failures, 0))) as pf,
+      case when coalesce(overdue_risk.tenure_months, 0) < 3 then 10
+           when overdue_risk.tenure_months < 12 then 5 else 0 end as t,
+      case overdue_risk.status when 'past_due' then 5 when 'read_only' then 10
+           when 'suspended' then 15 when 'cancelled' then 15 else 0 end as s
+    ) p;
+$function$;
+alter function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) owner to :DATABASE_OWNER;
+revoke execute on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) from public;
+comment on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) is 'The overdue risk score''s rule: each rule''s points and their total clamped to 0..100 (rule in db/admin/overdue.sql).';
+
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
  LANGUAGE plpgsql
@@ -4162,7 +4340,12 @@ AS $function$
 begin
   insert into app_private.stripe_customers (user_id, stripe_customer_id)
   values (record_stripe_customer.user_id, record_stripe_customer.stripe_customer_id)
-  on conflict on constraint stripe_customers_pkey do nothing;
+  on conflict do nothing;
+  if exists (select 1 from app_private.stripe_customers c
+              where c.stripe_customer_id = record_stripe_customer.stripe_customer_id
+                and c.user_id <> record_stripe_customer.user_id) then
+    raise exception 'Stripe customer % is linked to another account', record_stripe_customer.stripe_customer_id;
+  end if;
 end;
 $function$;
 alter function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) owner to :DATABASE_OWNER;
@@ -5653,6 +5836,23 @@ revoke execute on function app_public.admin_change_account_plan(user_id uuid, pl
 grant execute on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) to waitify_admin;
 comment on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) is 'Back office: moves an account without a Stripe subscription (a trial, a comped account) to another plan (basic, pro, enterprise). `reason`: 3 to 500 characters. Errors: PLAN_MANAGED_BY_STRIPE (a paying account: change it at Stripe), PLAN_LIMIT (more active businesses than the plan allows), NOT_FOUND, VALIDATION.';
 
+CREATE OR REPLACE FUNCTION app_public.admin_overdue_accounts()
+ RETURNS SETOF app_public.overdue_account
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()); a merchant has no EXECUTE, and a role-only admin token is refused.
+  perform app_private.assert_admin();
+  return query select * from app_private.overdue_accounts(now());
+end;
+$function$;
+alter function app_public.admin_overdue_accounts() owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_overdue_accounts() from public;
+grant execute on function app_public.admin_overdue_accounts() to waitify_admin;
+comment on function app_public.admin_overdue_accounts() is 'Accounts with an unpaid invoice past its due date or refused, highest risk score first (rule: README, back office).';
+
 CREATE OR REPLACE FUNCTION app_public.admin_reactivate_account(user_id uuid, reason text)
  RETURNS app_public.users
  LANGUAGE plpgsql
@@ -5690,6 +5890,81 @@ alter function app_public.admin_reactivate_account(user_id uuid, reason text) ow
 revoke execute on function app_public.admin_reactivate_account(user_id uuid, reason text) from public;
 grant execute on function app_public.admin_reactivate_account(user_id uuid, reason text) to waitify_admin;
 comment on function app_public.admin_reactivate_account(user_id uuid, reason text) is 'Back office: lifts a suspension; the account returns to the state its subscription implies (active, trial while it runs, read-only after an unpaid trial…). `reason`: 3 to 500 characters. Errors: ACCOUNT_NOT_SUSPENDED, ACCOUNT_UNPAID (the dunning suspends it: unpaid invoices), NOT_FOUND, VALIDATION.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_send_payment_reminder(user_id uuid, reason text DEFAULT NULL::text)
+ RETURNS app_public.overdue_account
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_status app_public.subscription_status;
+  v_before app_public.overdue_account;
+  v_invoice record;
+  v_kind text;
+  v_template text;
+  v_vars jsonb;
+  v_reference text := to_char(now() at time zone 'UTC', 'YYYY-MM-DD');
+  v_new boolean;
+  v_email_log_id uuid;
+  v_after app_public.overdue_account;
+begin
+  -- Caller: an admin (app_private.assert_admin()), who may remind any account.
+  perform app_private.assert_admin();
+  select u.subscription_status into v_status from app_public.users u
+   where u.id = admin_send_payment_reminder.user_id
+     for update;
+  if not found then
+    perform app_hidden.raise_error('ACCOUNT_NOT_FOUND');
+  end if;
+  select o.* into v_invoice from app_private.overdue_invoices(now(), admin_send_payment_reminder.user_id) o
+   order by o.days_overdue desc, o.due_date nulls last, o.remaining_cents desc, o.stripe_invoice_id
+   limit 1;
+  if v_invoice.stripe_invoice_id is null then
+    perform app_hidden.raise_error('NOTHING_OVERDUE');
+  end if;
+  select * into v_before from app_private.overdue_accounts(now(), admin_send_payment_reminder.user_id);
+
+  v_kind := case
+    when v_status = 'suspended' then 'suspended_30d'
+    when v_invoice.days_overdue >= 7 then 'unpaid_7d'
+    when v_invoice.due_date < now() then 'unpaid_1d'
+    else 'payment_failed' end;
+  select e.template, e.vars || jsonb_build_object('currency', v_invoice.currency) into v_template, v_vars
+    from app_private.billing_email(v_kind, jsonb_build_object(
+      'invoice', v_invoice.number, 'dueDate', v_invoice.due_date, 'amountDueCents', v_invoice.remaining_cents,
+      'hostedInvoiceUrl', v_invoice.hosted_invoice_url,
+      'attempt', case when v_status = 'read_only' then 2 else 1 end)) e;
+
+  insert into app_private.billing_reminders (user_id, kind, reference)
+  values (admin_send_payment_reminder.user_id, 'manual', v_reference)
+  on conflict do nothing
+  returning true into v_new;
+  if not coalesce(v_new, false) then
+    perform app_hidden.raise_error('REMINDER_ALREADY_SENT');
+  end if;
+  insert into app_public.account_events (user_id, event_type, actor, detail)
+  values (admin_send_payment_reminder.user_id, 'reminder_sent', 'admin', jsonb_build_object(
+    'kind', 'manual', 'reference', v_reference, 'template', v_template, 'invoice', v_invoice.number,
+    'amountDueCents', v_invoice.remaining_cents));
+  v_email_log_id := app_private.enqueue_email(admin_send_payment_reminder.user_id, v_template, v_vars,
+    format('billing:manual:%s:%s', v_reference, admin_send_payment_reminder.user_id));
+
+  select * into v_after from app_private.overdue_accounts(now(), admin_send_payment_reminder.user_id);
+  perform app_private.record_admin_action('send_payment_reminder', 'account', admin_send_payment_reminder.user_id::text,
+    jsonb_build_object('lastReminderAt', v_before.last_reminder_at, 'lastReminderKind', v_before.last_reminder_kind,
+      'riskScore', v_before.risk_score),
+    jsonb_build_object('lastReminderAt', v_after.last_reminder_at, 'lastReminderKind', v_after.last_reminder_kind,
+      'template', v_template, 'invoice', v_invoice.number, 'stripeInvoiceId', v_invoice.stripe_invoice_id,
+      'amountDueCents', v_invoice.remaining_cents, 'currency', v_invoice.currency, 'emailLogId', v_email_log_id),
+    admin_send_payment_reminder.reason);
+  return v_after;
+end;
+$function$;
+alter function app_public.admin_send_payment_reminder(user_id uuid, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) from public;
+grant execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) to waitify_admin;
+comment on function app_public.admin_send_payment_reminder(user_id uuid, reason text) is 'Emails an overdue account its dunning reminder now (once a day at most), recorded in its feed and the audit log.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_suspend_account(user_id uuid, reason text)
  RETURNS app_public.users

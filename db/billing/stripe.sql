@@ -104,6 +104,12 @@ $$;
 -- ---------------------------------------------------------------------------
 -- Mirrors.
 
+-- Links an account to its Stripe customer; the first link stays. Every unique
+-- index is an arbiter (no conflict target): two links of the same pair at the
+-- same moment (two first checkouts) could otherwise meet first on the
+-- customer id's index and fail with a unique violation instead of waiting.
+-- A customer already linked to another account is refused loudly (it would
+-- be a bug: our customers are created per account with the account's key).
 create or replace function app_private.record_stripe_customer(user_id uuid, stripe_customer_id text) returns void
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
@@ -111,7 +117,12 @@ as $$
 begin
   insert into app_private.stripe_customers (user_id, stripe_customer_id)
   values (record_stripe_customer.user_id, record_stripe_customer.stripe_customer_id)
-  on conflict on constraint stripe_customers_pkey do nothing;
+  on conflict do nothing;
+  if exists (select 1 from app_private.stripe_customers c
+              where c.stripe_customer_id = record_stripe_customer.stripe_customer_id
+                and c.user_id <> record_stripe_customer.user_id) then
+    raise exception 'Stripe customer % is linked to another account', record_stripe_customer.stripe_customer_id;
+  end if;
 end;
 $$;
 

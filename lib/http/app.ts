@@ -104,15 +104,13 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   const pool = new pg.Pool(poolOptions);
   // An idle connection dropped by the server must not crash the process.
   pool.on("error", (error) => log.warn("database pool error", { error: error.message }));
-  // Anonymous requests (the QR page: the hot path) get connections that are
-  // switched to the anonymous role once, for their whole life, so a request
-  // is one round trip instead of four (see pgSettingsFor). The query is
-  // queued on the new client before anything else can use it.
-  const anonymousPool = new pg.Pool(poolOptions);
+  // Anonymous requests (the QR page: the hot path) get connections that run
+  // as the anonymous role for their whole life, so a request is one round
+  // trip instead of four (see pgSettingsFor). The role is a startup option of
+  // the connection (`-c role=…`): in force before the first query, and what
+  // RESET ROLE returns to — no query racing the pool's first user.
+  const anonymousPool = new pg.Pool({ ...poolOptions, options: `-c role=${ANONYMOUS_ROLE}` });
   anonymousPool.on("error", (error) => log.warn("database pool error", { error: error.message }));
-  anonymousPool.on("connect", (client) => {
-    client.query(`set role ${ANONYMOUS_ROLE}`).catch((error: Error) => log.error("set role failed", { error: error.message }));
-  });
   // Rate limits (lib/http/rate-limit/): the client's address believes X-Forwarded-For as TRUST_PROXY says.
   app.set("trust proxy", options.trustProxy ?? false);
   const rateLimitSettings = options.rateLimits ?? defaultRateLimits;

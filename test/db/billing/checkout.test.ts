@@ -3,7 +3,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, failure, useTestDatabase } from "../../helpers/db.ts";
-import { createBusiness } from "../../helpers/fixtures.ts";
+import { createBusiness, createMerchant } from "../../helpers/fixtures.ts";
 import { linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
 
 const db = useTestDatabase();
@@ -152,4 +152,39 @@ describe("checkout and subscription rules", () => {
     expect(await codeOf(server.query("select app_private.raise_billing_error('NO_SUBSCRIPTION')"))).toBe("42501");
     await server.query("rollback");
   });
+
+  it("links an account's customer once when two checkouts link it at the same moment: never a unique-violation error", async () => {
+    // Two first checkouts of one account (two tabs) both link the customer
+    // Stripe replayed for them. With only the primary key as the conflict
+    // target, the loser could hit the customer id's unique index first and
+    // fail (CI saw it once); every unique index must be an arbiter.
+    const merchants = await Promise.all(Array.from({ length: 40 }, () => createMerchant(db())));
+    const pool = new pg.Pool({ connectionString: db().authUrl, max: 8 });
+    try {
+      const outcomes = await Promise.all(
+        merchants.flatMap((merchant, index) => {
+          const customer = `cus_race${String(index).padStart(4, "0")}`;
+          const link = () => codeOf(pool.query("select app_private.link_stripe_customer($1, $2)", [merchant.userId, customer]));
+          return [link(), link(), link()];
+        }),
+      );
+      expect(outcomes.filter((outcome) => outcome !== "ok")).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+    const { rows } = await db().root.query<{ n: number }>(
+      "select count(*)::int as n from app_private.stripe_customers where user_id = any($1::uuid[])",
+      [merchants.map((merchant) => merchant.userId)],
+    );
+    expect(rows[0]!.n).toBe(40);
+  });
+
+  it("a customer already linked to another account is never linked to a second one", async () => {
+    const [first, second] = [await createMerchant(db()), await createMerchant(db())];
+    await server.query("select app_private.link_stripe_customer($1, 'cus_shared0001')", [first.userId]);
+    expect(await codeOf(server.query("select app_private.link_stripe_customer($1, 'cus_shared0001')", [second.userId]))).not.toBe("ok");
+    const { rows } = await db().root.query("select user_id from app_private.stripe_customers where stripe_customer_id = 'cus_shared0001'");
+    expect(rows).toEqual([{ user_id: first.userId }]);
+  });
 });
+
