@@ -1978,6 +1978,9 @@ AS $function$
      'La facturation n''est pas configurée sur ce serveur.',
      'Billing is not configured on this server.'),
     -- Back office, overdue accounts (db/admin/overdue.sql).
+    ('ACCOUNT_SUSPENDED_BY_ADMIN', 'WTSUS',
+     'Votre compte a été suspendu par l''équipe Waitify : contactez le support pour le réactiver.',
+     'Your account has been suspended by the Waitify team: contact support to reactivate it.'),
     ('ACCOUNT_NOT_FOUND', 'WTNFD',
      'Compte introuvable.',
      'Account not found.'),
@@ -2002,6 +2005,9 @@ AS $function$
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
+    ('ACCOUNT_SUSPENDED_BY_ADMIN', 'WTSUS',
+     'Votre compte a été suspendu par l''équipe Waitify : contactez le support pour le réactiver.',
+     'Your account has been suspended by the Waitify team: contact support to reactivate it.'),
     ('ACCOUNT_NOT_FOUND', 'WTNFD',
      'Compte introuvable.',
      'Account not found.'),
@@ -2543,6 +2549,10 @@ begin
   select u.subscription_status into v_status from app_public.users u where u.id = assert_account_writable.user_id;
   if v_status = 'read_only' then
     perform app_hidden.raise_error('ACCOUNT_READ_ONLY', lang);
+  elsif v_status = 'suspended'
+        and exists (select 1 from app_private.admin_suspensions h where h.user_id = assert_account_writable.user_id) then
+    -- Suspended by an admin (db/admin/tenants-actions.sql): paying changes nothing, say so.
+    perform app_hidden.raise_error('ACCOUNT_SUSPENDED_BY_ADMIN', lang);
   elsif v_status in ('suspended', 'cancelled') then
     perform app_hidden.raise_error('ACCOUNT_SUSPENDED', lang);
   end if;

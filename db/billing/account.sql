@@ -27,6 +27,10 @@ begin
   select u.subscription_status into v_status from app_public.users u where u.id = assert_account_writable.user_id;
   if v_status = 'read_only' then
     perform app_hidden.raise_error('ACCOUNT_READ_ONLY', lang);
+  elsif v_status = 'suspended'
+        and exists (select 1 from app_private.admin_suspensions h where h.user_id = assert_account_writable.user_id) then
+    -- Suspended by an admin (db/admin/tenants-actions.sql): paying changes nothing, say so.
+    perform app_hidden.raise_error('ACCOUNT_SUSPENDED_BY_ADMIN', lang);
   elsif v_status in ('suspended', 'cancelled') then
     perform app_hidden.raise_error('ACCOUNT_SUSPENDED', lang);
   end if;

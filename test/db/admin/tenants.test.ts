@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withDatabase } from "../../../lib/db/urls.ts";
-import { codeOf, failure, useTestDatabase, type Queryable } from "../../helpers/db.ts";
+import { asRole, codeOf, failure, useTestDatabase, type Queryable } from "../../helpers/db.ts";
 import { createAdmin, createBusiness, createMerchant, join, phone } from "../../helpers/fixtures.ts";
 import { invoice, linkCustomer, seedStripePrices, subscription } from "../../helpers/stripe-objects.ts";
 
@@ -299,6 +299,14 @@ describe("suspend and reactivate: the billing state machine", () => {
     await db().root.query("update app_public.queues set is_queue_active = true where id = $1", [business.queueId]);
     expect(await codeOf(join(db(), business.qrToken, phone(11)))).toBe("WT404");
     await db().root.query("update app_public.queues set is_queue_active = false where id = $1", [business.queueId]);
+
+    // The merchant may change nothing, and is told who suspended the account (ACCOUNT_SUSPENDED, WTSUS).
+    const refused = await failure(
+      asRole(db(), "waitify_merchant", (client) => client.query("update app_public.businesses set name = 'Autre' where id = $1", [business.businessId]), {
+        userId: business.userId,
+      }),
+    );
+    expect(refused).toMatchObject({ code: "WTSUS", message: expect.stringContaining("équipe Waitify") });
 
     // Stripe's next word (a paid invoice) does not lift the admin's suspension.
     await applyStripe("invoice", invoice({ customer, status: "paid", amountDue: 4900 }));
