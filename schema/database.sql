@@ -5804,7 +5804,7 @@ $function$;
 alter function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) owner to :DATABASE_OWNER;
 revoke execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) from public;
 grant execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) to waitify_admin;
-comment on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) is E'@behavior +order\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
+comment on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) is E'@behavior +order\n@defaultOrderBy CREATED_AT_DESC,PRIMARY_KEY_DESC\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_change_account_plan(user_id uuid, plan text, reason text)
  RETURNS app_public.users

@@ -38,10 +38,11 @@ $$;
 -- accounts (the trigram index for a search, a scan of users otherwise: one
 -- row per merchant, tens of thousands at most) and a sort; the figures, the
 -- expensive part (about 0.8 ms an account), only for the page the client asks
--- for — provided it pages with keyset cursors: `@behavior +order` lets the
--- client order by [CREATED_AT_DESC, PRIMARY_KEY_DESC] (this function's own
--- order) and the next page is then a WHERE on (created_at, id); without
--- orderBy, or with offset, PostGraphile numbers the rows and PostgreSQL
+-- for: `@behavior +order` and `@defaultOrderBy` (lib/graphql/
+-- function-default-order.ts) make the connection ordered by
+-- [CREATED_AT_DESC, PRIMARY_KEY_DESC] (this function's own order) unless the
+-- client asks otherwise, so the next page is a WHERE on (created_at, id).
+-- Only `offset`, or orderBy NATURAL, numbers the rows, and then PostgreSQL
 -- computes the figures of the rows skipped too (README, "Tenants"). No btree
 -- index on created_at or status: it would not bound that pass.
 create or replace function app_public.admin_accounts(
@@ -76,7 +77,7 @@ begin
 end;
 $$;
 comment on function app_public.admin_accounts(text, app_public.subscription_status, text) is
-  E'@behavior +order\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
+  E'@behavior +order\n@defaultOrderBy CREATED_AT_DESC,PRIMARY_KEY_DESC\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
 grant execute on function app_public.admin_accounts(text, app_public.subscription_status, text) to waitify_admin;
 
 -- One account, for its detail page. NOT_FOUND when there is none.

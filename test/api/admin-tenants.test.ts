@@ -134,6 +134,62 @@ describe("the admin's list of accounts", () => {
   });
 });
 
+describe("the cost of a page", () => {
+  // PostgreSQL's own count of calls of users_mrr_cents (track_functions), once
+  // every backend has reported its statistics.
+  async function mrrCalls(): Promise<number> {
+    await db().root.query("select pg_stat_force_next_flush()");
+    const { rows } = await db().root.query<{ calls: number }>(
+      "select coalesce(sum(calls), 0)::int as calls from pg_stat_user_functions where schemaname = 'app_public' and funcname = 'users_mrr_cents'",
+    );
+    return rows[0]!.calls;
+  }
+
+  it("a page deep in the list computes the figures of its own rows only (keyset by default), unlike offset", async () => {
+    const many = `m${Date.now().toString(36)}`;
+    await db().root.query(
+      `insert into app_public.users (email, subscription_plan_id, trial_ends_at)
+       select format('%s-%s@example.test', $1::text, g), (select id from app_public.subscription_plans where name = 'basic'), now()
+         from generate_series(1, 40) g`,
+      [many],
+    );
+    await db().root.query(`alter database ${db().name} set track_functions = 'pl'`);
+    // A new server: its connections start with track_functions on.
+    const { startTestServer } = await import("../helpers/server.ts");
+    const counted = await startTestServer(db());
+    try {
+      const page = `query ($after: Cursor, $offset: Int) {
+        adminAccounts(search: "${many}", first: 5, after: $after, offset: $offset) { pageInfo { endCursor } nodes { email mrrCents } }
+      }`;
+      let after: string | null = null;
+      for (let i = 0; i < 6; i++) {
+        const answer = await counted.graphql<ListAnswer>(page, { after }, headers);
+        after = answer.body.data!.adminAccounts.pageInfo.endCursor;
+      }
+      // Polls: an idle backend reports its counts up to 10 s later (PGSTAT_IDLE_INTERVAL).
+      const settle = async (expected: (n: number) => boolean) => {
+        for (let i = 0; i < 150; i++) {
+          const n = await mrrCalls();
+          if (expected(n)) return n;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return mrrCalls();
+      };
+      const base = await settle((n) => n >= 30);
+      expect(base).toBe(30);
+      const deep = await counted.graphql<ListAnswer>(page, { after }, headers);
+      expect(deep.body.data!.adminAccounts.nodes).toHaveLength(5);
+      expect(await settle((n) => n >= base + 5)).toBe(base + 5);
+      // offset numbers the rows: the 30 skipped are computed too.
+      await counted.graphql<ListAnswer>(page, { offset: 30 }, headers);
+      expect(await settle((n) => n >= base + 5 + 35)).toBe(base + 5 + 35);
+    } finally {
+      await counted.close();
+      await db().root.query(`alter database ${db().name} reset track_functions`);
+    }
+  }, 90_000);
+});
+
 describe("one account, suspended and reactivated by an admin", () => {
   it("shows the detail; suspend closes the queues and is audited; a second suspension is refused; reactivate returns to the trial", async () => {
     const business = await createBusiness(db(), { plan: "basic", name: "Pharmacie du Port" });
