@@ -286,6 +286,51 @@ create type app_public.jwt_token as (
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
 comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
 
+create type app_public.mrr_by_plan as (
+  plan_id uuid,
+  plan_name text,
+  paying_accounts integer,
+  monthly_accounts integer,
+  yearly_accounts integer,
+  mrr_cents bigint,
+  share_pct double precision
+);
+alter type app_public.mrr_by_plan owner to :DATABASE_OWNER;
+comment on type app_public.mrr_by_plan is 'One plan''s MRR at a month''s end.';
+
+create type app_public.mrr_month as (
+  month date,
+  mrr_cents bigint,
+  arr_cents bigint,
+  paying_accounts integer,
+  overage_cents bigint
+);
+alter type app_public.mrr_month owner to :DATABASE_OWNER;
+comment on type app_public.mrr_month is 'One month of the MRR series.';
+
+create type app_public.mrr_movement as (
+  month date,
+  start_mrr_cents bigint,
+  new_mrr_cents bigint,
+  reactivation_mrr_cents bigint,
+  expansion_mrr_cents bigint,
+  contraction_mrr_cents bigint,
+  churned_mrr_cents bigint,
+  net_new_mrr_cents bigint,
+  end_mrr_cents bigint,
+  start_paying_accounts integer,
+  new_accounts integer,
+  reactivated_accounts integer,
+  churned_accounts integer,
+  end_paying_accounts integer,
+  logo_churn_pct double precision,
+  revenue_churn_pct double precision
+);
+alter type app_public.mrr_movement owner to :DATABASE_OWNER;
+comment on type app_public.mrr_movement is 'One month''s MRR bridge: start + new + reactivation + expansion − contraction − churned = end (per account, its MRR at the month''s start against its end).';
+comment on column app_public.mrr_movement.new_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, and never before.';
+comment on column app_public.mrr_movement.reactivation_mrr_cents is 'MRR of accounts paying at the month''s end, not at its start, but at some time before.';
+
 create type app_public.overdue_account as (
   user_id uuid,
   email text,
@@ -373,6 +418,44 @@ comment on type app_public.queue_public_status is 'What the QR page shows before
 comment on column app_public.queue_public_status.estimated_wait_minutes is 'The wait of someone joining now.';
 comment on column app_public.queue_public_status.phone_retention_hours is 'Hours after the visit when the phone number and name are erased (the consent text of the join page).';
 
+create type app_public.saas_metrics as (
+  month date,
+  mrr_cents bigint,
+  arr_cents bigint,
+  overage_cents bigint,
+  paying_accounts integer,
+  arpu_cents integer,
+  start_mrr_cents bigint,
+  new_mrr_cents bigint,
+  reactivation_mrr_cents bigint,
+  expansion_mrr_cents bigint,
+  contraction_mrr_cents bigint,
+  churned_mrr_cents bigint,
+  net_new_mrr_cents bigint,
+  start_paying_accounts integer,
+  churned_accounts integer,
+  logo_churn_pct double precision,
+  revenue_churn_pct double precision,
+  ltv_revenue_churn_pct double precision,
+  gross_margin_pct double precision,
+  ltv_cents bigint,
+  ltv_note text
+);
+alter type app_public.saas_metrics owner to :DATABASE_OWNER;
+comment on type app_public.saas_metrics is 'A month''s SaaS metrics (cents in euros; rates in percent). MRR excludes SMS overage, which overageCents gives beside it.';
+comment on column app_public.saas_metrics.month is 'The month (its first day).';
+comment on column app_public.saas_metrics.mrr_cents is 'Monthly recurring revenue at the month''s end (now for the current month): plan prices, a yearly plan ÷ 12, Stripe statuses active and past_due.';
+comment on column app_public.saas_metrics.arr_cents is '12 × MRR.';
+comment on column app_public.saas_metrics.overage_cents is 'SMS overage of the month''s statements (not void): reported beside MRR, never in it.';
+comment on column app_public.saas_metrics.paying_accounts is 'Accounts with MRR > 0 at the month''s end.';
+comment on column app_public.saas_metrics.arpu_cents is 'MRR ÷ paying accounts; null without any.';
+comment on column app_public.saas_metrics.logo_churn_pct is 'Accounts churned in the month ÷ paying accounts at its start; null without any.';
+comment on column app_public.saas_metrics.revenue_churn_pct is '(Churned + contraction MRR) ÷ MRR at the month''s start (gross revenue churn); null without any.';
+comment on column app_public.saas_metrics.ltv_revenue_churn_pct is 'The LTV''s churn: the 12 months ending with this one, their churned + contraction MRR ÷ their start MRR.';
+comment on column app_public.saas_metrics.gross_margin_pct is 'The setting saas_gross_margin_pct (default 80).';
+comment on column app_public.saas_metrics.ltv_cents is 'ARPU × gross margin ÷ ltvRevenueChurnPct; null when ltvNote says why.';
+comment on column app_public.saas_metrics.ltv_note is 'Why the LTV is null: no_churn_observed (nothing churned in the 12 months: the lifetime is unbounded) or no_paying_accounts.';
+
 create type app_public.sms_quota_usage as (
   period_start date,
   sms_quota integer,
@@ -408,6 +491,18 @@ comment on column app_public.subscription_summary.current_period_end is 'End of 
 comment on column app_public.subscription_summary.cancel_at_period_end is 'True when a cancellation is scheduled: the subscription ends at currentPeriodEnd (resumeSubscription undoes it).';
 comment on column app_public.subscription_summary.trial_ends_at is 'End of the free trial (the trial of Stripe''s subscription, else the sign-up trial).';
 comment on column app_public.subscription_summary.sms_quota is 'SMS parts included each calendar month.';
+
+create type app_public.trial_cohort as (
+  cohort_month date,
+  accounts integer,
+  converted integer,
+  conversion_pct double precision,
+  converted_within_trial integer,
+  median_days_to_paid double precision,
+  average_days_to_paid double precision
+);
+alter type app_public.trial_cohort owner to :DATABASE_OWNER;
+comment on type app_public.trial_cohort is 'The accounts created in a month and how many ever paid (MRR > 0), how soon (whole days from sign-up).';
 
 -- Tables
 
@@ -723,6 +818,27 @@ alter table app_private.stripe_settings enable row level security;
 alter table app_private.stripe_settings add constraint stripe_settings_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{1,62}$'::text));
 alter table app_private.stripe_settings add constraint stripe_settings_pkey PRIMARY KEY (key);
 
+create table app_private.subscription_changes (
+  id bigint generated always as identity not null,
+  user_id uuid not null,
+  changed_at timestamp with time zone default clock_timestamp() not null,
+  plan_id uuid,
+  billing_interval text,
+  stripe_status text not null,
+  mrr_cents integer not null
+);
+alter table app_private.subscription_changes owner to :DATABASE_OWNER;
+alter table app_private.subscription_changes enable row level security;
+
+alter table app_private.subscription_changes add constraint subscription_changes_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+alter table app_private.subscription_changes add constraint subscription_changes_mrr_cents_check CHECK ((mrr_cents >= 0));
+alter table app_private.subscription_changes add constraint subscription_changes_pkey PRIMARY KEY (id);
+alter table app_private.subscription_changes add constraint subscription_changes_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app_public.subscription_plans(id);
+alter table app_private.subscription_changes add constraint subscription_changes_stripe_status_check CHECK ((stripe_status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text])));
+alter table app_private.subscription_changes add constraint subscription_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE INDEX subscription_changes_user_id_idx ON app_private.subscription_changes USING btree (user_id, changed_at, id) INCLUDE (plan_id, billing_interval, mrr_cents);
+
 create table app_private.subscriptions (
   user_id uuid not null,
   stripe_subscription_id text not null,
@@ -747,6 +863,8 @@ alter table app_private.subscriptions add constraint subscriptions_stripe_status
 alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_'::text));
 alter table app_private.subscriptions add constraint subscriptions_stripe_subscription_id_key UNIQUE (stripe_subscription_id);
 alter table app_private.subscriptions add constraint subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id);
+
+CREATE TRIGGER _900_record_history AFTER INSERT OR UPDATE OF plan_id, billing_interval, stripe_status ON app_private.subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_subscriptions__record_history();
 
 create table app_private.user_secrets (
   user_id uuid not null,
@@ -2002,6 +2120,15 @@ AS $function$
     ('DATE_RANGE_TOO_LONG', 'WTRNG',
      'Période trop longue : %s jours demandés, 366 au plus.',
      'Period too long: %s days asked for, 366 at most.'),
+    ('METRICS_RANGE_TOO_LONG', 'WTRNG',
+     'Période trop longue : %s mois demandés, 60 au plus.',
+     'Period too long: %s months asked for, 60 at most.'),
+    ('METRICS_MONTHS_OUT_OF_RANGE', 'WTRNG',
+     'Nombre de mois invalide : %s (de 1 à 60).',
+     'Invalid number of months: %s (1 to 60).'),
+    ('METRICS_MONTH_IN_FUTURE', 'WTRNG',
+     'Le mois %s n''est pas encore commencé : le mois en cours au plus tard.',
+     'The month %s has not begun yet: the current month at the latest.'),
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
@@ -2758,6 +2885,29 @@ end;
 $function$;
 alter function app_private.cancel_entry_timeout(p_entry_id uuid) owner to :DATABASE_OWNER;
 revoke execute on function app_private.cancel_entry_timeout(p_entry_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.check_metrics_months(from_month date, to_month date)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_months integer := (extract(year from age(date_trunc('month', to_month), date_trunc('month', from_month))) * 12
+                       + extract(month from age(date_trunc('month', to_month), date_trunc('month', from_month))) + 1)::integer;
+begin
+  if from_month is null or to_month is null or v_months < 1 then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', null,
+      coalesce(to_char(from_month, 'YYYY-MM'), '?'), coalesce(to_char(to_month, 'YYYY-MM'), '?'));
+  end if;
+  if v_months > 60 then
+    perform app_hidden.raise_error('METRICS_RANGE_TOO_LONG', null, v_months::text);
+  end if;
+end;
+$function$;
+alter function app_private.check_metrics_months(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.check_metrics_months(from_month date, to_month date) from public;
+comment on function app_private.check_metrics_months(from_month date, to_month date) is 'INVALID_DATE_RANGE for a missing or backwards range of months, METRICS_RANGE_TOO_LONG beyond 60 months.';
 
 CREATE OR REPLACE FUNCTION app_private.checkout_context(user_id uuid, plan text, billing_interval text)
  RETURNS TABLE(email text, stripe_customer_id text, licensed_price_id text, overage_price_id text)
@@ -3895,6 +4045,26 @@ $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
 
+CREATE OR REPLACE FUNCTION app_private.metrics_month(month date)
+ RETURNS date
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_month date := coalesce(date_trunc('month', metrics_month.month)::date, v_current);
+begin
+  if v_month > v_current then
+    perform app_hidden.raise_error('METRICS_MONTH_IN_FUTURE', null, to_char(v_month, 'YYYY-MM'));
+  end if;
+  return v_month;
+end;
+$function$;
+alter function app_private.metrics_month(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.metrics_month(month date) from public;
+comment on function app_private.metrics_month(month date) is 'The first day of the month of `month` (null: the current month, UTC); METRICS_MONTH_IN_FUTURE after the current month.';
+
 CREATE OR REPLACE FUNCTION app_private.mirror_stripe_invoice(invoice jsonb)
  RETURNS uuid
  LANGUAGE plpgsql
@@ -4057,6 +4227,28 @@ $function$;
 alter function app_private.more_time_minutes() owner to :DATABASE_OWNER;
 revoke execute on function app_private.more_time_minutes() from public;
 
+CREATE OR REPLACE FUNCTION app_private.mrr_at_month_starts(first_month date, last_month date)
+ RETURNS TABLE(user_id uuid, month_start date, plan_id uuid, billing_interval text, mrr_cents integer)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select h.user_id, b::date, h.plan_id, h.billing_interval, h.mrr_cents
+    from (select c.user_id, c.plan_id, c.billing_interval, c.mrr_cents,
+                 c.changed_at at time zone 'UTC' as from_at,
+                 lead(c.changed_at) over (partition by c.user_id order by c.changed_at, c.id) at time zone 'UTC' as until_at
+            from app_private.subscription_changes c
+           where c.changed_at < mrr_at_month_starts.last_month::timestamp at time zone 'UTC') h
+   cross join lateral generate_series(
+         greatest(date_trunc('month', h.from_at) + interval '1 month', mrr_at_month_starts.first_month::timestamp),
+         least(coalesce(date_trunc('month', h.until_at), 'infinity'::timestamp), mrr_at_month_starts.last_month::timestamp),
+         interval '1 month') b
+   where h.mrr_cents > 0;
+$function$;
+alter function app_private.mrr_at_month_starts(first_month date, last_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_at_month_starts(first_month date, last_month date) from public;
+comment on function app_private.mrr_at_month_starts(first_month date, last_month date) is 'Each account with MRR > 0 at each month start (00:00 UTC) of [first_month, last_month]: its plan, interval and MRR then.';
+
 CREATE OR REPLACE FUNCTION app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text)
  RETURNS integer
  LANGUAGE sql
@@ -4073,6 +4265,62 @@ $function$;
 alter function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) from public;
 comment on function app_private.mrr_cents(plan_price_cents integer, billing_interval text, stripe_status text) is 'A subscription''s normalised monthly recurring revenue in cents (see db/admin/mrr.sql).';
+
+CREATE OR REPLACE FUNCTION app_private.mrr_movements(from_month date, to_month date)
+ RETURNS SETOF app_public.mrr_movement
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with states as (
+    select * from app_private.mrr_at_month_starts(mrr_movements.from_month, (mrr_movements.to_month + interval '1 month')::date)
+  ), pairs as (
+    -- Each account paying at the start or the end of a month: s and e.
+    select coalesce(a.user_id, z.user_id) as user_id,
+           coalesce(a.month_start, (z.month_start - interval '1 month')::date) as month,
+           coalesce(a.mrr_cents, 0) as s,
+           coalesce(z.mrr_cents, 0) as e
+      from (select * from states where month_start <= mrr_movements.to_month) a
+      full join (select * from states where month_start > mrr_movements.from_month) z
+        on z.user_id = a.user_id and z.month_start = (a.month_start + interval '1 month')::date
+  ), classified as (
+    select p.*,
+           -- Only asked of an account that starts paying in the month (CASE: evaluated for those alone).
+           case when p.s = 0 and p.e > 0 then
+             exists (select 1 from app_private.subscription_changes c
+                      where c.user_id = p.user_id and c.mrr_cents > 0
+                        and c.changed_at < p.month::timestamp at time zone 'UTC')
+           else false end as paid_before
+      from pairs p
+  ), months as (
+    select m::date as month,
+           coalesce(sum(k.s), 0)::bigint as start_mrr,
+           coalesce(sum(k.e) filter (where k.s = 0 and not k.paid_before), 0)::bigint as new_mrr,
+           coalesce(sum(k.e) filter (where k.s = 0 and k.paid_before), 0)::bigint as reactivation_mrr,
+           coalesce(sum(k.e - k.s) filter (where k.s > 0 and k.e > k.s), 0)::bigint as expansion_mrr,
+           coalesce(sum(k.s - k.e) filter (where k.e > 0 and k.e < k.s), 0)::bigint as contraction_mrr,
+           coalesce(sum(k.s) filter (where k.s > 0 and k.e = 0), 0)::bigint as churned_mrr,
+           coalesce(sum(k.e), 0)::bigint as end_mrr,
+           count(*) filter (where k.s > 0)::integer as start_paying,
+           count(*) filter (where k.s = 0 and k.e > 0 and not k.paid_before)::integer as new_accounts,
+           count(*) filter (where k.s = 0 and k.paid_before)::integer as reactivated_accounts,
+           count(*) filter (where k.s > 0 and k.e = 0)::integer as churned_accounts,
+           count(*) filter (where k.e > 0)::integer as end_paying
+      from generate_series(mrr_movements.from_month::timestamp, mrr_movements.to_month::timestamp, interval '1 month') m
+      left join classified k on k.month = m::date
+     group by m
+  )
+  select m.month, m.start_mrr, m.new_mrr, m.reactivation_mrr, m.expansion_mrr, m.contraction_mrr, m.churned_mrr,
+         m.end_mrr - m.start_mrr, m.end_mrr, m.start_paying, m.new_accounts, m.reactivated_accounts,
+         m.churned_accounts, m.end_paying,
+         round(100.0 * m.churned_accounts / nullif(m.start_paying, 0), 2)::double precision,
+         round(100.0 * (m.churned_mrr + m.contraction_mrr) / nullif(m.start_mrr, 0), 2)::double precision
+    from months m
+   order by m.month;
+$function$;
+alter function app_private.mrr_movements(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_private.mrr_movements(from_month date, to_month date) from public;
+comment on function app_private.mrr_movements(from_month date, to_month date) is 'New, reactivation, expansion, contraction and churned MRR, logo and revenue churn of each month of [from_month, to_month].';
 
 CREATE OR REPLACE FUNCTION app_private.overdue_accounts(at timestamp with time zone, only_user uuid DEFAULT NULL::uuid)
  RETURNS SETOF app_public.overdue_account
@@ -5554,6 +5802,27 @@ alter function app_private.tg_queues__notify() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_queues__notify() from public;
 comment on function app_private.tg_queues__notify() is 'NOTIFYs waitify:queue:<queue id> with {"event": "queue_updated"} when its settings or QR token change (delivered at commit).';
 
+CREATE OR REPLACE FUNCTION app_private.tg_subscriptions__record_history()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if tg_op = 'UPDATE'
+     and (new.plan_id, new.billing_interval, new.stripe_status)
+         is not distinct from (old.plan_id, old.billing_interval, old.stripe_status) then
+    return null;
+  end if;
+  insert into app_private.subscription_changes (user_id, changed_at, plan_id, billing_interval, stripe_status, mrr_cents)
+  values (new.user_id, clock_timestamp(), new.plan_id, new.billing_interval, new.stripe_status,
+          app_private.account_mrr_cents(new.user_id));
+  return null;
+end;
+$function$;
+alter function app_private.tg_subscriptions__record_history() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_subscriptions__record_history() from public;
+comment on function app_private.tg_subscriptions__record_history() is 'Appends the account''s new subscription state (and its MRR) to app_private.subscription_changes.';
+
 CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5846,6 +6115,101 @@ revoke execute on function app_public.admin_change_account_plan(user_id uuid, pl
 grant execute on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) to waitify_admin;
 comment on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) is 'Back office: moves an account without a Stripe subscription (a trial, a comped account) to another plan (basic, pro, enterprise). `reason`: 3 to 500 characters. Errors: PLAN_MANAGED_BY_STRIPE (a paying account: change it at Stripe), PLAN_LIMIT (more active businesses than the plan allows), NOT_FOUND, VALIDATION.';
 
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_by_plan(month date DEFAULT NULL::date)
+ RETURNS SETOF app_public.mrr_by_plan
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_end date;
+begin
+  perform app_private.assert_admin();
+  v_end := (app_private.metrics_month(admin_mrr_by_plan.month) + interval '1 month')::date;
+  return query
+    with by_plan as (
+      select st.plan_id, count(*)::integer as paying,
+             count(*) filter (where st.billing_interval = 'month')::integer as monthly,
+             count(*) filter (where st.billing_interval = 'year')::integer as yearly,
+             sum(st.mrr_cents)::bigint as mrr
+        from app_private.mrr_at_month_starts(v_end, v_end) st
+       group by st.plan_id
+    )
+    select p.id, p.name, coalesce(b.paying, 0), coalesce(b.monthly, 0), coalesce(b.yearly, 0), coalesce(b.mrr, 0),
+           coalesce(round(100.0 * b.mrr / nullif(sum(b.mrr) over (), 0), 2), 0)::double precision
+      from app_public.subscription_plans p
+      left join by_plan b on b.plan_id = p.id
+     order by coalesce(b.mrr, 0) desc, p.price_cents, p.name;
+end;
+$function$;
+alter function app_public.admin_mrr_by_plan(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_by_plan(month date) from public;
+grant execute on function app_public.admin_mrr_by_plan(month date) to waitify_admin;
+comment on function app_public.admin_mrr_by_plan(month date) is 'Admins: MRR by plan at the end of `month` (default: now): paying accounts (monthly and yearly), MRR and its share of the total (percent); every plan, zero included. METRICS_MONTH_IN_FUTURE.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_movements(from_month date, to_month date)
+ RETURNS SETOF app_public.mrr_movement
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_from date;
+  v_to date;
+begin
+  perform app_private.assert_admin();
+  perform app_private.check_metrics_months(admin_mrr_movements.from_month, admin_mrr_movements.to_month);
+  v_from := app_private.metrics_month(admin_mrr_movements.from_month);
+  v_to := app_private.metrics_month(admin_mrr_movements.to_month);
+  return query select * from app_private.mrr_movements(v_from, v_to);
+end;
+$function$;
+alter function app_public.admin_mrr_movements(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_movements(from_month date, to_month date) from public;
+grant execute on function app_public.admin_mrr_movements(from_month date, to_month date) to waitify_admin;
+comment on function app_public.admin_mrr_movements(from_month date, to_month date) is 'Admins: each month of [fromMonth, toMonth] (60 at most): MRR at its start and end, new, reactivation, expansion, contraction and churned MRR, accounts, logo and revenue churn (percent). INVALID_DATE_RANGE, METRICS_RANGE_TOO_LONG, METRICS_MONTH_IN_FUTURE.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_mrr_series(months integer DEFAULT 12)
+ RETURNS SETOF app_public.mrr_month
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_current date := date_trunc('month', now() at time zone 'UTC')::date;
+  v_first date;
+begin
+  perform app_private.assert_admin();
+  if admin_mrr_series.months is null or admin_mrr_series.months not between 1 and 60 then
+    perform app_hidden.raise_error('METRICS_MONTHS_OUT_OF_RANGE', null, coalesce(admin_mrr_series.months::text, '?'));
+  end if;
+  v_first := (v_current - make_interval(months => admin_mrr_series.months - 1))::date;
+  return query
+    with ends as (
+      select (st.month_start - interval '1 month')::date as month, sum(st.mrr_cents)::bigint as mrr, count(*)::integer as paying
+        from app_private.mrr_at_month_starts((v_first + interval '1 month')::date, (v_current + interval '1 month')::date) st
+       group by st.month_start
+    ), overage as (
+      select b.period_start as month, sum(b.overage_cost_cents)::bigint as cents
+        from app_public.billing_statements b
+       where b.period_start between v_first and v_current and b.status <> 'void'
+       group by b.period_start
+    )
+    select m::date, coalesce(e.mrr, 0), 12 * coalesce(e.mrr, 0), coalesce(e.paying, 0), coalesce(o.cents, 0)
+      from generate_series(v_first::timestamp, v_current::timestamp, interval '1 month') m
+      left join ends e on e.month = m::date
+      left join overage o on o.month = m::date
+     order by m;
+end;
+$function$;
+alter function app_public.admin_mrr_series(months integer) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_mrr_series(months integer) from public;
+grant execute on function app_public.admin_mrr_series(months integer) to waitify_admin;
+comment on function app_public.admin_mrr_series(months integer) is 'Admins: month-end MRR (ARR, paying accounts, SMS overage beside it) of each of the last `months` months (1 to 60, default 12), the current month (so far) last; months without revenue are zero. METRICS_MONTHS_OUT_OF_RANGE.';
+
 CREATE OR REPLACE FUNCTION app_public.admin_overdue_accounts()
  RETURNS SETOF app_public.overdue_account
  LANGUAGE plpgsql
@@ -5900,6 +6264,53 @@ alter function app_public.admin_reactivate_account(user_id uuid, reason text) ow
 revoke execute on function app_public.admin_reactivate_account(user_id uuid, reason text) from public;
 grant execute on function app_public.admin_reactivate_account(user_id uuid, reason text) to waitify_admin;
 comment on function app_public.admin_reactivate_account(user_id uuid, reason text) is 'Back office: lifts a suspension; the account returns to the state its subscription implies (active, trial while it runs, read-only after an unpaid trial…). `reason`: 3 to 500 characters. Errors: ACCOUNT_NOT_SUSPENDED, ACCOUNT_UNPAID (the dunning suspends it: unpaid invoices), NOT_FOUND, VALIDATION.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_saas_metrics(month date DEFAULT NULL::date)
+ RETURNS app_public.saas_metrics
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_month date;
+  v_result app_public.saas_metrics;
+begin
+  perform app_private.assert_admin();
+  v_month := app_private.metrics_month(admin_saas_metrics.month);
+  with last_12 as (
+    select * from app_private.mrr_movements((v_month - interval '11 months')::date, v_month)
+  ), churn as (
+    -- The 12 months' average monthly revenue churn, as a fraction; null without MRR at any start.
+    select sum(t.churned_mrr_cents + t.contraction_mrr_cents)::numeric / nullif(sum(t.start_mrr_cents), 0) as rate
+      from last_12 t
+  ), settings as (
+    select coalesce(app_private.config_value('saas_gross_margin_pct')::numeric, 80) as margin_pct
+  )
+  select v_month, m.end_mrr_cents, 12 * m.end_mrr_cents,
+         (select coalesce(sum(b.overage_cost_cents), 0)::bigint from app_public.billing_statements b
+           where b.period_start = v_month and b.status <> 'void'),
+         m.end_paying_accounts,
+         round(m.end_mrr_cents::numeric / nullif(m.end_paying_accounts, 0))::integer,
+         m.start_mrr_cents, m.new_mrr_cents, m.reactivation_mrr_cents, m.expansion_mrr_cents,
+         m.contraction_mrr_cents, m.churned_mrr_cents, m.net_new_mrr_cents,
+         m.start_paying_accounts, m.churned_accounts, m.logo_churn_pct, m.revenue_churn_pct,
+         round(100 * c.rate, 2)::double precision,
+         s.margin_pct::double precision,
+         case when m.end_paying_accounts > 0 and c.rate > 0 then
+           round(m.end_mrr_cents::numeric / m.end_paying_accounts * s.margin_pct / 100 / c.rate)::bigint end,
+         case when m.end_paying_accounts = 0 then 'no_paying_accounts'
+              when coalesce(c.rate, 0) = 0 then 'no_churn_observed' end
+    into v_result
+    from last_12 m, churn c, settings s
+   where m.month = v_month;
+  return v_result;
+end;
+$function$;
+alter function app_public.admin_saas_metrics(month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_saas_metrics(month date) from public;
+grant execute on function app_public.admin_saas_metrics(month date) to waitify_admin;
+comment on function app_public.admin_saas_metrics(month date) is 'Admins: the SaaS metrics of a month (default: the current month, so far): MRR (month-end, overage excluded and given beside it), ARR = 12 × MRR, ARPU, the month''s MRR movements, logo and revenue churn (percent), and LTV = ARPU × gross margin ÷ the average monthly revenue churn of the 12 months ending with it (null with ltvNote no_churn_observed when nothing churned; no_paying_accounts). Definitions: README "SaaS metrics". METRICS_MONTH_IN_FUTURE.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_send_payment_reminder(user_id uuid, reason text DEFAULT NULL::text)
  RETURNS app_public.overdue_account
@@ -6010,6 +6421,50 @@ alter function app_public.admin_suspend_account(user_id uuid, reason text) owner
 revoke execute on function app_public.admin_suspend_account(user_id uuid, reason text) from public;
 grant execute on function app_public.admin_suspend_account(user_id uuid, reason text) to waitify_admin;
 comment on function app_public.admin_suspend_account(user_id uuid, reason text) is 'Back office: suspends the account (customers cannot join, its open queues close, the merchant only reads and pays) until an admin reactivates it. `reason`: 3 to 500 characters. Errors: ACCOUNT_ALREADY_SUSPENDED, NOT_FOUND, VALIDATION.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_trial_conversion(from_month date, to_month date)
+ RETURNS SETOF app_public.trial_cohort
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: an admin (app_private.assert_admin()); SECURITY DEFINER to read the history in app_private.
+declare
+  v_from date;
+  v_to date;
+  v_trial_days integer := coalesce(app_private.config_value('trial_duration_days')::integer, 14);
+begin
+  perform app_private.assert_admin();
+  perform app_private.check_metrics_months(admin_trial_conversion.from_month, admin_trial_conversion.to_month);
+  v_from := app_private.metrics_month(admin_trial_conversion.from_month);
+  v_to := app_private.metrics_month(admin_trial_conversion.to_month);
+  return query
+    with accounts as (
+      select date_trunc('month', u.created_at at time zone 'UTC')::date as cohort,
+             -- Whole days from sign-up to the first paid state; null if never paid.
+             case when f.first_paid_at is not null then
+               floor(greatest(extract(epoch from f.first_paid_at - u.created_at), 0) / 86400) end as days
+        from app_public.users u
+        left join lateral (select min(c.changed_at) as first_paid_at from app_private.subscription_changes c
+                            where c.user_id = u.id and c.mrr_cents > 0) f on true
+       where u.created_at >= v_from::timestamp at time zone 'UTC'
+         and u.created_at < (v_to + interval '1 month')::timestamp at time zone 'UTC'
+    )
+    select m::date, count(a.cohort)::integer, count(a.days)::integer,
+           round(100.0 * count(a.days) / nullif(count(a.cohort), 0), 2)::double precision,
+           count(*) filter (where a.days <= v_trial_days)::integer,
+           (percentile_cont(0.5) within group (order by a.days))::double precision,
+           round(avg(a.days), 2)::double precision
+      from generate_series(v_from::timestamp, v_to::timestamp, interval '1 month') m
+      left join accounts a on a.cohort = m::date
+     group by m
+     order by m;
+end;
+$function$;
+alter function app_public.admin_trial_conversion(from_month date, to_month date) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_trial_conversion(from_month date, to_month date) from public;
+grant execute on function app_public.admin_trial_conversion(from_month date, to_month date) to waitify_admin;
+comment on function app_public.admin_trial_conversion(from_month date, to_month date) is 'Admins: for each cohort (the accounts created in a month of [fromMonth, toMonth], 60 at most): accounts, converted (ever paid), conversion (percent), converted within the trial (trial_duration_days), median and average whole days from sign-up to the first payment. INVALID_DATE_RANGE, METRICS_RANGE_TOO_LONG, METRICS_MONTH_IN_FUTURE.';
 
 CREATE OR REPLACE FUNCTION app_public.analytics_comparison("from" date, "to" date)
  RETURNS app_public.analytics_comparison
