@@ -163,7 +163,7 @@ describe("the cost of a page", () => {
       }`;
       let after: string | null = null;
       for (let i = 0; i < 6; i++) {
-        const answer = await counted.graphql<ListAnswer>(page, { after }, headers);
+        const answer: { body: { data?: ListAnswer } } = await counted.graphql<ListAnswer>(page, { after }, headers);
         after = answer.body.data!.adminAccounts.pageInfo.endCursor;
       }
       // Polls: an idle backend reports its counts up to 10 s later (PGSTAT_IDLE_INTERVAL).
