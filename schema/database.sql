@@ -504,6 +504,11 @@ create type app_public.trial_cohort as (
 alter type app_public.trial_cohort owner to :DATABASE_OWNER;
 comment on type app_public.trial_cohort is 'The accounts created in a month and how many ever paid (MRR > 0), how soon (whole days from sign-up).';
 
+-- Sequences
+
+create sequence app_private.billing_statement_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1 cache 1 no cycle;
+alter sequence app_private.billing_statement_number_seq owner to :DATABASE_OWNER;
+
 -- Tables
 
 create table app_private.admin_suspensions (
@@ -659,6 +664,8 @@ alter table app_private.invoices add constraint invoices_user_id_fkey FOREIGN KE
 CREATE INDEX invoices_owed_idx ON app_private.invoices USING btree (user_id) WHERE ((status = ANY (ARRAY['open'::text, 'uncollectible'::text])) AND (amount_due_cents > amount_paid_cents));
 CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
 CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
+
+CREATE TRIGGER _900_link_statement AFTER INSERT OR UPDATE OF status, period_start, period_end ON app_private.invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_invoices__link_statement();
 
 create table app_private.password_reset_tokens (
   id uuid default gen_random_uuid() not null,
@@ -1031,7 +1038,8 @@ create table app_public.billing_statements (
   status text default 'pending'::text not null,
   due_date date,
   created_at timestamp with time zone default now() not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  number text default ((('WTF-'::text || to_char((now() AT TIME ZONE 'UTC'::text), 'YYYY'::text)) || '-'::text) || lpad((nextval('app_private.billing_statement_number_seq'::regclass))::text, 6, '0'::text)) not null
 );
 alter table app_public.billing_statements owner to :DATABASE_OWNER;
 alter table app_public.billing_statements enable row level security;
@@ -1042,9 +1050,12 @@ comment on column app_public.billing_statements.period_start is 'The first day o
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
 comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
 comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
+comment on column app_public.billing_statements.number is 'The statement''s number, printed on its PDF (GET /billing/statements/<id>.pdf): WTF-<year of issue>-<counter>, unique, assigned once when the statement is created.';
 
 alter table app_public.billing_statements add constraint billing_statements_active_businesses_check CHECK ((active_businesses >= 0));
 alter table app_public.billing_statements add constraint billing_statements_check CHECK ((sms_overage = GREATEST((sms_used - sms_included), 0)));
+alter table app_public.billing_statements add constraint billing_statements_number_check CHECK ((number ~ '^WTF-[0-9]{4}-[0-9]{6,}$'::text));
+alter table app_public.billing_statements add constraint billing_statements_number_key UNIQUE (number);
 alter table app_public.billing_statements add constraint billing_statements_overage_cost_cents_check CHECK ((overage_cost_cents >= 0));
 alter table app_public.billing_statements add constraint billing_statements_period_start_check CHECK ((EXTRACT(day FROM period_start) = (1)::numeric));
 alter table app_public.billing_statements add constraint billing_statements_pkey PRIMARY KEY (id);
@@ -1552,6 +1563,50 @@ alter function app_hidden.account_channel() owner to :DATABASE_OWNER;
 revoke execute on function app_hidden.account_channel() from public;
 grant execute on function app_hidden.account_channel() to waitify_anonymous;
 comment on function app_hidden.account_channel() is 'The channel of the signed-in user''s account events (accountEvent). UNAUTHENTICATED without a session.';
+
+CREATE OR REPLACE FUNCTION app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text)
+ RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_from date;
+  v_to date;
+  v_status text := nullif(admin_payments_csv_rows.only_status, '');
+  v_account text := nullif(btrim(admin_payments_csv_rows.only_account), '');
+  v_user uuid;
+begin
+  -- Caller: an administrator (app_private.assert_admin(); EXECUTE is granted to waitify_admin alone).
+  perform app_private.assert_admin();
+  v_from := app_hidden.parse_optional_date(admin_payments_csv_rows."from");
+  v_to := app_hidden.parse_optional_date(admin_payments_csv_rows."to");
+  if v_from > v_to then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
+  end if;
+  if v_status is not null and v_status not in ('draft', 'open', 'paid', 'uncollectible', 'void') then
+    perform app_hidden.raise_error('INVALID_PAYMENT_STATUS', null, left(v_status, 40));
+  end if;
+  if v_account is not null then
+    if v_account ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      v_user := v_account::uuid;
+    elsif v_account ~ '^[^@\s]+@[^@\s]+$' and length(v_account) <= 255 then
+      select u.id into v_user from app_public.users u where u.email = v_account::citext;
+    else
+      perform app_hidden.raise_error('INVALID_ACCOUNT_FILTER', null, left(v_account, 40));
+    end if;
+    -- An account that does not exist: no rows (not an error: a filter matched nothing).
+    if v_user is null then
+      return;
+    end if;
+  end if;
+  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, v_status, true);
+end;
+$function$;
+alter function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) from public;
+grant execute on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) to waitify_admin;
+comment on function app_hidden.admin_payments_csv_rows("from" text, "to" text, only_status text, only_account text) is 'The administrator''s CSV export rows: every account''s invoices, filtered by creation day, status and account (id or email).';
 
 CREATE OR REPLACE FUNCTION app_hidden.analytics_business(business_id uuid)
  RETURNS app_public.businesses
@@ -2096,9 +2151,6 @@ AS $function$
      'La facturation n''est pas configurée sur ce serveur.',
      'Billing is not configured on this server.'),
     -- Back office, overdue accounts (db/admin/overdue.sql).
-    ('ACCOUNT_SUSPENDED_BY_ADMIN', 'WTSUS',
-     'Votre compte a été suspendu par l''équipe Waitify : contactez le support pour le réactiver.',
-     'Your account has been suspended by the Waitify team: contact support to reactivate it.'),
     ('ACCOUNT_NOT_FOUND', 'WTNFD',
      'Compte introuvable.',
      'Account not found.'),
@@ -2132,12 +2184,10 @@ AS $function$
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
+    -- Back office, tenants (db/admin/tenants-actions.sql; ACCOUNT_NOT_FOUND above).
     ('ACCOUNT_SUSPENDED_BY_ADMIN', 'WTSUS',
      'Votre compte a été suspendu par l''équipe Waitify : contactez le support pour le réactiver.',
      'Your account has been suspended by the Waitify team: contact support to reactivate it.'),
-    ('ACCOUNT_NOT_FOUND', 'WTNFD',
-     'Compte introuvable.',
-     'Account not found.'),
     ('ACCOUNT_ALREADY_SUSPENDED', 'WTASU',
      'Ce compte est déjà suspendu.',
      'This account is already suspended.'),
@@ -2153,6 +2203,15 @@ AS $function$
     ('ADMIN_REASON_INVALID', 'WTVAL',
      'Indiquez un motif de 3 à 500 caractères.',
      'Give a reason of 3 to 500 characters.'),
+    ('STATEMENT_NOT_FOUND', 'WTNFD',
+     'Relevé introuvable.',
+     'Statement not found.'),
+    ('INVALID_PAYMENT_STATUS', 'WTVAL',
+     'Statut de paiement inconnu : « %s » (draft, open, paid, uncollectible ou void).',
+     'Unknown payment status: "%s" (draft, open, paid, uncollectible or void).'),
+    ('INVALID_ACCOUNT_FILTER', 'WTVAL',
+     'Compte invalide : « %s » (un identifiant ou une adresse e-mail est attendu).',
+     'Invalid account: "%s" (an id or an email address is expected).'),
     ('INTERNAL_ONLY', 'WTFRB',
      'Fonction interne : appel refusé.',
      'Internal function: call refused.');
@@ -2221,6 +2280,32 @@ grant execute on function app_hidden.is_time_zone(zone text) to waitify_admin;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_anonymous;
 grant execute on function app_hidden.is_time_zone(zone text) to waitify_merchant;
 comment on function app_hidden.is_time_zone(zone text) is 'True for an IANA time zone name PostgreSQL knows (Europe/Paris, Africa/Dakar…).';
+
+CREATE OR REPLACE FUNCTION app_hidden.my_payments_csv_rows("from" text, "to" text)
+ RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user uuid := app_public.current_user_id();
+  v_from date := app_hidden.parse_optional_date(my_payments_csv_rows."from");
+  v_to date := app_hidden.parse_optional_date(my_payments_csv_rows."to");
+begin
+  -- Caller: a signed-in merchant; only their own invoices (user_id = current_user_id()).
+  if v_user is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED', null);
+  end if;
+  if v_from > v_to then
+    perform app_hidden.raise_error('INVALID_DATE_RANGE', null, v_from::text, v_to::text);
+  end if;
+  return query select * from app_private.payment_csv_rows(v_user, v_from, v_to, null, false);
+end;
+$function$;
+alter function app_hidden.my_payments_csv_rows("from" text, "to" text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) from public;
+grant execute on function app_hidden.my_payments_csv_rows("from" text, "to" text) to waitify_merchant;
+comment on function app_hidden.my_payments_csv_rows("from" text, "to" text) is 'The CSV export''s rows for the signed-in merchant: their invoices created within [from, to] (YYYY-MM-DD, each optional).';
 
 CREATE OR REPLACE FUNCTION app_hidden.normalize_e164(raw text, country text DEFAULT 'FR'::text)
  RETURNS text
@@ -2321,6 +2406,21 @@ revoke execute on function app_hidden.parse_analytics_date(value text, lang text
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_admin;
 grant execute on function app_hidden.parse_analytics_date(value text, lang text) to waitify_merchant;
 comment on function app_hidden.parse_analytics_date(value text, lang text) is 'The date of a YYYY-MM-DD string; INVALID_DATE otherwise.';
+
+CREATE OR REPLACE FUNCTION app_hidden.parse_optional_date(value text)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case when nullif(parse_optional_date.value, '') is null then null
+              else app_hidden.parse_analytics_date(parse_optional_date.value) end;
+$function$;
+alter function app_hidden.parse_optional_date(value text) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.parse_optional_date(value text) from public;
+grant execute on function app_hidden.parse_optional_date(value text) to waitify_admin;
+grant execute on function app_hidden.parse_optional_date(value text) to waitify_merchant;
+comment on function app_hidden.parse_optional_date(value text) is 'Null for an empty value, else the date of a YYYY-MM-DD string (INVALID_DATE otherwise).';
 
 CREATE OR REPLACE FUNCTION app_hidden.phone_to_e164(raw text, country text)
  RETURNS text
@@ -2436,6 +2536,81 @@ grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC 
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_anonymous;
 grant execute on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) to waitify_merchant;
 comment on function app_hidden.raise_error(code text, lang text, VARIADIC args text[]) is 'Raises a Waitify business-rule error: its SQLSTATE (class WT) and its message in French, or English when lang = ''en''.';
+
+CREATE OR REPLACE FUNCTION app_hidden.statement_document(statement_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_statement app_public.billing_statements;
+  v_user app_public.users;
+  v_plan app_public.subscription_plans;
+  v_invoice app_private.invoices;
+  v_interval text;
+  v_unit_price numeric;
+  v_rate numeric := coalesce(app_private.config_value('vat_rate_percent')::numeric, 20);
+  v_vat integer;
+begin
+  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of); anyone else gets NOT_FOUND.
+  select s.* into v_statement from app_public.billing_statements s where s.id = statement_document.statement_id;
+  if v_statement.id is null or not app_private.may_read_billing_of(v_statement.user_id) then
+    perform app_hidden.raise_error('STATEMENT_NOT_FOUND', null);
+  end if;
+  select u.* into v_user from app_public.users u where u.id = v_statement.user_id;
+  select p.* into v_plan from app_public.subscription_plans p where p.id = v_statement.plan_id;
+  select s.billing_interval into v_interval from app_private.subscriptions s where s.user_id = v_statement.user_id;
+  v_invoice := app_private.statement_stripe_invoice(v_statement.id);
+  -- The unit price the overage was billed at (the statement keeps the product,
+  -- exact since it is parts × an integer price); with no overage, today's price.
+  v_unit_price := case when v_statement.sms_overage > 0
+    then v_statement.overage_cost_cents::numeric / v_statement.sms_overage
+    else coalesce(app_private.config_value('sms_cost_cents')::numeric, 3) end;
+  v_vat := round(v_statement.total_cents * v_rate / 100)::integer;
+  return jsonb_build_object(
+    'number', v_statement.number,
+    'status', v_statement.status,
+    'language', app_private.email_language(v_statement.user_id),
+    'periodStart', v_statement.period_start,
+    'periodEnd', (v_statement.period_start + interval '1 month' - interval '1 day')::date,
+    'issuedOn', (v_statement.created_at at time zone 'UTC')::date,
+    'dueDate', v_statement.due_date,
+    'seller', jsonb_build_object(
+      'name', coalesce(app_private.config_value('invoice_seller_name'), ''),
+      'address', coalesce(app_private.config_value('invoice_seller_address'), ''),
+      'vatNumber', coalesce(app_private.config_value('invoice_seller_vat_number'), ''),
+      'legalMentions', coalesce(app_private.config_value('invoice_seller_legal_mentions'), '')),
+    'buyer', jsonb_build_object(
+      'name', nullif(btrim(concat_ws(' ', v_user.first_name, v_user.last_name)), ''),
+      'email', v_user.email,
+      'businesses', (select coalesce(jsonb_agg(jsonb_build_object(
+                        'name', b.name,
+                        'address', nullif(concat_ws(', ', nullif(b.address, ''), nullif(concat_ws(' ', b.zip_code, b.city), '')), ''))
+                        order by b.created_at, b.id), '[]')
+                       from app_public.businesses b where b.user_id = v_statement.user_id and b.is_active)),
+    'lines', jsonb_build_array(
+      jsonb_build_object('kind', 'plan', 'description', v_plan.name, 'interval', coalesce(v_interval, 'month'),
+                         'quantity', 1, 'unitPriceCents', v_statement.plan_price_cents,
+                         'amountCents', v_statement.plan_price_cents),
+      jsonb_build_object('kind', 'sms_overage', 'description', 'sms_overage',
+                         'quantity', v_statement.sms_overage, 'unitPriceCents', v_unit_price,
+                         'amountCents', v_statement.overage_cost_cents,
+                         'smsUsed', v_statement.sms_used, 'smsIncluded', v_statement.sms_included)),
+    'subtotalCents', v_statement.total_cents,
+    'vatRatePercent', v_rate,
+    'vatCents', v_vat,
+    'totalCents', v_statement.total_cents + v_vat,
+    'currency', 'eur',
+    'hostedInvoiceUrl', v_invoice.hosted_invoice_url,
+    'invoicePdfUrl', v_invoice.invoice_pdf_url);
+end;
+$function$;
+alter function app_hidden.statement_document(statement_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_hidden.statement_document(statement_id uuid) from public;
+grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_admin;
+grant execute on function app_hidden.statement_document(statement_id uuid) to waitify_merchant;
+comment on function app_hidden.statement_document(statement_id uuid) is 'What the PDF of a monthly statement prints: seller, buyer, period, number, lines, subtotal, VAT, total, Stripe links.';
 
 CREATE OR REPLACE FUNCTION app_private.account_mrr_cents(user_id uuid)
  RETURNS integer
@@ -3094,27 +3269,39 @@ begin
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
     from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
-  insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
-      sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
-  values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
-      (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-      v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
-      greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
-      v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-      (v_start + interval '1 month')::date)
-  on conflict on constraint billing_statements_user_id_period_start_key do update set
-    plan_id = excluded.plan_id,
-    plan_price_cents = excluded.plan_price_cents,
-    active_businesses = excluded.active_businesses,
-    sms_included = excluded.sms_included,
-    sms_used = excluded.sms_used,
-    sms_overage = excluded.sms_overage,
-    overage_cost_cents = excluded.overage_cost_cents,
-    usage_by_business = excluded.usage_by_business,
-    total_cents = excluded.total_cents,
-    due_date = excluded.due_date
-  where s.status = 'pending'
+  -- An existing statement is rewritten while pending (never renumbered);
+  -- only a new one is inserted, so a recomputed month does not draw a
+  -- statement number (the column's default) it would throw away.
+  update app_public.billing_statements s set
+    plan_id = v_plan.id,
+    plan_price_cents = v_plan_price,
+    active_businesses = (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+    sms_included = v_plan.sms_quota_monthly,
+    sms_used = v_used,
+    sms_overage = greatest(v_used - v_plan.sms_quota_monthly, 0),
+    overage_cost_cents = greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+    usage_by_business = v_usage,
+    total_cents = v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+    due_date = (v_start + interval '1 month')::date
+   where s.user_id = compute_statement.user_id and s.period_start = v_start and s.status = 'pending'
   returning s.* into v_statement;
+  if v_statement.id is null and not exists (
+    select 1 from app_public.billing_statements s where s.user_id = compute_statement.user_id and s.period_start = v_start
+  ) then
+    insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
+        sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
+    values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
+        (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+        v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
+        greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
+        v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+        (v_start + interval '1 month')::date)
+    -- Another run created it meanwhile: theirs stands (the next run rewrites it).
+    on conflict on constraint billing_statements_user_id_period_start_key do nothing
+    returning s.* into v_statement;
+    -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
+    perform app_private.link_statement_invoices(compute_statement.user_id);
+  end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s
      where s.user_id = compute_statement.user_id and s.period_start = v_start;
@@ -3224,6 +3411,31 @@ $function$;
 alter function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) owner to :DATABASE_OWNER;
 revoke execute on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) from public;
 comment on function app_private.create_admin(email text, password text, OUT admin_id uuid, OUT created boolean) is 'A DBA''s command (npm run admin:create): creates an administrator or replaces its password.';
+
+CREATE OR REPLACE FUNCTION app_private.csv_amount(amount_cents integer, currency text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case when lower(csv_amount.currency) in ('xof', 'xaf') then csv_amount.amount_cents::text
+              else to_char(csv_amount.amount_cents / 100.0, 'FM999999999990.00') end;
+$function$;
+alter function app_private.csv_amount(amount_cents integer, currency text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.csv_amount(amount_cents integer, currency text) from public;
+comment on function app_private.csv_amount(amount_cents integer, currency text) is 'An amount in cents as the currency''s major unit ("31.80"), for CSV cells.';
+
+CREATE OR REPLACE FUNCTION app_private.csv_time(value timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select to_char(csv_time.value at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+$function$;
+alter function app_private.csv_time(value timestamp with time zone) owner to :DATABASE_OWNER;
+revoke execute on function app_private.csv_time(value timestamp with time zone) from public;
+comment on function app_private.csv_time(value timestamp with time zone) is 'A time as ISO 8601 in UTC (…Z), for CSV cells.';
 
 CREATE OR REPLACE FUNCTION app_private.current_actor()
  RETURNS text
@@ -3916,6 +4128,32 @@ revoke execute on function app_private.job_queue_stats() from public;
 grant execute on function app_private.job_queue_stats() to :DATABASE_AUTHENTICATOR;
 comment on function app_private.job_queue_stats() is 'Jobs per task: waiting (due), scheduled (later), running (locked), failed for good, and the age of the oldest waiting job; for /metrics.';
 
+CREATE OR REPLACE FUNCTION app_private.link_statement_invoices(user_id uuid)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with linked as (
+    insert into app_private.statement_invoices (statement_id, stripe_invoice_id)
+    select distinct on (s.id) s.id, i.stripe_invoice_id
+      from app_public.billing_statements s
+      join app_private.invoices i on i.user_id = s.user_id
+     where s.user_id = link_statement_invoices.user_id
+       and i.status <> 'void'
+       and i.period_end = (s.period_start + interval '1 month')::timestamp at time zone 'UTC'
+       and i.period_start >= s.period_start::timestamp at time zone 'UTC'
+       and i.period_start < i.period_end
+       and not exists (select 1 from app_private.statement_invoices l where l.statement_id = s.id)
+     order by s.id, i.stripe_created desc, i.stripe_invoice_id
+    on conflict (statement_id) do nothing
+    returning 1
+  )
+  select count(*)::integer from linked;
+$function$;
+alter function app_private.link_statement_invoices(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.link_statement_invoices(user_id uuid) from public;
+comment on function app_private.link_statement_invoices(user_id uuid) is 'Links the account''s unlinked statements to the Stripe invoice that bills their month (period ending at the month''s end); returns how many.';
+
 CREATE OR REPLACE FUNCTION app_private.link_stripe_customer(user_id uuid, stripe_customer_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -4044,6 +4282,27 @@ end;
 $function$;
 alter function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.log_queue_event(queue app_public.queues, entry_id uuid, event_type text, actor text, actor_user_id uuid, waiting_count integer) from public;
+
+CREATE OR REPLACE FUNCTION app_private.may_read_billing_of(user_id uuid)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if may_read_billing_of.user_id = app_public.current_user_id() then
+    return true;
+  end if;
+  if coalesce(current_setting('role', true), '') = 'waitify_admin' then
+    perform app_private.assert_admin();
+    return true;
+  end if;
+  return false;
+end;
+$function$;
+alter function app_private.may_read_billing_of(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.may_read_billing_of(user_id uuid) from public;
+comment on function app_private.may_read_billing_of(user_id uuid) is 'True for the account itself or an enabled administrator (FORBIDDEN for another admin token); false otherwise.';
 
 CREATE OR REPLACE FUNCTION app_private.metrics_month(month date)
  RETURNS date
@@ -4431,6 +4690,29 @@ $function$;
 alter function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) owner to :DATABASE_OWNER;
 revoke execute on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) from public;
 comment on function app_private.overdue_risk(days_overdue integer, amount_due_cents bigint, usual_invoice_cents integer, failed_attempts integer, paid_invoices integer, past_failures integer, tenure_months integer, status app_public.subscription_status, OUT days_points integer, OUT amount_points integer, OUT attempt_points integer, OUT history_points integer, OUT past_failure_points integer, OUT tenure_points integer, OUT status_points integer, OUT risk_score integer) is 'The overdue risk score''s rule: each rule''s points and their total clamped to 0..100 (rule in db/admin/overdue.sql).';
+
+CREATE OR REPLACE FUNCTION app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean)
+ RETURNS TABLE(number text, account_email text, status text, currency text, amount_due text, amount_paid text, period_start text, period_end text, due_date text, paid_at text, attempts integer, hosted_invoice_url text, created_at text)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select i.number, u.email::text, i.status, upper(i.currency),
+         app_private.csv_amount(i.amount_due_cents, i.currency), app_private.csv_amount(i.amount_paid_cents, i.currency),
+         app_private.csv_time(i.period_start), app_private.csv_time(i.period_end), app_private.csv_time(i.due_date),
+         app_private.csv_time(i.paid_at), i.attempt_count, i.hosted_invoice_url, app_private.csv_time(i.stripe_created)
+    from app_private.invoices i
+    join app_public.users u on u.id = i.user_id
+   where (payment_csv_rows.only_user is null or i.user_id = payment_csv_rows.only_user)
+     and (payment_csv_rows."from" is null or i.stripe_created >= payment_csv_rows."from"::timestamp at time zone 'UTC')
+     and (payment_csv_rows."to" is null or i.stripe_created < (payment_csv_rows."to" + 1)::timestamp at time zone 'UTC')
+     and (payment_csv_rows.only_status is null or i.status = payment_csv_rows.only_status)
+     and (payment_csv_rows.with_drafts or i.status <> 'draft')
+   order by i.stripe_created, i.stripe_invoice_id;
+$function$;
+alter function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) owner to :DATABASE_OWNER;
+revoke execute on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) from public;
+comment on function app_private.payment_csv_rows(only_user uuid, "from" date, "to" date, only_status text, with_drafts boolean) is 'Mirrored Stripe invoices as CSV cells: one account or all, created within [from, to] (UTC days), of one status or all.';
 
 CREATE OR REPLACE FUNCTION app_private.plan_change_price(user_id uuid, plan text, billing_interval text)
  RETURNS text
@@ -5092,6 +5374,111 @@ alter function app_private.seed_demo_history(business_id uuid, days integer) own
 revoke execute on function app_private.seed_demo_history(business_id uuid, days integer) from public;
 comment on function app_private.seed_demo_history(business_id uuid, days integer) is 'Development: `days` past days of finished visits (numbers erased) and their daily figures for a business without history; 0 when it has some.';
 
+CREATE OR REPLACE FUNCTION app_private.seed_demo_saas_history()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_month timestamptz := date_trunc('month', now() at time zone 'UTC') at time zone 'UTC';
+  v_plans jsonb;
+  v_ids jsonb := '{}';
+  v_account record;
+  v_user uuid;
+begin
+  -- Two seeds at once: one writes, the other then finds the accounts.
+  perform pg_advisory_xact_lock(hashtext('waitify:seed_demo_saas_history'));
+  if exists (select 1 from app_public.users u where u.email = 'saas-a@waitify.test') then
+    return 0;
+  end if;
+  select jsonb_object_agg(p.name, jsonb_build_object('id', p.id, 'price', p.price_cents)) into v_plans
+    from app_public.subscription_plans p;
+
+  -- The accounts: created in the past, on their current plan and status.
+  for v_account in
+    select * from (values
+      ('a', 'Café Alpha',       5, 'basic',      'active',    'active',   'month'),
+      ('b', 'Boucherie Bravo',  5, 'enterprise', 'active',    'active',   'month'),
+      ('c', 'Coiffure Charlie', 4, 'pro',        'cancelled', 'canceled', 'month'),
+      ('d', 'Pharmacie Delta',  3, 'pro',        'active',    'active',   'month'),
+      ('e', 'Épicerie Écho',    2, 'basic',      'active',    'active',   'year'),
+      ('f', 'Fleurs Foxtrot',   1, 'basic',      'read_only', null,       null),
+      ('g', 'Garage Golf',      5, 'basic',      'active',    'active',   'month'),
+      ('h', 'Hôtel Hotel',      3, 'basic',      'past_due',  'past_due', 'month')
+    ) as a(letter, name, months_ago, plan, status, stripe_status, billing_interval)
+  loop
+    v_user := (app_private.create_account('saas-' || v_account.letter || '@waitify.test', v_account.name, 'Démo', 'password')).id;
+    v_ids := v_ids || jsonb_build_object(v_account.letter, v_user);
+    update app_public.users u
+       set created_at = v_month - make_interval(months => v_account.months_ago) + interval '1 day' + interval '9 hours',
+           trial_ends_at = v_month - make_interval(months => v_account.months_ago) + interval '15 days',
+           subscription_plan_id = (v_plans -> v_account.plan ->> 'id')::uuid,
+           subscription_status = v_account.status::app_public.subscription_status
+     where u.id = v_user;
+    if v_account.stripe_status is not null then
+      insert into app_private.subscriptions (user_id, stripe_subscription_id, stripe_status, plan_id, billing_interval,
+                                             current_period_start, current_period_end, canceled_at, stripe_created)
+      values (v_user, 'sub_demo_' || v_account.letter, v_account.stripe_status, (v_plans -> v_account.plan ->> 'id')::uuid,
+              v_account.billing_interval, v_month,
+              v_month + case when v_account.billing_interval = 'year' then interval '1 year' else interval '1 month' end,
+              case when v_account.stripe_status = 'canceled' then v_month - interval '1 month' + interval '15 days' end,
+              v_month - make_interval(months => v_account.months_ago) + interval '1 day');
+    end if;
+  end loop;
+
+  -- The history as the trigger would have written it over the months (the
+  -- rows it wrote just now, stamped today, are replaced).
+  delete from app_private.subscription_changes c
+   where c.user_id in (select (jsonb_each_text(v_ids)).value::uuid);
+  insert into app_private.subscription_changes (user_id, changed_at, plan_id, billing_interval, stripe_status, mrr_cents)
+  select (v_ids ->> h.letter)::uuid,
+         v_month - make_interval(months => h.months_ago) + make_interval(days => h.day - 1) + interval '10 hours',
+         (v_plans -> h.plan ->> 'id')::uuid, h.billing_interval, h.stripe_status,
+         app_private.mrr_cents((v_plans -> h.plan ->> 'price')::integer, h.billing_interval, h.stripe_status)
+    from (values
+      ('a', 5,  2, 'basic',      'month', 'active'),
+      ('b', 5,  2, 'pro',        'month', 'active'),
+      ('b', 1, 11, 'enterprise', 'month', 'active'),
+      ('c', 4,  2, 'pro',        'month', 'active'),
+      ('c', 1, 16, 'pro',        'month', 'canceled'),
+      ('d', 3,  2, 'enterprise', 'month', 'active'),
+      ('d', 1, 21, 'pro',        'month', 'active'),
+      ('e', 2,  2, 'basic',      'year',  'trialing'),
+      ('e', 2, 12, 'basic',      'year',  'active'),
+      ('g', 5,  2, 'basic',      'month', 'active'),
+      ('g', 2,  6, 'basic',      'month', 'canceled'),
+      ('g', 1,  6, 'basic',      'month', 'active'),
+      ('h', 3,  2, 'basic',      'month', 'active'),
+      ('h', 1, 26, 'basic',      'month', 'past_due')
+    ) as h(letter, months_ago, day, plan, billing_interval, stripe_status);
+
+  -- Payments: A paid its last two months; H's invoice of M-1 is unpaid after two refusals.
+  insert into app_private.invoices (stripe_invoice_id, user_id, number, status, amount_due_cents, amount_paid_cents,
+                                    attempt_count, period_start, period_end, due_date, paid_at, stripe_created)
+  select 'in_demo_' || i.ref, (v_ids ->> i.letter)::uuid, 'DEMO-' || upper(i.ref), i.status, i.amount, i.paid,
+         i.attempts, v_month - make_interval(months => i.months_ago),
+         v_month - make_interval(months => i.months_ago - 1),
+         v_month - make_interval(months => i.months_ago) + make_interval(days => i.due_day - 1),
+         case when i.status = 'paid' then v_month - make_interval(months => i.months_ago) + interval '1 day' end,
+         v_month - make_interval(months => i.months_ago)
+    from (values
+      ('a2', 'a', 2, 1900, 1900, 'paid', 1, 1),
+      ('a1', 'a', 1, 1900, 1900, 'paid', 1, 1),
+      ('h1', 'h', 1, 1900, 0,    'open', 2, 26)
+    ) as i(ref, letter, months_ago, amount, paid, status, attempts, due_day);
+  insert into app_private.payment_failures (stripe_invoice_id, attempt, user_id, failed_at)
+  select 'in_demo_h1', n, (v_ids ->> 'h')::uuid, v_month - interval '1 month' + make_interval(days => 24 + n)
+    from generate_series(1, 2) n;
+
+  -- A's statement of M-1 (plan only: the demo sent no SMS), for the invoice PDF.
+  perform app_private.compute_statement((v_ids ->> 'a')::uuid, (v_month - interval '1 month')::date);
+  return 8;
+end;
+$function$;
+alter function app_private.seed_demo_saas_history() owner to :DATABASE_OWNER;
+revoke execute on function app_private.seed_demo_saas_history() from public;
+comment on function app_private.seed_demo_saas_history() is 'npm run db:seed: eight demo accounts with six months of subscription history (idempotent).';
+
 CREATE OR REPLACE FUNCTION app_private.send_billing_reminder(user_id uuid, kind text, reference text, detail jsonb DEFAULT '{}'::jsonb)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -5395,6 +5782,20 @@ alter function app_private.sms_usage_of(user_id uuid, month date) owner to :DATA
 revoke execute on function app_private.sms_usage_of(user_id uuid, month date) from public;
 comment on function app_private.sms_usage_of(user_id uuid, month date) is 'SMS messages and parts per business of an account for the month containing `month` (UTC; null: this month).';
 
+CREATE OR REPLACE FUNCTION app_private.statement_stripe_invoice(statement_id uuid)
+ RETURNS app_private.invoices
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select i.* from app_private.statement_invoices si
+    join app_private.invoices i on i.stripe_invoice_id = si.stripe_invoice_id
+   where si.statement_id = statement_stripe_invoice.statement_id;
+$function$;
+alter function app_private.statement_stripe_invoice(statement_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.statement_stripe_invoice(statement_id uuid) from public;
+comment on function app_private.statement_stripe_invoice(statement_id uuid) is 'The mirrored Stripe invoice linked to a statement, or null.';
+
 CREATE OR REPLACE FUNCTION app_private.stripe_catalog_plans()
  RETURNS TABLE(plan_id uuid, name text, price_cents integer, sms_quota_monthly integer, yearly_price_months integer, sms_unit_cents integer)
  LANGUAGE sql
@@ -5660,6 +6061,20 @@ end;
 $function$;
 alter function app_private.tg_businesses__validate_sms_cap() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_businesses__validate_sms_cap() from public;
+
+CREATE OR REPLACE FUNCTION app_private.tg_invoices__link_statement()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  perform app_private.link_statement_invoices(new.user_id);
+  return null;
+end;
+$function$;
+alter function app_private.tg_invoices__link_statement() owner to :DATABASE_OWNER;
+revoke execute on function app_private.tg_invoices__link_statement() from public;
+comment on function app_private.tg_invoices__link_statement() is 'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
  RETURNS trigger
@@ -6613,6 +7028,38 @@ alter function app_public.authenticate(email text, password text) owner to :DATA
 revoke execute on function app_public.authenticate(email text, password text) from public;
 grant execute on function app_public.authenticate(email text, password text) to waitify_anonymous;
 comment on function app_public.authenticate(email text, password text) is E'@resultFieldName jwtToken\nSigns in with email and password; returns a session token.';
+
+CREATE OR REPLACE FUNCTION app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
+  select (app_private.statement_stripe_invoice(statement.id)).hosted_invoice_url
+   where app_private.may_read_billing_of(statement.user_id);
+$function$;
+alter function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
+revoke execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) from public;
+grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_admin;
+grant execute on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) to waitify_merchant;
+comment on function app_public.billing_statements_hosted_invoice_url(statement app_public.billing_statements) is 'Stripe''s page where the invoice of this statement can be read and paid; null until the statement is linked to a Stripe invoice.';
+
+CREATE OR REPLACE FUNCTION app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  -- Caller: the statement's owner or an administrator (app_private.may_read_billing_of), else null.
+  select (app_private.statement_stripe_invoice(statement.id)).invoice_pdf_url
+   where app_private.may_read_billing_of(statement.user_id);
+$function$;
+alter function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) owner to :DATABASE_OWNER;
+revoke execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) from public;
+grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_admin;
+grant execute on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) to waitify_merchant;
+comment on function app_public.billing_statements_invoice_pdf_url(statement app_public.billing_statements) is 'Stripe''s PDF of the invoice of this statement; null until the statement is linked to a Stripe invoice. Our own statement PDF: GET /billing/statements/<id>.pdf.';
 
 CREATE OR REPLACE FUNCTION app_public.business_analytics_daily(business_id uuid, "from" date, "to" date)
  RETURNS SETOF app_public.analytics_day

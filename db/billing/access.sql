@@ -28,6 +28,8 @@ comment on column app_public.billing_statements.period_start is 'The first day o
 comment on column app_public.billing_statements.total_cents is 'Plan price plus SMS overage, in cents (euros).';
 comment on column app_public.billing_statements.status is 'pending (computed, not yet invoiced), invoiced, paid, failed or void.';
 comment on column app_public.billing_statements.usage_by_business is 'SMS parts per business: [{"businessId", "name", "parts"}], zero for a business that sent none.';
+comment on column app_public.billing_statements.number is
+  'The statement''s number, printed on its PDF (GET /billing/statements/<id>.pdf): WTF-<year of issue>-<counter>, unique, assigned once when the statement is created.';
 
 drop trigger if exists _100_timestamps on app_public.billing_statements;
 create trigger _100_timestamps before update on app_public.billing_statements

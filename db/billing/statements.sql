@@ -9,7 +9,10 @@
 --
 -- Written by the monthly_statements job on the 1st (tasks/monthly_statements.ts)
 -- for the month just ended; idempotent: recomputing a month rewrites the
--- numbers of a statement still pending and leaves an invoiced one alone.
+-- figures of a statement still pending and leaves an invoiced one alone. Its
+-- number (WTF-2026-000123, printed on the PDF) is drawn once, when the row is
+-- created (the numbers migration: migrations/current/35-E-statement-numbers.sql
+-- until committed), and never changes.
 
 create or replace function app_private.compute_statement(user_id uuid, month date)
   returns app_public.billing_statements
@@ -49,27 +52,39 @@ begin
          coalesce(sum(u.parts), 0)::integer
     into v_usage, v_used
     from app_private.sms_usage_between(compute_statement.user_id, v_from, v_month_end) u;
-  insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
-      sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
-  values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
-      (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
-      v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
-      greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
-      v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
-      (v_start + interval '1 month')::date)
-  on conflict on constraint billing_statements_user_id_period_start_key do update set
-    plan_id = excluded.plan_id,
-    plan_price_cents = excluded.plan_price_cents,
-    active_businesses = excluded.active_businesses,
-    sms_included = excluded.sms_included,
-    sms_used = excluded.sms_used,
-    sms_overage = excluded.sms_overage,
-    overage_cost_cents = excluded.overage_cost_cents,
-    usage_by_business = excluded.usage_by_business,
-    total_cents = excluded.total_cents,
-    due_date = excluded.due_date
-  where s.status = 'pending'
+  -- An existing statement is rewritten while pending (never renumbered);
+  -- only a new one is inserted, so a recomputed month does not draw a
+  -- statement number (the column's default) it would throw away.
+  update app_public.billing_statements s set
+    plan_id = v_plan.id,
+    plan_price_cents = v_plan_price,
+    active_businesses = (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+    sms_included = v_plan.sms_quota_monthly,
+    sms_used = v_used,
+    sms_overage = greatest(v_used - v_plan.sms_quota_monthly, 0),
+    overage_cost_cents = greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+    usage_by_business = v_usage,
+    total_cents = v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+    due_date = (v_start + interval '1 month')::date
+   where s.user_id = compute_statement.user_id and s.period_start = v_start and s.status = 'pending'
   returning s.* into v_statement;
+  if v_statement.id is null and not exists (
+    select 1 from app_public.billing_statements s where s.user_id = compute_statement.user_id and s.period_start = v_start
+  ) then
+    insert into app_public.billing_statements as s (user_id, period_start, plan_id, plan_price_cents, active_businesses,
+        sms_included, sms_used, sms_overage, overage_cost_cents, usage_by_business, total_cents, due_date)
+    values (compute_statement.user_id, v_start, v_plan.id, v_plan_price,
+        (select count(*) from app_public.businesses b where b.user_id = compute_statement.user_id and b.is_active),
+        v_plan.sms_quota_monthly, v_used, greatest(v_used - v_plan.sms_quota_monthly, 0),
+        greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost, v_usage,
+        v_plan_price + greatest(v_used - v_plan.sms_quota_monthly, 0) * v_unit_cost,
+        (v_start + interval '1 month')::date)
+    -- Another run created it meanwhile: theirs stands (the next run rewrites it).
+    on conflict on constraint billing_statements_user_id_period_start_key do nothing
+    returning s.* into v_statement;
+    -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
+    perform app_private.link_statement_invoices(compute_statement.user_id);
+  end if;
   if v_statement.id is null then
     select s.* into v_statement from app_public.billing_statements s
      where s.user_id = compute_statement.user_id and s.period_start = v_start;

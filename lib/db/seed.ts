@@ -129,8 +129,10 @@ export async function seedDemo(authUrl: string, options: { ownerUrl?: string } =
     });
 
     await client.query("commit");
-    const pastVisits = options.ownerUrl ? await seedHistory(options.ownerUrl, business.id) : 0;
+    const history = options.ownerUrl ? await seedHistory(options.ownerUrl, business.id) : { visits: 0, saasAccounts: 0 };
+    const pastVisits = history.visits;
     if (pastVisits > 0) created.push(`${DEMO_PAST_DAYS} past days`);
+    if (history.saasAccounts > 0) created.push(`${history.saasAccounts} back-office demo accounts`);
     return {
       email: DEMO_EMAIL,
       password: DEMO_PASSWORD,
@@ -150,8 +152,12 @@ export async function seedDemo(authUrl: string, options: { ownerUrl?: string } =
   }
 }
 
-/** The demo business's past days (once: 0 when it has a history already). */
-async function seedHistory(ownerUrl: string, businessId: string): Promise<number> {
+/**
+ * The demo business's past days, and the back office's demo accounts with
+ * six months of subscription history (db/admin/seed.sql); each once (0 when
+ * it is there already).
+ */
+async function seedHistory(ownerUrl: string, businessId: string): Promise<{ visits: number; saasAccounts: number }> {
   const owner = new pg.Client({ connectionString: ownerUrl });
   await owner.connect();
   try {
@@ -159,7 +165,8 @@ async function seedHistory(ownerUrl: string, businessId: string): Promise<number
       businessId,
       DEMO_PAST_DAYS,
     ]);
-    return rows[0]!.visits;
+    const saas = await owner.query<{ accounts: number }>("select app_private.seed_demo_saas_history() as accounts");
+    return { visits: rows[0]!.visits, saasAccounts: saas.rows[0]!.accounts };
   } finally {
     await owner.end();
   }

@@ -5,18 +5,16 @@
 // way a GraphQL request reads them: in a transaction as the request role with
 // the token's claims (pgSettingsFor), so RLS decides — someone else's
 // business is 404, like one that does not exist. SQL checks and formats
-// (app_hidden.analytics_csv_rows); this file streams a cursor through
+// (app_hidden.analytics_csv_rows); lib/http/csv.ts streams a cursor through
 // csv-stringify, a batch at a time, and escapes cells a spreadsheet would
 // run as a formula.
-import { once } from "node:events";
 import express, { type Request, type Response, type Router } from "express";
 import type pg from "pg";
-import { stringify } from "csv-stringify";
 import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
 import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
 import { ANONYMOUS_ROLE } from "../db/roles.ts";
-import { errorCodes } from "../errors.ts";
 import { log } from "../logger.ts";
+import { streamCsv } from "./csv.ts";
 import { sendError } from "./errors.ts";
 import { inRequestTransaction } from "./request-transaction.ts";
 
@@ -47,33 +45,7 @@ const COLUMNS = [
   "estimate_within_25_percent",
 ] as const;
 
-const BATCH = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A text cell a spreadsheet would read as a formula (=, +, -, @, or a tab or
- * carriage return before one) gets a leading apostrophe: shown as typed,
- * never run (OWASP "CSV injection"). Numbers are written as numbers.
- */
-export function escapeFormula(value: unknown): unknown {
-  return typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** The HTTP status of a coded database error (lib/errors.ts); anything else is a 500. */
-function statusOf(code: string | undefined): number {
-  switch (code) {
-    case "NOT_FOUND":
-      return 404;
-    case "UNAUTHENTICATED":
-      return 401;
-    case "FORBIDDEN":
-      return 403;
-    case undefined:
-      return 500;
-    default:
-      return 400;
-  }
-}
 
 const isoDate = (value: unknown) => (typeof value === "string" ? value : "");
 
@@ -94,48 +66,17 @@ async function exportCsv(pool: pg.Pool, jwt: JwtSettings, req: Request, res: Res
   const to = isoDate(req.query.to);
 
   // Read-only, as the request role with the token's claims: RLS decides.
+  const name = businessId ? `waitify-analytics-${businessId}-${from}-${to}.csv` : `waitify-analytics-${from}-${to}.csv`;
   await inRequestTransaction(
     pool,
     auth,
-    async (client) => {
-      await client.query(
-        `declare analytics_csv no scroll cursor for
-           select ${COLUMNS.join(", ")} from app_hidden.analytics_csv_rows($1, $2, $3)`,
-        [businessId, from, to],
-      );
-      // The first batch runs the query: a coded error is still an HTTP error.
-      let batch: pg.QueryResult;
-      try {
-        batch = await client.query(`fetch ${BATCH} from analytics_csv`);
-      } catch (error) {
-        const { code, message } = error as { code?: string; message: string };
-        const known = code ? errorCodes[code] : undefined;
-        if (!known) throw error;
-        return sendError(res, statusOf(known.code), known.code, known.keepMessage ? message : (known.message ?? "Invalid request."));
-      }
-      const name = businessId ? `waitify-analytics-${businessId}-${from}-${to}.csv` : `waitify-analytics-${from}-${to}.csv`;
-      res.status(200);
-      res.setHeader("content-type", "text/csv; charset=utf-8");
-      res.setHeader("content-disposition", `attachment; filename="${name}"`);
-      res.setHeader("cache-control", "no-store");
-      // A byte-order mark: spreadsheets then read the file as UTF-8 (accents in names).
-      const csv = stringify({ header: true, columns: [...COLUMNS], bom: true, cast: { boolean: (value) => (value ? "true" : "false") } });
-      csv.pipe(res);
-      let closed = false;
-      res.once("close", () => (closed = true));
-      while (batch.rows.length > 0 && !closed) {
-        for (const row of batch.rows) {
-          if (!csv.write(COLUMNS.map((column) => escapeFormula(row[column]))) && !closed) {
-            // Backpressure: wait for the client to take what is buffered (or to go away).
-            await Promise.race([once(csv, "drain"), once(res, "close")]);
-          }
-        }
-        if (batch.rows.length < BATCH) break;
-        batch = await client.query(`fetch ${BATCH} from analytics_csv`);
-      }
-      csv.end();
-      if (!closed) await once(res, "finish");
-    },
+    (client) =>
+      streamCsv(client, res, {
+        query: `select ${COLUMNS.join(", ")} from app_hidden.analytics_csv_rows($1, $2, $3)`,
+        params: [businessId, from, to],
+        columns: COLUMNS,
+        filename: name,
+      }),
     { readOnly: true },
   );
 }

@@ -24,6 +24,8 @@ import type { WorkerHandle } from "../worker.ts";
 import { corsForGraphQL } from "./cors.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import { analyticsExportRouter } from "./analytics-export.ts";
+import { paymentsExportRouter } from "./payments-export.ts";
+import { statementDownloadRouter } from "./statement-download.ts";
 import { healthRouter } from "./health.ts";
 import { metricsRouter } from "./metrics.ts";
 import { pagesRouter } from "./pages.ts";
@@ -144,6 +146,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpHandle> {
   app.use(stripeWebhookRouter({ pool, secret: options.stripeWebhookSecret }));
   // The daily figures as CSV (Bearer token; read as the merchant, under RLS).
   app.use(analyticsExportRouter({ pool, jwt: options.jwt }));
+  // A monthly statement as a PDF invoice (its owner or an admin), and the CSV of payments (merchant: own; admin: all).
+  app.use(statementDownloadRouter({ pool, jwt: options.jwt }));
+  app.use(paymentsExportRouter({ pool, jwt: options.jwt }));
 
   // One PostGraphile per request role (see graphile.config.ts): each request
   // is authenticated first, then handled by the instance of its role.

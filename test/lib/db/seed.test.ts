@@ -15,7 +15,14 @@ describe("db:seed", () => {
 
   it("creates a demo merchant with an open queue and waiting customers, through the SQL API", async () => {
     const seeded = await seedDemo(db().authUrl, { ownerUrl: db().ownerUrl });
-    expect(seeded.created).toEqual(["account", "business", "queue opened", "4 customers", `${DEMO_PAST_DAYS} past days`]);
+    expect(seeded.created).toEqual([
+      "account",
+      "business",
+      "queue opened",
+      "4 customers",
+      `${DEMO_PAST_DAYS} past days`,
+      "8 back-office demo accounts",
+    ]);
     expect(seeded.waiting).toBe(4);
 
     const signIn = await db().root.query<{ user_id: string }>("select (app_public.authenticate($1, $2)).user_id", [
