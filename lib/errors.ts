@@ -55,6 +55,11 @@ export const errorCodes: Record<string, ClientCode> = {
   // Analytics reads: a malformed date, a period backwards or longer than 366 days.
   WTDAT: { code: "INVALID_DATE", keepMessage: true },
   WTRNG: { code: "INVALID_DATE_RANGE", keepMessage: true },
+  // Back office (db/admin/tenants-actions.sql): refusals an admin acts on differently.
+  WTASU: { code: "ACCOUNT_ALREADY_SUSPENDED", keepMessage: true },
+  WTNSU: { code: "ACCOUNT_NOT_SUSPENDED", keepMessage: true },
+  WTUNP: { code: "ACCOUNT_UNPAID", keepMessage: true },
+  WTPMS: { code: "PLAN_MANAGED_BY_STRIPE", keepMessage: true },
   // PostgreSQL's own states that a client can cause with bad input.
   "42501": { code: "FORBIDDEN", keepMessage: false, message: "You are not allowed to do this." },
   "23505": { code: "ALREADY_EXISTS", keepMessage: false, message: "This already exists." },

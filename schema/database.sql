@@ -5,6 +5,7 @@
 -- Extensions
 
 create extension if not exists citext;
+create extension if not exists pg_trgm;
 create extension if not exists pgcrypto;
 create extension if not exists plpgsql;
 
@@ -509,6 +510,18 @@ create sequence app_private.billing_statement_number_seq as bigint increment by 
 alter sequence app_private.billing_statement_number_seq owner to :DATABASE_OWNER;
 
 -- Tables
+
+create table app_private.admin_suspensions (
+  user_id uuid not null,
+  reason text not null,
+  created_at timestamp with time zone default now() not null
+);
+alter table app_private.admin_suspensions owner to :DATABASE_OWNER;
+alter table app_private.admin_suspensions enable row level security;
+
+alter table app_private.admin_suspensions add constraint admin_suspensions_pkey PRIMARY KEY (user_id);
+alter table app_private.admin_suspensions add constraint admin_suspensions_reason_check CHECK (((length(btrim(reason)) >= 3) AND (length(btrim(reason)) <= 500)));
+alter table app_private.admin_suspensions add constraint admin_suspensions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 
 create table app_private.admins (
   id uuid default gen_random_uuid() not null,
@@ -1590,6 +1603,7 @@ grant select on table app_public.users to waitify_admin;
 grant select, update (first_name, last_name, phone_number, profile_picture) on table app_public.users to waitify_merchant;
 comment on table app_public.users is 'A merchant account. Secrets live in app_private.user_secrets.';
 comment on column app_public.users.email is 'Unique, case-insensitive (citext).';
+comment on column app_public.users.created_at is E'@behavior +orderBy\nWhen the account was created.';
 
 alter table app_public.users add constraint users_auth_provider_check CHECK ((auth_provider = ANY (ARRAY['password'::text, 'google'::text])));
 alter table app_public.users add constraint users_email_check CHECK (((email OPERATOR(public.~*) '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::public.citext) AND (length((email)::text) <= 255)));
@@ -1601,6 +1615,7 @@ alter table app_public.users add constraint users_pkey PRIMARY KEY (id);
 alter table app_public.users add constraint users_profile_picture_check CHECK ((length(profile_picture) <= 1000));
 alter table app_public.users add constraint users_subscription_plan_id_fkey FOREIGN KEY (subscription_plan_id) REFERENCES app_public.subscription_plans(id);
 
+CREATE INDEX users_search_idx ON app_public.users USING gin (lower(((((((email)::text || ' '::text) || COALESCE(first_name, ''::text)) || ' '::text) || COALESCE(last_name, ''::text)) COLLATE "und-x-icu")) public.gin_trgm_ops);
 CREATE INDEX users_subscription_plan_id_idx ON app_public.users USING btree (subscription_plan_id);
 
 create policy select_all on app_public.users as permissive for select to waitify_admin using (true);
@@ -2415,6 +2430,25 @@ AS $function$
     ('INVALID_TIME_ZONE', 'WTVAL',
      'Fuseau horaire inconnu : « %s » (un nom IANA comme Europe/Paris est attendu).',
      'Unknown time zone: "%s" (an IANA name such as Europe/Paris is expected).'),
+    -- Back office, tenants (db/admin/tenants-actions.sql; ACCOUNT_NOT_FOUND above).
+    ('ACCOUNT_SUSPENDED_BY_ADMIN', 'WTSUS',
+     'Votre compte a été suspendu par l''équipe Waitify : contactez le support pour le réactiver.',
+     'Your account has been suspended by the Waitify team: contact support to reactivate it.'),
+    ('ACCOUNT_ALREADY_SUSPENDED', 'WTASU',
+     'Ce compte est déjà suspendu.',
+     'This account is already suspended.'),
+    ('ACCOUNT_NOT_SUSPENDED', 'WTNSU',
+     'Ce compte n''est pas suspendu : rien à réactiver.',
+     'This account is not suspended: there is nothing to reactivate.'),
+    ('ACCOUNT_UNPAID', 'WTUNP',
+     'Ce compte est suspendu pour factures impayées : il sera réactivé quand elles seront réglées (ou annulées dans Stripe).',
+     'This account is suspended for unpaid invoices: it comes back once they are paid (or voided in Stripe).'),
+    ('PLAN_MANAGED_BY_STRIPE', 'WTPMS',
+     'Ce compte a un abonnement Stripe : son forfait se change dans Stripe (le webhook le reporte ici).',
+     'This account has a Stripe subscription: its plan is changed in Stripe (the webhook brings the change here).'),
+    ('ADMIN_REASON_INVALID', 'WTVAL',
+     'Indiquez un motif de 3 à 500 caractères.',
+     'Give a reason of 3 to 500 characters.'),
     ('STATEMENT_NOT_FOUND', 'WTNFD',
      'Relevé introuvable.',
      'Statement not found.'),
@@ -2841,6 +2875,62 @@ alter function app_private.account_mrr_cents(user_id uuid) owner to :DATABASE_OW
 revoke execute on function app_private.account_mrr_cents(user_id uuid) from public;
 comment on function app_private.account_mrr_cents(user_id uuid) is 'The account''s normalised monthly recurring revenue now, in cents (0 without a paying subscription).';
 
+CREATE OR REPLACE FUNCTION app_private.account_search_pattern(search text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select case when nullif(btrim(search), '') is not null then
+    '%' || replace(replace(replace(lower(btrim(search) collate "und-x-icu"), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+  end;
+$function$;
+alter function app_private.account_search_pattern(search text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.account_search_pattern(search text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.act_as_admin(reason text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select set_config('waitify.actor', 'admin', true), set_config('waitify.reason', coalesce(reason, ''), true);
+$function$;
+alter function app_private.act_as_admin(reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.act_as_admin(reason text) from public;
+
+CREATE OR REPLACE FUNCTION app_private.admin_account_state(user_id uuid)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select jsonb_build_object(
+    'status', u.subscription_status,
+    'plan', p.name,
+    'suspendedByAdmin', exists (select 1 from app_private.admin_suspensions h where h.user_id = u.id))
+    from app_public.users u
+    join app_public.subscription_plans p on p.id = u.subscription_plan_id
+   where u.id = admin_account_state.user_id;
+$function$;
+alter function app_private.admin_account_state(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admin_account_state(user_id uuid) from public;
+
+CREATE OR REPLACE FUNCTION app_private.admin_reason(reason text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  if reason is null or length(btrim(reason)) not between 3 and 500 then
+    perform app_hidden.raise_error('ADMIN_REASON_INVALID');
+  end if;
+  return btrim(reason);
+end;
+$function$;
+alter function app_private.admin_reason(reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_private.admin_reason(reason text) from public;
+
 CREATE OR REPLACE FUNCTION app_private.admin_session(email text, password text)
  RETURNS app_public.jwt_token
  LANGUAGE plpgsql
@@ -3009,6 +3099,10 @@ begin
   select u.subscription_status into v_status from app_public.users u where u.id = assert_account_writable.user_id;
   if v_status = 'read_only' then
     perform app_hidden.raise_error('ACCOUNT_READ_ONLY', lang);
+  elsif v_status = 'suspended'
+        and exists (select 1 from app_private.admin_suspensions h where h.user_id = assert_account_writable.user_id) then
+    -- Suspended by an admin (db/admin/tenants-actions.sql): paying changes nothing, say so.
+    perform app_hidden.raise_error('ACCOUNT_SUSPENDED_BY_ADMIN', lang);
   elsif v_status in ('suspended', 'cancelled') then
     perform app_hidden.raise_error('ACCOUNT_SUSPENDED', lang);
   end if;
@@ -4372,6 +4466,24 @@ $function$;
 alter function app_private.local_date(country text) owner to :DATABASE_OWNER;
 revoke execute on function app_private.local_date(country text) from public;
 
+CREATE OR REPLACE FUNCTION app_private.lock_account(user_id uuid)
+ RETURNS app_public.users
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user app_public.users;
+begin
+  select u.* into v_user from app_public.users u where u.id = lock_account.user_id for update;
+  if v_user.id is null then
+    perform app_hidden.raise_error('ACCOUNT_NOT_FOUND');
+  end if;
+  return v_user;
+end;
+$function$;
+alter function app_private.lock_account(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.lock_account(user_id uuid) from public;
+
 CREATE OR REPLACE FUNCTION app_private.lock_customer_entry(entry_token text, OUT queue app_public.queues, OUT entry app_public.queue_entries)
  RETURNS record
  LANGUAGE plpgsql
@@ -5326,17 +5438,34 @@ AS $function$
 declare
   v_subscription app_private.subscriptions;
   v_current app_public.subscription_status;
+  v_trial_ends_at timestamptz;
+  v_unchanged app_public.subscription_status;
   v_target app_public.subscription_status;
 begin
   -- The account row first: one status change at a time per account.
-  select u.subscription_status into v_current from app_public.users u
+  select u.subscription_status, u.trial_ends_at into v_current, v_trial_ends_at from app_public.users u
    where u.id = refresh_account_status.user_id for update;
   select s.* into v_subscription from app_private.subscriptions s where s.user_id = refresh_account_status.user_id;
-  if v_subscription.user_id is null then
+  -- Where nothing of Stripe's decides (never subscribed, a subscription that
+  -- never started or is paused), the state stands — except a suspension
+  -- nothing holds any more (an admin's, just lifted by admin_reactivate_account,
+  -- db/admin/tenants-actions.sql): then the trial while it runs (or forever
+  -- where billing is not set up, as run_billing_day has it), else read-only,
+  -- where a trial that ended unpaid goes.
+  v_unchanged := case
+    when v_current <> 'suspended' then v_current
+    when v_trial_ends_at is null or v_trial_ends_at > refresh_account_status.at
+      or not exists (select 1 from app_private.stripe_prices) then 'trial'
+    else 'read_only'
+  end::app_public.subscription_status;
+  if exists (select 1 from app_private.admin_suspensions h where h.user_id = refresh_account_status.user_id) then
+    -- Suspended by an admin: held whatever Stripe says, until an admin
+    -- reactivates the account.
+    v_target := 'suspended';
+  elsif v_subscription.user_id is null then
     -- Never subscribed: the trial (or whatever an operator set) stands.
-    return v_current;
-  end if;
-  if v_subscription.stripe_status = 'canceled' then
+    v_target := v_unchanged;
+  elsif v_subscription.stripe_status = 'canceled' then
     v_target := 'cancelled';
   elsif v_subscription.stripe_status in ('incomplete', 'incomplete_expired') then
     -- Never started: its first payment has not gone through (incomplete) and,
@@ -5344,7 +5473,7 @@ begin
     -- invoice). The account keeps the state it had, its trial usually: that
     -- failed first payment is not a step of the dunning ladder, and an
     -- expired attempt to subscribe does not cancel anything.
-    v_target := v_current;
+    v_target := v_unchanged;
   else
     v_target := case app_private.dunning_level(refresh_account_status.user_id, refresh_account_status.at)
       when 3 then 'suspended'
@@ -5355,7 +5484,7 @@ begin
         when 'trialing' then 'trial'
         when 'past_due' then 'past_due'
         when 'unpaid' then 'past_due'
-        else v_current  -- paused: unchanged
+        else v_unchanged  -- paused
       end
     end::app_public.subscription_status;
   end if;
@@ -5365,7 +5494,7 @@ end;
 $function$;
 alter function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) owner to :DATABASE_OWNER;
 revoke execute on function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) from public;
-comment on function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) is 'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent).';
+comment on function app_private.refresh_account_status(user_id uuid, at timestamp with time zone) is 'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent) and an admin''s suspension hold.';
 
 CREATE OR REPLACE FUNCTION app_private.render_email(template text, language text, vars jsonb, OUT subject text, OUT body text)
  RETURNS record
@@ -6543,17 +6672,19 @@ CREATE OR REPLACE FUNCTION app_private.tg_users__account_events()
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+declare
+  v_reason jsonb := jsonb_strip_nulls(jsonb_build_object('reason', nullif(current_setting('waitify.reason', true), '')));
 begin
   if new.subscription_status is distinct from old.subscription_status then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (new.id, 'status_changed', app_private.current_actor(),
-            jsonb_build_object('from', old.subscription_status, 'to', new.subscription_status));
+            jsonb_build_object('from', old.subscription_status, 'to', new.subscription_status) || v_reason);
   end if;
   if new.subscription_plan_id is distinct from old.subscription_plan_id then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (new.id, 'plan_changed', app_private.current_actor(), jsonb_build_object(
       'from', (select p.name from app_public.subscription_plans p where p.id = old.subscription_plan_id),
-      'to', (select p.name from app_public.subscription_plans p where p.id = new.subscription_plan_id)));
+      'to', (select p.name from app_public.subscription_plans p where p.id = new.subscription_plan_id)) || v_reason);
   end if;
   return null;
 end;
@@ -6732,6 +6863,102 @@ revoke execute on function app_public.add_walk_in(queue_id uuid, client_name tex
 grant execute on function app_public.add_walk_in(queue_id uuid, client_name text) to waitify_merchant;
 comment on function app_public.add_walk_in(queue_id uuid, client_name text) is 'Adds a customer without a phone to one of your queues (someone who asks at the counter): a ticket from the same daily sequence, the quoted wait, no SMS. The name is required (at most 100 characters). Errors: QUEUE_CLOSED / QUEUE_PAUSED (4001), QUEUE_FULL (4002), BUSINESS_SUSPENDED (4004), VALIDATION (name), NOT_FOUND.';
 
+CREATE OR REPLACE FUNCTION app_public.admin_account(user_id uuid)
+ RETURNS app_public.users
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_user app_public.users;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  select u.* into v_user from app_public.users u where u.id = admin_account.user_id;
+  if v_user.id is null then
+    perform app_hidden.raise_error('ACCOUNT_NOT_FOUND');
+  end if;
+  return v_user;
+end;
+$function$;
+alter function app_public.admin_account(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_account(user_id uuid) from public;
+grant execute on function app_public.admin_account(user_id uuid) to waitify_admin;
+comment on function app_public.admin_account(user_id uuid) is 'Back office: one merchant account (its businesses, statements, payments, events and audit entries are fields of it). NOT_FOUND when unknown.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_accounts(search text DEFAULT NULL::text, status app_public.subscription_status DEFAULT NULL::app_public.subscription_status, plan text DEFAULT NULL::text)
+ RETURNS SETOF app_public.users
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 50
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_pattern text := app_private.account_search_pattern(admin_accounts.search);
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  -- Only the filters asked for, planned for these values (EXECUTE): one
+  -- cached plan with "$1 is null or …" would never use the trigram index.
+  -- The text is made of constants only; the values are parameters.
+  return query execute format(
+    'select u.* from app_public.users u where %s order by u.created_at desc, u.id desc',
+    concat_ws(' and ', 'true',
+      -- The expression of users_search_idx (migrations): keep the two identical.
+      case when v_pattern is not null then
+        $q$lower((u.email::text || ' ' || coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')) collate "und-x-icu") like $1 escape '\'$q$
+      end,
+      case when admin_accounts.status is not null then 'u.subscription_status = $2' end,
+      case when admin_accounts.plan is not null then
+        'u.subscription_plan_id = (select p.id from app_public.subscription_plans p where p.name = $3)'
+      end))
+    using v_pattern, admin_accounts.status, admin_accounts.plan;
+end;
+$function$;
+alter function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) from public;
+grant execute on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) to waitify_admin;
+comment on function app_public.admin_accounts(search text, status app_public.subscription_status, plan text) is E'@behavior +order\n@defaultOrderBy CREATED_AT_DESC,PRIMARY_KEY_DESC\nBack office: merchant accounts, newest first. `search`: a part of the email or name (case-insensitive, taken literally: % and _ are not wildcards); `status`, `plan` (basic, pro, enterprise): exact filters.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_change_account_plan(user_id uuid, plan text, reason text)
+ RETURNS app_public.users
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_reason text;
+  v_before jsonb;
+  v_user app_public.users;
+  v_plan app_public.subscription_plans;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  v_reason := app_private.admin_reason(admin_change_account_plan.reason);
+  v_user := app_private.lock_account(admin_change_account_plan.user_id);
+  if exists (select 1 from app_private.subscriptions s
+              where s.user_id = v_user.id and s.stripe_status not in ('canceled', 'incomplete_expired')) then
+    perform app_hidden.raise_error('PLAN_MANAGED_BY_STRIPE');
+  end if;
+  v_plan := app_private.plan_for_account(v_user.id, admin_change_account_plan.plan);
+  if v_plan.id = v_user.subscription_plan_id then
+    -- Already on it: nothing changes, nothing is recorded.
+    return v_user;
+  end if;
+  v_before := app_private.admin_account_state(v_user.id);
+  perform app_private.act_as_admin(v_reason);
+  update app_public.users u set subscription_plan_id = v_plan.id where u.id = v_user.id
+  returning u.* into v_user;
+  perform app_private.act_as_admin(null);
+  perform app_private.record_admin_action('change_plan', 'account', v_user.id::text,
+    v_before, app_private.admin_account_state(v_user.id), v_reason);
+  return v_user;
+end;
+$function$;
+alter function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) from public;
+grant execute on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) to waitify_admin;
+comment on function app_public.admin_change_account_plan(user_id uuid, plan text, reason text) is 'Back office: moves an account without a Stripe subscription (a trial, a comped account) to another plan (basic, pro, enterprise). `reason`: 3 to 500 characters. Errors: PLAN_MANAGED_BY_STRIPE (a paying account: change it at Stripe), PLAN_LIMIT (more active businesses than the plan allows), NOT_FOUND, VALIDATION.';
+
 CREATE OR REPLACE FUNCTION app_public.admin_mrr_by_plan(month date DEFAULT NULL::date)
  RETURNS SETOF app_public.mrr_by_plan
  LANGUAGE plpgsql
@@ -6843,6 +7070,44 @@ alter function app_public.admin_overdue_accounts() owner to :DATABASE_OWNER;
 revoke execute on function app_public.admin_overdue_accounts() from public;
 grant execute on function app_public.admin_overdue_accounts() to waitify_admin;
 comment on function app_public.admin_overdue_accounts() is 'Accounts with an unpaid invoice past its due date or refused, highest risk score first (rule: README, back office).';
+
+CREATE OR REPLACE FUNCTION app_public.admin_reactivate_account(user_id uuid, reason text)
+ RETURNS app_public.users
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_reason text;
+  v_before jsonb;
+  v_user app_public.users;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  v_reason := app_private.admin_reason(admin_reactivate_account.reason);
+  v_user := app_private.lock_account(admin_reactivate_account.user_id);
+  if v_user.subscription_status <> 'suspended' then
+    perform app_hidden.raise_error('ACCOUNT_NOT_SUSPENDED');
+  end if;
+  v_before := app_private.admin_account_state(v_user.id);
+  delete from app_private.admin_suspensions h where h.user_id = v_user.id;
+  perform app_private.act_as_admin(v_reason);
+  if app_private.refresh_account_status(v_user.id) = 'suspended' then
+    -- The dunning suspends it (an invoice unpaid after three attempts or 30
+    -- days): everything above is rolled back, the hold included.
+    perform app_hidden.raise_error('ACCOUNT_UNPAID');
+  end if;
+  perform app_private.act_as_admin(null);
+  perform app_private.record_admin_action('reactivate_account', 'account', v_user.id::text,
+    v_before, app_private.admin_account_state(v_user.id), v_reason);
+  select u.* into v_user from app_public.users u where u.id = v_user.id;
+  return v_user;
+end;
+$function$;
+alter function app_public.admin_reactivate_account(user_id uuid, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_reactivate_account(user_id uuid, reason text) from public;
+grant execute on function app_public.admin_reactivate_account(user_id uuid, reason text) to waitify_admin;
+comment on function app_public.admin_reactivate_account(user_id uuid, reason text) is 'Back office: lifts a suspension; the account returns to the state its subscription implies (active, trial while it runs, read-only after an unpaid trial…). `reason`: 3 to 500 characters. Errors: ACCOUNT_NOT_SUSPENDED, ACCOUNT_UNPAID (the dunning suspends it: unpaid invoices), NOT_FOUND, VALIDATION.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_saas_metrics(month date DEFAULT NULL::date)
  RETURNS app_public.saas_metrics
@@ -6965,6 +7230,41 @@ alter function app_public.admin_send_payment_reminder(user_id uuid, reason text)
 revoke execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) from public;
 grant execute on function app_public.admin_send_payment_reminder(user_id uuid, reason text) to waitify_admin;
 comment on function app_public.admin_send_payment_reminder(user_id uuid, reason text) is 'Emails an overdue account its dunning reminder now (once a day at most), recorded in its feed and the audit log.';
+
+CREATE OR REPLACE FUNCTION app_public.admin_suspend_account(user_id uuid, reason text)
+ RETURNS app_public.users
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_reason text;
+  v_before jsonb;
+  v_user app_public.users;
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  v_reason := app_private.admin_reason(admin_suspend_account.reason);
+  v_user := app_private.lock_account(admin_suspend_account.user_id);
+  if v_user.subscription_status = 'suspended' then
+    perform app_hidden.raise_error('ACCOUNT_ALREADY_SUSPENDED');
+  end if;
+  v_before := app_private.admin_account_state(v_user.id);
+  insert into app_private.admin_suspensions as h (user_id, reason) values (v_user.id, v_reason)
+  on conflict on constraint admin_suspensions_pkey do update set reason = excluded.reason, created_at = now();
+  perform app_private.act_as_admin(v_reason);
+  perform app_private.refresh_account_status(v_user.id);
+  perform app_private.act_as_admin(null);
+  perform app_private.record_admin_action('suspend_account', 'account', v_user.id::text,
+    v_before, app_private.admin_account_state(v_user.id), v_reason);
+  select u.* into v_user from app_public.users u where u.id = v_user.id;
+  return v_user;
+end;
+$function$;
+alter function app_public.admin_suspend_account(user_id uuid, reason text) owner to :DATABASE_OWNER;
+revoke execute on function app_public.admin_suspend_account(user_id uuid, reason text) from public;
+grant execute on function app_public.admin_suspend_account(user_id uuid, reason text) to waitify_admin;
+comment on function app_public.admin_suspend_account(user_id uuid, reason text) is 'Back office: suspends the account (customers cannot join, its open queues close, the merchant only reads and pays) until an admin reactivates it. `reason`: 3 to 500 characters. Errors: ACCOUNT_ALREADY_SUSPENDED, NOT_FOUND, VALIDATION.';
 
 CREATE OR REPLACE FUNCTION app_public.admin_trial_conversion(from_month date, to_month date)
  RETURNS SETOF app_public.trial_cohort
@@ -7275,6 +7575,30 @@ revoke execute on function app_public.business_analytics_week(business_id uuid, 
 grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_admin;
 grant execute on function app_public.business_analytics_week(business_id uuid, day date) to waitify_merchant;
 comment on function app_public.business_analytics_week(business_id uuid, day date) is 'The week (Monday to Sunday) containing `day` (default: today) for one business (seed 000''s "week"): total clients, busiest day (the most registered; earliest on a tie), revenue potential lost (euros and cents).';
+
+CREATE OR REPLACE FUNCTION app_public.businesses_admin_queue_counts(b app_public.businesses, OUT queues integer, OUT open_queues integer, OUT waiting integer)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  select count(*)::integer, (count(*) filter (where q.is_queue_active))::integer
+    into queues, open_queues
+    from app_public.queues q where q.business_id = b.id and q.user_id = b.user_id;
+  -- Through the queues: the waiting part of each (queue_entries_waiting_idx), not the business's history.
+  select count(*)::integer into waiting
+    from app_public.queues q
+    join app_public.queue_entries e on e.queue_id = q.id and e.status = 'waiting'
+   where q.business_id = b.id and q.user_id = b.user_id;
+end;
+$function$;
+alter function app_public.businesses_admin_queue_counts(b app_public.businesses, OUT queues integer, OUT open_queues integer, OUT waiting integer) owner to :DATABASE_OWNER;
+revoke execute on function app_public.businesses_admin_queue_counts(b app_public.businesses, OUT queues integer, OUT open_queues integer, OUT waiting integer) from public;
+grant execute on function app_public.businesses_admin_queue_counts(b app_public.businesses, OUT queues integer, OUT open_queues integer, OUT waiting integer) to waitify_admin;
+comment on function app_public.businesses_admin_queue_counts(b app_public.businesses, OUT queues integer, OUT open_queues integer, OUT waiting integer) is 'Back office: the business''s queues, the open ones, and the customers waiting in them now.';
 
 CREATE OR REPLACE FUNCTION app_public.businesses_sms_daily_cap(b app_public.businesses)
  RETURNS integer
@@ -8189,3 +8513,168 @@ alter function app_public.sms_usage_total(month date) owner to :DATABASE_OWNER;
 revoke execute on function app_public.sms_usage_total(month date) from public;
 grant execute on function app_public.sms_usage_total(month date) to waitify_merchant;
 comment on function app_public.sms_usage_total(month date) is 'SMS parts of all the signed-in merchant''s businesses for the month containing `month` (UTC; default: this month).';
+
+CREATE OR REPLACE FUNCTION app_public.users_active_business_count(u app_public.users)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return (select count(*) from app_public.businesses b where b.user_id = u.id and b.is_active);
+end;
+$function$;
+alter function app_public.users_active_business_count(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_active_business_count(u app_public.users) from public;
+grant execute on function app_public.users_active_business_count(u app_public.users) to waitify_admin;
+comment on function app_public.users_active_business_count(u app_public.users) is 'Back office: the account''s active businesses (what the plan''s limit counts).';
+
+CREATE OR REPLACE FUNCTION app_public.users_admin_audit_entries(u app_public.users)
+ RETURNS SETOF app_public.admin_audit_log
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 10
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return query
+    select l.* from app_public.admin_audit_log l
+     where l.target_type = 'account' and l.target_id = u.id::text
+     order by l.id desc;
+end;
+$function$;
+alter function app_public.users_admin_audit_entries(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_admin_audit_entries(u app_public.users) from public;
+grant execute on function app_public.users_admin_audit_entries(u app_public.users) to waitify_admin;
+comment on function app_public.users_admin_audit_entries(u app_public.users) is 'Back office: the audit log''s entries about this account (suspensions, reactivations, plan changes), newest first.';
+
+CREATE OR REPLACE FUNCTION app_public.users_admin_businesses(u app_public.users)
+ RETURNS SETOF app_public.businesses
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 5
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return query select b.* from app_public.businesses b where b.user_id = u.id order by b.created_at, b.id;
+end;
+$function$;
+alter function app_public.users_admin_businesses(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_admin_businesses(u app_public.users) from public;
+grant execute on function app_public.users_admin_businesses(u app_public.users) to waitify_admin;
+comment on function app_public.users_admin_businesses(u app_public.users) is 'Back office: the account''s businesses, deleted ones included, oldest first.';
+
+CREATE OR REPLACE FUNCTION app_public.users_admin_payments(u app_public.users)
+ RETURNS SETOF app_public.invoice_summary
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 12
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return query
+    select i.number, i.status, i.currency, i.amount_due_cents, i.amount_paid_cents, i.period_start, i.period_end,
+           i.due_date, i.paid_at, i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_created
+      from app_private.invoices i
+     where i.user_id = u.id and i.status <> 'draft'
+     order by i.stripe_created desc, i.stripe_invoice_id desc;
+end;
+$function$;
+alter function app_public.users_admin_payments(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_admin_payments(u app_public.users) from public;
+grant execute on function app_public.users_admin_payments(u app_public.users) to waitify_admin;
+comment on function app_public.users_admin_payments(u app_public.users) is 'Back office: the account''s Stripe invoices (payments), newest first.';
+
+CREATE OR REPLACE FUNCTION app_public.users_admin_suspension_reason(u app_public.users)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return (select s.reason from app_private.admin_suspensions s where s.user_id = u.id);
+end;
+$function$;
+alter function app_public.users_admin_suspension_reason(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_admin_suspension_reason(u app_public.users) from public;
+grant execute on function app_public.users_admin_suspension_reason(u app_public.users) to waitify_admin;
+comment on function app_public.users_admin_suspension_reason(u app_public.users) is 'Back office: the reason an admin gave when suspending the account; null unless an admin holds it suspended.';
+
+CREATE OR REPLACE FUNCTION app_public.users_business_count(u app_public.users)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return (select count(*) from app_public.businesses b where b.user_id = u.id);
+end;
+$function$;
+alter function app_public.users_business_count(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_business_count(u app_public.users) from public;
+grant execute on function app_public.users_business_count(u app_public.users) to waitify_admin;
+comment on function app_public.users_business_count(u app_public.users) is 'Back office: the account''s businesses, deleted ones included.';
+
+CREATE OR REPLACE FUNCTION app_public.users_last_activity_at(u app_public.users)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return greatest(u.last_login, (
+    select max(e.last_at) from app_public.businesses b
+      cross join lateral (select max(qe.created_at) as last_at from app_public.queue_events qe
+                           where qe.business_id = b.id) e
+     where b.user_id = u.id));
+end;
+$function$;
+alter function app_public.users_last_activity_at(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_last_activity_at(u app_public.users) from public;
+grant execute on function app_public.users_last_activity_at(u app_public.users) to waitify_admin;
+comment on function app_public.users_last_activity_at(u app_public.users) is 'Back office: the latest of the last sign-in and the last queue activity of the account''s businesses; null if neither.';
+
+CREATE OR REPLACE FUNCTION app_public.users_mrr_cents(u app_public.users)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return app_private.account_mrr_cents(u.id);
+end;
+$function$;
+alter function app_public.users_mrr_cents(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_mrr_cents(u app_public.users) from public;
+grant execute on function app_public.users_mrr_cents(u app_public.users) to waitify_admin;
+comment on function app_public.users_mrr_cents(u app_public.users) is 'Back office: the account''s monthly recurring revenue now, in cents (normalised licensed price; overage excluded).';
+
+CREATE OR REPLACE FUNCTION app_public.users_sms_parts_this_month(u app_public.users)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+begin
+  -- Caller: an admin (app_private.assert_admin()).
+  perform app_private.assert_admin();
+  return (select coalesce(sum(s.parts), 0)::integer from app_private.sms_usage_of(u.id, null) s);
+end;
+$function$;
+alter function app_public.users_sms_parts_this_month(u app_public.users) owner to :DATABASE_OWNER;
+revoke execute on function app_public.users_sms_parts_this_month(u app_public.users) from public;
+grant execute on function app_public.users_sms_parts_this_month(u app_public.users) to waitify_admin;
+comment on function app_public.users_sms_parts_this_month(u app_public.users) is 'Back office: SMS parts sent or delivered this calendar month (UTC), as the monthly statement counts them.';

@@ -7,7 +7,8 @@
 --              runs the queues that are open (call, serve, miss, pause, close:
 --              no customer is stranded) but changes no setting, creates no
 --              business or queue and opens no queue (ACCOUNT_READ_ONLY)
---   suspended  three failed payments, or unpaid 30 days after the due date;
+--   suspended  three failed payments, or unpaid 30 days after the due date,
+--              or an admin's suspension (held until an admin reactivates);
 --   cancelled  the subscription ended: customers cannot join (4004), the open
 --              queues are closed (customers told, as closeQueue does), the
 --              merchant only reads and pays (ACCOUNT_SUSPENDED)
@@ -26,6 +27,10 @@ begin
   select u.subscription_status into v_status from app_public.users u where u.id = assert_account_writable.user_id;
   if v_status = 'read_only' then
     perform app_hidden.raise_error('ACCOUNT_READ_ONLY', lang);
+  elsif v_status = 'suspended'
+        and exists (select 1 from app_private.admin_suspensions h where h.user_id = assert_account_writable.user_id) then
+    -- Suspended by an admin (db/admin/tenants-actions.sql): paying changes nothing, say so.
+    perform app_hidden.raise_error('ACCOUNT_SUSPENDED_BY_ADMIN', lang);
   elsif v_status in ('suspended', 'cancelled') then
     perform app_hidden.raise_error('ACCOUNT_SUSPENDED', lang);
   end if;
@@ -74,22 +79,26 @@ create trigger _050_account_writable
   on app_public.queues
   for each row execute function app_private.tg_queues__account_writable();
 
--- The feed: one event per change of status or plan.
+-- The feed: one event per change of status or plan, with the reason an admin
+-- gave when an admin made it (`waitify.reason`, set for the transaction by
+-- db/admin/tenants-actions.sql).
 create or replace function app_private.tg_users__account_events() returns trigger
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
 as $$
+declare
+  v_reason jsonb := jsonb_strip_nulls(jsonb_build_object('reason', nullif(current_setting('waitify.reason', true), '')));
 begin
   if new.subscription_status is distinct from old.subscription_status then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (new.id, 'status_changed', app_private.current_actor(),
-            jsonb_build_object('from', old.subscription_status, 'to', new.subscription_status));
+            jsonb_build_object('from', old.subscription_status, 'to', new.subscription_status) || v_reason);
   end if;
   if new.subscription_plan_id is distinct from old.subscription_plan_id then
     insert into app_public.account_events (user_id, event_type, actor, detail)
     values (new.id, 'plan_changed', app_private.current_actor(), jsonb_build_object(
       'from', (select p.name from app_public.subscription_plans p where p.id = old.subscription_plan_id),
-      'to', (select p.name from app_public.subscription_plans p where p.id = new.subscription_plan_id)));
+      'to', (select p.name from app_public.subscription_plans p where p.id = new.subscription_plan_id)) || v_reason);
   end if;
   return null;
 end;

@@ -421,17 +421,34 @@ as $$
 declare
   v_subscription app_private.subscriptions;
   v_current app_public.subscription_status;
+  v_trial_ends_at timestamptz;
+  v_unchanged app_public.subscription_status;
   v_target app_public.subscription_status;
 begin
   -- The account row first: one status change at a time per account.
-  select u.subscription_status into v_current from app_public.users u
+  select u.subscription_status, u.trial_ends_at into v_current, v_trial_ends_at from app_public.users u
    where u.id = refresh_account_status.user_id for update;
   select s.* into v_subscription from app_private.subscriptions s where s.user_id = refresh_account_status.user_id;
-  if v_subscription.user_id is null then
+  -- Where nothing of Stripe's decides (never subscribed, a subscription that
+  -- never started or is paused), the state stands — except a suspension
+  -- nothing holds any more (an admin's, just lifted by admin_reactivate_account,
+  -- db/admin/tenants-actions.sql): then the trial while it runs (or forever
+  -- where billing is not set up, as run_billing_day has it), else read-only,
+  -- where a trial that ended unpaid goes.
+  v_unchanged := case
+    when v_current <> 'suspended' then v_current
+    when v_trial_ends_at is null or v_trial_ends_at > refresh_account_status.at
+      or not exists (select 1 from app_private.stripe_prices) then 'trial'
+    else 'read_only'
+  end::app_public.subscription_status;
+  if exists (select 1 from app_private.admin_suspensions h where h.user_id = refresh_account_status.user_id) then
+    -- Suspended by an admin: held whatever Stripe says, until an admin
+    -- reactivates the account.
+    v_target := 'suspended';
+  elsif v_subscription.user_id is null then
     -- Never subscribed: the trial (or whatever an operator set) stands.
-    return v_current;
-  end if;
-  if v_subscription.stripe_status = 'canceled' then
+    v_target := v_unchanged;
+  elsif v_subscription.stripe_status = 'canceled' then
     v_target := 'cancelled';
   elsif v_subscription.stripe_status in ('incomplete', 'incomplete_expired') then
     -- Never started: its first payment has not gone through (incomplete) and,
@@ -439,7 +456,7 @@ begin
     -- invoice). The account keeps the state it had, its trial usually: that
     -- failed first payment is not a step of the dunning ladder, and an
     -- expired attempt to subscribe does not cancel anything.
-    v_target := v_current;
+    v_target := v_unchanged;
   else
     v_target := case app_private.dunning_level(refresh_account_status.user_id, refresh_account_status.at)
       when 3 then 'suspended'
@@ -450,7 +467,7 @@ begin
         when 'trialing' then 'trial'
         when 'past_due' then 'past_due'
         when 'unpaid' then 'past_due'
-        else v_current  -- paused: unchanged
+        else v_unchanged  -- paused
       end
     end::app_public.subscription_status;
   end if;
@@ -459,4 +476,4 @@ begin
 end;
 $$;
 comment on function app_private.refresh_account_status(uuid, timestamptz) is
-  'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent).';
+  'Recomputes users.subscription_status from the subscription and invoice mirrors (order-independent) and an admin''s suspension hold.';

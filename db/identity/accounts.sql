@@ -17,6 +17,9 @@ comment on type app_public.jwt_token is
 comment on table app_public.users is 'A merchant account. Secrets live in app_private.user_secrets.';
 
 comment on column app_public.users.email is 'Unique, case-insensitive (citext).';
+-- Orderable without an index: the back office's list (db/admin/tenants.sql)
+-- pages newest first with cursors on it, which keeps deep pages cheap.
+comment on column app_public.users.created_at is E'@behavior +orderBy\nWhen the account was created.';
 
 -- Who sees and changes what. A merchant: its own row, and only its profile
 -- columns (plan, status and trial change through billing and functions).

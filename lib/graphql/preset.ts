@@ -3,6 +3,7 @@
 // always (they code client mistakes), the limits themselves unless
 // QUERY_LIMITS=off.
 import { makeDefaultPageSizePlugin } from "./default-page-size.ts";
+import { FunctionDefaultOrderPlugin } from "./function-default-order.ts";
 import { GraphQLHttpErrorsPlugin } from "./http-errors.ts";
 import type { QueryLimits } from "./limits.ts";
 import { OperationInfoPlugin } from "./operation-info.ts";
@@ -14,6 +15,8 @@ export function makeLimitsPreset(limits: QueryLimits): GraphileConfig.Preset {
       // The operation name and query hash for the request log and metrics (README "Logs").
       OperationInfoPlugin,
       GraphQLHttpErrorsPlugin,
+      // Function connections page by key, not by row number, when they say how (lib/graphql/function-default-order.ts).
+      FunctionDefaultOrderPlugin,
       makeRequestChecksPlugin(limits),
       ...(limits.enabled ? [makeDefaultPageSizePlugin(limits.defaultPageSize)] : []),
     ],
