@@ -63,6 +63,8 @@ export function pagesRouter(): Router {
   // The merchant's counter screen: one static page; the session token stays
   // in the tab (sessionStorage) and the Authorization header, never the URL.
   router.get("/counter", page("counter.html"));
+  // The back office: the same rules (token in the tab, never the URL); admin sessions only.
+  router.get("/admin", page("admin.html"));
   router.get("/assets/vendor/graphql-ws.js", (_req, res, next) => {
     secure(res, "no-cache");
     res.type("text/javascript");

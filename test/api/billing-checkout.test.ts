@@ -82,9 +82,13 @@ describe("createCheckoutSession", () => {
     const linked = await linkedCustomer(merchant.userId);
     expect(customers).toEqual([linked, linked, linked]);
     expect(env().fake.list("customer").filter((customer) => (customer.metadata as Record<string, string>).user_id === merchant.userId)).toHaveLength(1);
-    // Two creations were asked for, with one key: the second was Stripe's replay; the third asked none.
+    // Each checkout that found no linked customer asked Stripe for one, with the
+    // account's key: one or two requests (two when both read the account before
+    // either linked it, one when the machine served them one after the other),
+    // and Stripe executed exactly one of them (a second is its replay); the third asked none.
     const created = env().fake.requests({ method: "POST", path: "/v1/customers" }).slice(before);
-    expect(created.map((request) => request.idempotencyKey)).toEqual([`waitify-customer-${merchant.userId}`, `waitify-customer-${merchant.userId}`]);
+    expect(created.length === 1 || created.length === 2, `${created.length} customer creations`).toBe(true);
+    expect(new Set(created.map((request) => request.idempotencyKey))).toEqual(new Set([`waitify-customer-${merchant.userId}`]));
     expect(created.filter((request) => !request.replayed)).toHaveLength(1);
   });
 
