@@ -3,25 +3,37 @@
 // the promo codes (create, disable) and the audit log — each through the
 // admin GraphQL schema with the session token in the Authorization header.
 // Everything from the server is written with textContent, never as HTML.
+/* global window */
 import { graphql } from "./api.js";
 
 const TOKEN_KEY = "waitify.admin.token";
-let token = sessionStorage.getItem(TOKEN_KEY);
+let token = window.sessionStorage.getItem(TOKEN_KEY);
 const $ = (id) => document.getElementById(id);
 
 const MESSAGES = {
   NETWORK: "Le serveur ne répond pas. Réessayez.",
   INTERNAL: "Erreur du serveur. Réessayez plus tard.",
   UNAUTHENTICATED: "Session expirée : reconnectez-vous.",
-  FORBIDDEN: "Accès refusé : cette session n'est pas celle d'un administrateur.",
+  FORBIDDEN:
+    "Accès refusé : cette session n'est pas celle d'un administrateur.",
   NOT_ADMIN: "Ce compte n'est pas un compte administrateur.",
 };
 
-const euro = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
-const euros = (cents) => (cents == null ? "—" : euro.format(Number(cents) / 100));
-const percent = (value) => (value == null ? "—" : `${Number(value).toLocaleString("fr-FR")} %`);
+const euro = new Intl.NumberFormat("fr-FR", {
+  style: "currency",
+  currency: "EUR",
+});
+const euros = (cents) =>
+  cents == null ? "—" : euro.format(Number(cents) / 100);
+const percent = (value) =>
+  value == null ? "—" : `${Number(value).toLocaleString("fr-FR")} %`;
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString("fr-FR") : "—");
-const monthName = (iso) => new Date(`${iso.slice(0, 7)}-01T00:00:00Z`).toLocaleDateString("fr-FR", { month: "long", year: "numeric", timeZone: "UTC" });
+const monthName = (iso) =>
+  new Date(`${iso.slice(0, 7)}-01T00:00:00Z`).toLocaleDateString("fr-FR", {
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
 
 function setStatus(text) {
   $("status").textContent = text;
@@ -33,16 +45,17 @@ function showNotice(text) {
 }
 
 function messageOf(errors) {
-  const first = errors[0] ?? {};
-  const code = first.extensions?.code;
-  return MESSAGES[code] ?? first.message ?? MESSAGES.INTERNAL;
+  const first = errors[0] || {};
+  const code = first.extensions && first.extensions.code;
+  return MESSAGES[code] || first.message || MESSAGES.INTERNAL;
 }
 
 /** One GraphQL call as the admin; null (and the reason shown) when it failed. */
 async function call(query, variables = {}) {
   const body = await graphql(query, variables, { token });
-  if (body.errors?.length) {
-    if (body.errors[0].extensions?.code === "UNAUTHENTICATED") signOut(MESSAGES.UNAUTHENTICATED);
+  if (body.errors && body.errors.length) {
+    if ((body.errors[0].extensions || {}).code === "UNAUTHENTICATED")
+      signOut(MESSAGES.UNAUTHENTICATED);
     else showNotice(messageOf(body.errors));
     return null;
   }
@@ -93,7 +106,9 @@ function askReason(question) {
 
 function previousMonth() {
   const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+    .toISOString()
+    .slice(0, 7);
 }
 
 async function loadMetrics() {
@@ -133,13 +148,17 @@ async function loadMetrics() {
       const dt = document.createElement("dt");
       const dd = document.createElement("dd");
       dt.textContent = label;
-      dd.textContent = String(value ?? "—");
+      dd.textContent = value == null ? "—" : String(value);
       box.append(dt, dd);
       return box;
     }),
   );
-  const notes = { no_churn_observed: "LTV : aucun churn sur 12 mois, la durée de vie n'est pas bornée.", no_paying_accounts: "LTV : aucun compte payant." };
-  $("metrics-ltv-note").textContent = notes[m.ltvNote] ?? "";
+  const notes = {
+    no_churn_observed:
+      "LTV : aucun churn sur 12 mois, la durée de vie n'est pas bornée.",
+    no_paying_accounts: "LTV : aucun compte payant.",
+  };
+  $("metrics-ltv-note").textContent = notes[m.ltvNote] || "";
   $("metrics-ltv-note").hidden = !m.ltvNote;
   fill(
     $("series-rows"),
@@ -158,7 +177,14 @@ async function loadMetrics() {
 
 // ---------------------------------------------------------------- accounts
 
-const STATUS_NAMES = { trial: "essai", active: "actif", past_due: "paiement en retard", read_only: "lecture seule", suspended: "suspendu", cancelled: "résilié" };
+const STATUS_NAMES = {
+  trial: "essai",
+  active: "actif",
+  past_due: "paiement en retard",
+  read_only: "lecture seule",
+  suspended: "suspendu",
+  cancelled: "résilié",
+};
 
 async function loadAccounts() {
   const search = $("accounts-query").value.trim() || null;
@@ -177,16 +203,36 @@ async function loadAccounts() {
     data.adminAccounts.nodes,
     (row, account) => {
       cell(row, account.email);
-      cell(row, account.subscriptionPlanBySubscriptionPlanId?.name);
-      cell(row, STATUS_NAMES[account.subscriptionStatus] ?? account.subscriptionStatus);
+      cell(
+        row,
+        account.subscriptionPlanBySubscriptionPlanId
+          ? account.subscriptionPlanBySubscriptionPlanId.name
+          : null,
+      );
+      cell(
+        row,
+        STATUS_NAMES[account.subscriptionStatus] || account.subscriptionStatus,
+      );
       cell(row, account.businessCount, "num");
       cell(row, account.smsPartsThisMonth, "num");
       cell(row, euros(account.mrrCents), "num");
       const actions = cell(row, "");
       if (account.subscriptionStatus === "suspended") {
-        actionButton(actions, "Réactiver", "ghost", () => accountWrite("adminReactivateAccount", account, "Motif de la réactivation :"));
+        actionButton(actions, "Réactiver", "ghost", () =>
+          accountWrite(
+            "adminReactivateAccount",
+            account,
+            "Motif de la réactivation :",
+          ),
+        );
       } else {
-        actionButton(actions, "Suspendre", "danger", () => accountWrite("adminSuspendAccount", account, "Motif de la suspension :"));
+        actionButton(actions, "Suspendre", "danger", () =>
+          accountWrite(
+            "adminSuspendAccount",
+            account,
+            "Motif de la suspension :",
+          ),
+        );
       }
     },
     "Aucun compte.",
@@ -234,11 +280,19 @@ async function loadOverdue() {
           await loadOverdue();
         }
       });
-      actionButton(actions, "Suspendre", "danger", () => accountWrite("adminSuspendAccount", { rowId: account.userId, email: account.email }, "Motif de la suspension :"));
+      actionButton(actions, "Suspendre", "danger", () =>
+        accountWrite(
+          "adminSuspendAccount",
+          { rowId: account.userId, email: account.email },
+          "Motif de la suspension :",
+        ),
+      );
     },
     "Aucun compte en retard.",
   );
-  setStatus(`${data.adminOverdueAccounts.nodes.length} compte(s) en retard, du plus risqué au moins risqué.`);
+  setStatus(
+    `${data.adminOverdueAccounts.nodes.length} compte(s) en retard, du plus risqué au moins risqué.`,
+  );
 }
 
 /** The payments CSV comes with the session header, so it is fetched and handed over as a file. */
@@ -249,7 +303,12 @@ async function downloadPayments() {
     cache: "no-store",
     referrerPolicy: "no-referrer",
   }).catch(() => null);
-  if (!response?.ok) return showNotice(response?.status === 401 ? MESSAGES.UNAUTHENTICATED : MESSAGES.INTERNAL);
+  if (!response || !response.ok)
+    return showNotice(
+      response && response.status === 401
+        ? MESSAGES.UNAUTHENTICATED
+        : MESSAGES.INTERNAL,
+    );
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());
   link.download = "waitify-paiements.csv";
@@ -277,14 +336,26 @@ async function loadPromos() {
     data.allPromoCodes.nodes,
     (row, code) => {
       cell(row, code.code);
-      cell(row, `${discountOf(code)}${code.duration === "repeating" ? ` pendant ${code.durationMonths} mois` : code.duration === "forever" ? ", toujours" : ", une fois"}`);
-      cell(row, code.maxUses ? `${code.timesUsed} / ${code.maxUses}` : code.timesUsed, "num");
-      cell(row, `${day(code.validFrom)} → ${code.validUntil ? day(code.validUntil) : "sans fin"}`);
+      cell(
+        row,
+        `${discountOf(code)}${code.duration === "repeating" ? ` pendant ${code.durationMonths} mois` : code.duration === "forever" ? ", toujours" : ", une fois"}`,
+      );
+      cell(
+        row,
+        code.maxUses ? `${code.timesUsed} / ${code.maxUses}` : code.timesUsed,
+        "num",
+      );
+      cell(
+        row,
+        `${day(code.validFrom)} → ${code.validUntil ? day(code.validUntil) : "sans fin"}`,
+      );
       cell(row, code.active ? "actif" : "désactivé");
       const actions = cell(row, "");
       if (code.active) {
         actionButton(actions, "Désactiver", "danger", async () => {
-          const reason = askReason(`${code.code} — motif de la désactivation :`);
+          const reason = askReason(
+            `${code.code} — motif de la désactivation :`,
+          );
           if (reason === null) return;
           const done = await call(
             `mutation ($id: UUID!, $reason: String) { adminDisablePromoCode(input: { promoCodeId: $id, reason: $reason }) { promoCode { rowId } } }`,
@@ -306,7 +377,10 @@ async function createPromo(event) {
     code: $("promo-code").value.trim(),
     kind: $("promo-kind").value,
     value: number("promo-value"),
-    duration: $("promo-kind").value === "FREE_MONTHS" ? null : $("promo-duration").value,
+    duration:
+      $("promo-kind").value === "FREE_MONTHS"
+        ? null
+        : $("promo-duration").value,
     durationMonths: number("promo-months"),
     maxUses: number("promo-max-uses"),
     validUntil: until ? new Date(`${until}T23:59:59`).toISOString() : null,
@@ -343,8 +417,8 @@ async function loadAudit() {
     (row, entry) => {
       cell(row, new Date(entry.createdAt).toLocaleString("fr-FR"));
       cell(row, entry.adminEmail);
-      cell(row, ACTIONS[entry.action] ?? entry.action);
-      cell(row, `${entry.targetType} ${entry.targetId ?? ""}`.trim());
+      cell(row, ACTIONS[entry.action] || entry.action);
+      cell(row, `${entry.targetType} ${entry.targetId || ""}`.trim());
       cell(row, entry.reason);
     },
     "Aucune action enregistrée.",
@@ -353,18 +427,27 @@ async function loadAudit() {
 
 // ---------------------------------------------------------- sign in, tabs
 
-const LOADERS = { metrics: loadMetrics, accounts: loadAccounts, overdue: loadOverdue, promos: loadPromos, audit: loadAudit };
+const LOADERS = {
+  metrics: loadMetrics,
+  accounts: loadAccounts,
+  overdue: loadOverdue,
+  promos: loadPromos,
+  audit: loadAudit,
+};
 
 async function show(section) {
   setStatus("");
-  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-pressed", String(tab.dataset.section === section));
+  for (const tab of document.querySelectorAll(".tab"))
+    tab.setAttribute("aria-pressed", String(tab.dataset.section === section));
   for (const name of Object.keys(LOADERS)) $(name).hidden = name !== section;
   await LOADERS[section]();
 }
 
 function roleOf(jwt) {
   try {
-    const payload = JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    const payload = JSON.parse(
+      window.atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
+    );
     return { role: payload.role, exp: payload.exp };
   } catch {
     return {};
@@ -373,7 +456,7 @@ function roleOf(jwt) {
 
 function signOut(message = "") {
   token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  window.sessionStorage.removeItem(TOKEN_KEY);
   $("office").hidden = true;
   $("who").hidden = true;
   $("sign-out").hidden = true;
@@ -400,8 +483,14 @@ async function signIn(event) {
     "mutation ($email: String!, $password: String!) { authenticate(input: { email: $email, password: $password }) { jwtToken } }",
     { email: $("email").value.trim(), password: $("password").value },
   );
-  const jwt = body.data?.authenticate?.jwtToken;
-  const failure = body.errors?.length ? messageOf(body.errors) : !jwt ? MESSAGES.INTERNAL : roleOf(jwt).role !== "waitify_admin" ? MESSAGES.NOT_ADMIN : null;
+  const jwt =
+    body.data && body.data.authenticate
+      ? body.data.authenticate.jwtToken
+      : null;
+  let failure = null;
+  if (body.errors && body.errors.length) failure = messageOf(body.errors);
+  else if (!jwt) failure = MESSAGES.INTERNAL;
+  else if (roleOf(jwt).role !== "waitify_admin") failure = MESSAGES.NOT_ADMIN;
   if (failure) {
     error.textContent = failure;
     error.hidden = false;
@@ -409,7 +498,7 @@ async function signIn(event) {
     return;
   }
   token = jwt;
-  sessionStorage.setItem(TOKEN_KEY, jwt);
+  window.sessionStorage.setItem(TOKEN_KEY, jwt);
   $("password").value = "";
   await enter();
 }
@@ -423,9 +512,11 @@ $("accounts-search").addEventListener("submit", (event) => {
 });
 $("payments-csv").addEventListener("click", downloadPayments);
 $("promo-form").addEventListener("submit", createPromo);
-for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.section));
+for (const tab of document.querySelectorAll(".tab"))
+  tab.addEventListener("click", () => show(tab.dataset.section));
 $("metrics-month").value = previousMonth();
 
 const session = token ? roleOf(token) : {};
-if (session.role === "waitify_admin" && session.exp * 1000 > Date.now()) enter();
+if (session.role === "waitify_admin" && session.exp * 1000 > Date.now())
+  enter();
 else signOut();

@@ -14,10 +14,16 @@ import { readSecret } from "./read-secret.ts";
 async function main(): Promise<void> {
   const [command, email] = process.argv.slice(2);
   if (command !== "create" || !email) {
-    console.error("usage: npm run admin:create -- <email>   (the password is read from stdin)");
+    console.error(
+      "usage: npm run admin:create -- <email>   (the password is read from stdin)",
+    );
     process.exit(2);
   }
-  const password = await readSecret(process.stdin, process.stderr, `Password for ${email} (12+ characters): `);
+  const password = await readSecret(
+    process.stdin,
+    process.stderr,
+    `Password for ${email} (12+ characters): `,
+  );
   const config = loadConfig();
   await withOperatorConnection(config, async (client) => {
     const { rows } = await client.query<{ admin_id: string; created: boolean }>(
@@ -25,7 +31,11 @@ async function main(): Promise<void> {
       [email, password],
     );
     const { admin_id: adminId, created } = rows[0]!;
-    console.log(created ? `Administrator ${email} created (${adminId}).` : `Password of administrator ${email} replaced (${adminId}).`);
+    console.log(
+      created
+        ? `Administrator ${email} created (${adminId}).`
+        : `Password of administrator ${email} replaced (${adminId}).`,
+    );
   });
 }
 
@@ -34,9 +44,15 @@ main().then(
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message);
     // Our coded errors (invalid address, short password, a merchant's address) say what to fix.
-    else if (typeof (error as { code?: unknown }).code === "string" && /^WT/.test((error as { code: string }).code)) {
+    else if (
+      typeof (error as { code?: unknown }).code === "string" &&
+      /^WT/.test((error as { code: string }).code)
+    ) {
       console.error((error as Error).message);
-    } else log.error("admin:create failed", { error: error instanceof Error ? error.message : String(error) });
+    } else
+      log.error("admin:create failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
     process.exit(1);
   },
 );

@@ -9,12 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPage, screenshot, useBrowser } from "../helpers/browser.ts";
 import { useBillingEnvironment } from "../helpers/billing.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { createAdmin, createMerchant, type TestAdmin } from "../helpers/fixtures.ts";
+import {
+  createAdmin,
+  createMerchant,
+  type TestAdmin,
+} from "../helpers/fixtures.ts";
 
-declare const document: {
-  querySelector(selector: string): { textContent: string | null } | null;
-  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
-};
+interface PageNode {
+  textContent: string | null;
+  querySelector(selector: string): PageNode | null;
+  querySelectorAll(selector: string): ArrayLike<PageNode>;
+}
+declare const document: PageNode;
 declare const location: { href: string };
 
 const db = useTestDatabase();
@@ -48,24 +54,54 @@ async function signIn(email: string, password: string) {
 }
 
 const rowsOf = (tbody: string) =>
-  page.$$eval(`${tbody} tr`, (rows) => rows.map((row) => Array.from(row.querySelectorAll("td"), (td) => (td.textContent ?? "").trim())));
+  page.$$eval(`${tbody} tr`, (rows: PageNode[]) =>
+    rows.map((row) =>
+      Array.from(row.querySelectorAll("td"), (td) =>
+        (td.textContent ?? "").trim(),
+      ),
+    ),
+  );
 
 describe("the back office page", () => {
   it("turns a merchant away with a sentence, then lets the administrator in on last month's figures", async () => {
     const merchant = await createMerchant(db());
     await page.goto(`${env().server.url}/admin`);
     await signIn(merchant.email, merchant.password);
-    await page.waitForSelector("#signin-error:not([hidden])", { timeout: PAGE_MS });
-    expect(await page.textContent("#signin-error")).toBe("Ce compte n'est pas un compte administrateur.");
+    await page.waitForSelector("#signin-error:not([hidden])", {
+      timeout: PAGE_MS,
+    });
+    expect(await page.textContent("#signin-error")).toBe(
+      "Ce compte n'est pas un compte administrateur.",
+    );
     expect(await page.isHidden("#office")).toBe(true);
 
     await signIn(admin.email, admin.password);
-    await page.waitForFunction(() => (document.querySelector("#metrics-figures")?.textContent ?? "").includes("MRR"), null, { timeout: PAGE_MS });
-    const figures = await page.$$eval("#metrics-figures div", (boxes) =>
-      Object.fromEntries(boxes.map((box) => [box.querySelector("dt")!.textContent, (box.querySelector("dd")!.textContent ?? "").replace(/\s/g, " ")])),
+    await page.waitForFunction(
+      () =>
+        (
+          document.querySelector("#metrics-figures")?.textContent ?? ""
+        ).includes("MRR"),
+      null,
+      { timeout: PAGE_MS },
+    );
+    const figures = await page.$$eval(
+      "#metrics-figures div",
+      (boxes: PageNode[]) =>
+        Object.fromEntries(
+          boxes.map((box) => [
+            box.querySelector("dt")!.textContent,
+            (box.querySelector("dd")!.textContent ?? "").replace(/\s/g, " "),
+          ]),
+        ),
     );
     // The demo's M-1, worked out by hand (db/admin/seed.sql).
-    expect(figures).toMatchObject({ MRR: "220,83 €", ARR: "2 649,96 €", "Comptes payants": "6", ARPU: "36,81 €", LTV: "181,61 €" });
+    expect(figures).toMatchObject({
+      MRR: "220,83 €",
+      ARR: "2 649,96 €",
+      "Comptes payants": "6",
+      ARPU: "36,81 €",
+      LTV: "181,61 €",
+    });
     expect((await rowsOf("#series-rows")).length).toBe(12);
     await screenshot(page, "admin-metrics");
   });
@@ -74,24 +110,62 @@ describe("the back office page", () => {
     await page.click(".tab[data-section=accounts]");
     await page.fill("#accounts-query", "saas-a@");
     await page.click("#accounts-search button[type=submit]");
-    await page.waitForFunction(() => document.querySelectorAll("#accounts-rows tr").length === 1 && (document.querySelector("#accounts-rows")?.textContent ?? "").includes("saas-a"), null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll("#accounts-rows tr").length === 1 &&
+        (document.querySelector("#accounts-rows")?.textContent ?? "").includes(
+          "saas-a",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
     await page.click("#accounts-rows button:has-text('Suspendre')");
-    await page.waitForFunction(() => (document.querySelector("#accounts-rows")?.textContent ?? "").includes("suspendu"), null, { timeout: PAGE_MS });
-    const { rows } = await db().root.query("select subscription_status from app_public.users where email = 'saas-a@waitify.test'");
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#accounts-rows")?.textContent ?? "").includes(
+          "suspendu",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
+    const { rows } = await db().root.query(
+      "select subscription_status from app_public.users where email = 'saas-a@waitify.test'",
+    );
     expect(rows[0].subscription_status).toBe("suspended");
     await screenshot(page, "admin-accounts");
     await page.click("#accounts-rows button:has-text('Réactiver')");
-    await page.waitForFunction(() => (document.querySelector("#accounts-rows")?.textContent ?? "").includes("actif"), null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#accounts-rows")?.textContent ?? "").includes(
+          "actif",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
   });
 
   it("lists the overdue account with its score and sends it a reminder", async () => {
     await page.click(".tab[data-section=overdue]");
-    await page.waitForFunction(() => (document.querySelector("#overdue-rows")?.textContent ?? "").includes("saas-h"), null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#overdue-rows")?.textContent ?? "").includes(
+          "saas-h",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
     const [row] = await rowsOf("#overdue-rows");
     expect(row![0]).toBe("saas-h@waitify.test");
     expect(Number(row![1])).toBeGreaterThan(0);
     await page.click("#overdue-rows button:has-text('Relancer')");
-    await page.waitForFunction(() => (document.querySelector("#status")?.textContent ?? "").startsWith("Relance envoyée"), null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#status")?.textContent ?? "").startsWith(
+          "Relance envoyée",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
     await screenshot(page, "admin-overdue");
   });
 
@@ -103,20 +177,50 @@ describe("the back office page", () => {
     await page.selectOption("#promo-duration", "ONCE");
     await page.fill("#promo-max-uses", "50");
     await page.click("#promo-form button[type=submit]");
-    await page.waitForFunction(() => (document.querySelector("#promo-rows")?.textContent ?? "").includes("BIENVENUE20"), null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#promo-rows")?.textContent ?? "").includes(
+          "BIENVENUE20",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
     const [row] = await rowsOf("#promo-rows");
-    expect(row!.slice(0, 5)).toEqual(["BIENVENUE20", "20 %, une fois", "0 / 50", expect.stringMatching(/→ sans fin$/), "actif"]);
-    const promotion = env().fake.list("promotion_code").find((code) => code.code === "BIENVENUE20");
+    expect(row!.slice(0, 5)).toEqual([
+      "BIENVENUE20",
+      "20 %, une fois",
+      "0 / 50",
+      expect.stringMatching(/→ sans fin$/),
+      "actif",
+    ]);
+    const promotion = env()
+      .fake.list("promotion_code")
+      .find((code) => code.code === "BIENVENUE20");
     expect(promotion).toMatchObject({ active: true, max_redemptions: 50 });
     await screenshot(page, "admin-promos");
     await page.click("#promo-rows button:has-text('Désactiver')");
-    await page.waitForFunction(() => (document.querySelector("#promo-rows")?.textContent ?? "").includes("désactivé"), null, { timeout: PAGE_MS });
-    expect(env().fake.list("promotion_code").find((code) => code.code === "BIENVENUE20")).toMatchObject({ active: false });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector("#promo-rows")?.textContent ?? "").includes(
+          "désactivé",
+        ),
+      null,
+      { timeout: PAGE_MS },
+    );
+    expect(
+      env()
+        .fake.list("promotion_code")
+        .find((code) => code.code === "BIENVENUE20"),
+    ).toMatchObject({ active: false });
   });
 
   it("shows every write in the audit log, by whom and why; the token never was in a URL", async () => {
     await page.click(".tab[data-section=audit]");
-    await page.waitForFunction(() => document.querySelectorAll("#audit-rows tr").length >= 5, null, { timeout: PAGE_MS });
+    await page.waitForFunction(
+      () => document.querySelectorAll("#audit-rows tr").length >= 5,
+      null,
+      { timeout: PAGE_MS },
+    );
     const rows = await rowsOf("#audit-rows");
     expect(rows.map((row) => row[2])).toEqual([
       "désactivation de code promo",
@@ -126,9 +230,15 @@ describe("the back office page", () => {
       "suspension",
     ]);
     expect(rows.every((row) => row[1] === admin.email)).toBe(true);
-    expect(rows.find((row) => row[2] === "suspension")![4]).toBe("Contrôle du back office");
+    expect(rows.find((row) => row[2] === "suspension")![4]).toBe(
+      "Contrôle du back office",
+    );
     await screenshot(page, "admin-audit");
-    expect(urls.filter((url) => url.includes(admin.token.slice(-20)))).toEqual([]);
-    expect(await page.evaluate(() => location.href)).toBe(`${env().server.url}/admin`);
+    expect(urls.filter((url) => url.includes(admin.token.slice(-20)))).toEqual(
+      [],
+    );
+    expect(await page.evaluate(() => location.href)).toBe(
+      `${env().server.url}/admin`,
+    );
   });
 });
