@@ -81,7 +81,7 @@ describe("analytics_figures on random days", () => {
           const sms: SmsRow[] = smsDraws.map((s) =>
             s.status === "sent" || s.status === "delivered" ? { status: s.status, sentAt: iso(origin + s.at), parts: s.parts } : { status: s.status },
           );
-          const days = [firstDay];
+          const days: string[] = [firstDay];
           while (days.length < 4) days.push(nextDate(days.at(-1)!));
           await asRoot(db(), async (client) => {
             await client.query("update app_public.businesses set time_zone = $2 where id = $1", [business.businessId, zone]);
