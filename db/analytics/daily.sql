@@ -121,8 +121,9 @@ create or replace function app_hidden.analytics_figures(
   -- A day of every business is a million visits: hash them in memory.
   set work_mem to '64MB'
   -- Planned for the values of each call: one business or ten thousand,
-  -- every business or a merchant's read for very different plans (a cached
-  -- generic plan took five times as long for the daily job).
+  -- every business or a merchant's read for very different plans (the
+  -- fifth call in one session, when plpgsql may switch to a cached generic
+  -- plan, once took five times as long for the daily job).
   set plan_cache_mode to force_custom_plan
 as $$
 #variable_conflict use_column
