@@ -46,12 +46,12 @@
 --                        quote. Quotes are whole minutes (0 = "you are next"), so the tolerance
 --                        is at least one minute: |actual − quoted| ≤ max(25 % × quoted, 1 min).
 --
--- Cost: the pass reads each visit of the day once, into one hash aggregate
--- by business, day, queue and hour of the join that every figure rolls up
--- from — no sort of the day's events: a queue's length comes from
--- position_at_join rather than from replaying joins and calls in time order,
--- the busiest window from hourly counts. bench/README.md ("Analytics")
--- compares it with a plain GROUP BY over the same rows.
+-- Cost: the pass reads each visit of the period once, into one hash
+-- aggregate by business and UTC hour of joining — no join, no day bounds
+-- and no sort per visit — and the SMS logs once (an index-only range of
+-- sms_logs_sent_day_idx); a day is then the sum of its hours (see
+-- analytics_figures). bench/README.md ("Analytics") compares it with a plain
+-- GROUP BY over the same rows.
 --
 -- A row exists for every day of an active business since the day it was
 -- created, activity or not (an empty day is a row of zeros: "computed, nothing
@@ -86,6 +86,25 @@ comment on column app_public.analytics_daily.raw_data_removed_at is
 -- read runs it under RLS and sees only their own queues. A day still under
 -- way is computed up to now (is_complete false). skip_stored leaves out the
 -- days already in analytics_daily (reads fill in only what is missing).
+--
+-- How (bench/README.md "Analytics" measures it):
+--   1. `hours`: the period's visits read once, with no join and nothing
+--      computed per visit but its UTC hour: sums per business and UTC hour
+--      of joining (the hour's joins, calls, waits…, its highest position at
+--      join, its visits still going and its last event).
+--   2. A day whose bounds fall on UTC hours — every zone but the half- and
+--      quarter-hour ones, so nearly all — is the sum of its hours (`fast`):
+--      its local hours are UTC hours. That holds when every visit of its
+--      hours happened within it; a day where one did not — a visit still
+--      going, one crossing a local midnight, a long one that began earlier
+--      (queue_entries_long_visits_idx) — and a day of a half-hour zone are
+--      computed visit by visit instead (`exact`: the day's visits through
+--      queue_entries_business_idx, each event checked against the day's
+--      bounds), as is today so far while visits are under way.
+--   3. The SMS logs the same way: sums per business and UTC hour, or the
+--      day's range in sms_logs_business_id_sent_at_idx.
+-- Both ways give the same figures (test/db/analytics/figures-property.test.ts
+-- checks it on random days against an independent replay).
 create or replace function app_hidden.analytics_figures(
   business_ids uuid[], "from" date, "to" date, skip_stored boolean default false
 ) returns table (
@@ -101,139 +120,270 @@ create or replace function app_hidden.analytics_figures(
   set search_path to pg_catalog, public, pg_temp
   -- A day of every business is a million visits: hash them in memory.
   set work_mem to '64MB'
+  -- Planned for the values of each call: one business or ten thousand,
+  -- every business or a merchant's read for very different plans (the
+  -- fifth call in one session, when plpgsql may switch to a cached generic
+  -- plan, once took five times as long for the daily job).
+  set plan_cache_mode to force_custom_plan
 as $$
 #variable_conflict use_column
 declare
   v_default_ticket integer := coalesce(
     (select c.value::integer from app_public.system_configs c where c.key = 'default_average_ticket_cents'), 1000);
+  -- The days to compute: (business, date) pairs, listed once.
+  v_business uuid[];
+  v_day date[];
   -- Bounds that hold every zone's days (UTC−12 to UTC+14) and the hour of
-  -- look-back: for many businesses the planner then reads the whole range
-  -- once (BRIN indexes on joined_at and sent_at) and matches it to each
-  -- business's day by hash, instead of one index search per business.
-  v_earliest timestamptz := (analytics_figures."from"::timestamp at time zone 'UTC') - interval '15 hours';
-  v_latest timestamptz := ((analytics_figures."to" + 1)::timestamp at time zone 'UTC') + interval '12 hours';
+  -- look-back: for many businesses the planner reads the whole range once.
+  v_earliest timestamptz;
+  v_latest timestamptz;
+  -- Whose rows to read: the businesses given; for a caller under RLS (a
+  -- merchant, the admin) the ones whose days are computed, so that a
+  -- merchant's read is an index range per business, not the period of every
+  -- merchant. The job (the owner) reads the period whole.
+  v_scan uuid[];
 begin
+  -- Every business asked for (or that the caller sees), every date of the
+  -- period, less the days stored when skip_stored.
+  select coalesce(array_agg(b.id), '{}'), coalesce(array_agg(g.day), '{}'),
+         (min(g.day)::timestamp at time zone 'UTC') - interval '15 hours',
+         ((max(g.day) + 1)::timestamp at time zone 'UTC') + interval '12 hours'
+    into v_business, v_day, v_earliest, v_latest
+    from app_public.businesses b
+   cross join lateral (
+     select analytics_figures."from" + n as day
+       from generate_series(0, analytics_figures."to" - analytics_figures."from") n
+   ) g
+   where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
+     and not (analytics_figures.skip_stored and exists (
+           select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day));
+  if cardinality(v_business) = 0 then
+    return;
+  end if;
+  v_scan := coalesce(analytics_figures.business_ids,
+    case when row_security_active('app_public.queue_entries') then
+      array(select distinct u.id from unnest(v_business) u(id)) end);
+
   return query
   with days as materialized (
     -- Each business's days, with their bounds in its zone, computed once
     -- (AT TIME ZONE looks the zone up: not once per visit). Days not begun
-    -- yet, or over before the business was created, are dropped at the end:
-    -- filtered here, they would make the planner expect a few days where
-    -- there may be ten thousand (and probe the index once per business).
+    -- yet, or over before the business was created, are dropped at the end.
     select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
            coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
-           g.day,
-           g.day::timestamp at time zone b.time_zone as day_start,
-           (g.day + 1)::timestamp at time zone b.time_zone as day_end,
-           g.day::timestamp at time zone b.time_zone - interval '1 hour' as look_back
-      from app_public.businesses b
+           g.day, t.day_start, t.day_end, t.day_start - interval '1 hour' as look_back,
+           date_bin('1 hour', t.day_start, timestamptz 'epoch') = t.day_start
+             and date_bin('1 hour', t.day_end, timestamptz 'epoch') = t.day_end as on_the_hour,
+           t.day_start < now() and t.day_end > b.created_at as wanted
+      from unnest(v_business, v_day) g(business_id, day)
+      join app_public.businesses b on b.id = g.business_id
      cross join lateral (
-       select analytics_figures."from" + n as day
-         from generate_series(0, analytics_figures."to" - analytics_figures."from") n
-     ) g
-     where (analytics_figures.business_ids is null or b.id = any (analytics_figures.business_ids))
-       and not (analytics_figures.skip_stored and exists (
-             select 1 from app_public.analytics_daily a where a.business_id = b.id and a.date = g.day))
-  ), visits as (
-    -- Every visit that touches the day: joined during it or in the hour
-    -- before (queue_entries_business_idx, or the BRIN range for many
-    -- businesses), or joined earlier and still going at its start — such a
-    -- visit is in progress or longer than an hour, and
-    -- queue_entries_long_visits_idx holds exactly those. Durations in
-    -- seconds, computed once per visit.
-    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
-           e.joined_at >= dy.day_start as joined_in_day,
-           e.called_at >= dy.day_start and e.called_at < dy.day_end as called_in_day,
-           e.served_at >= dy.day_start and e.served_at < dy.day_end as served_in_day,
-           e.missed_at >= dy.day_start and e.missed_at < dy.day_end as missed_in_day,
-           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end as cancelled_in_day,
-           -- Still waiting when the day began.
-           e.joined_at < dy.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start as carried,
-           date_part('epoch', e.joined_at - dy.day_start) as joined_second,
-           date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
-           date_part('epoch', e.served_at - e.called_at) as service_seconds
-      from days dy
-      join app_public.queue_entries e
-        on e.business_id = dy.business_id
-       and e.joined_at >= dy.look_back
-       and e.joined_at < dy.day_end
-       and e.joined_at >= v_earliest
+       select g.day::timestamp at time zone b.time_zone as day_start,
+              (g.day + 1)::timestamp at time zone b.time_zone as day_end
+     ) t
+  ), hours as (
+    -- The one pass over the visits: each visit that joined during the
+    -- period (or the hour before it), by business and UTC hour of joining.
+    -- The estimate: |actual wait − quoted wait| in seconds, and whether it
+    -- is within max(25 % of the quote, 1 minute). last_event: when the
+    -- hour's last visit last changed (called, served, missed, cancelled).
+    select e.business_id,
+           date_bin('1 hour', e.joined_at, timestamptz 'epoch') as hour_start,
+           count(*) as registered,
+           count(e.called_at) as called,
+           count(e.served_at) as served,
+           count(e.missed_at) as missed,
+           count(e.cancelled_at) as cancelled,
+           sum(e.called_at - e.joined_at) as wait,
+           sum(e.served_at - e.called_at) as service,
+           sum(abs(date_part('epoch', e.called_at - e.joined_at) - 60 * e.quoted_wait_minutes)) as estimate_error_seconds,
+           count(*) filter (where abs(date_part('epoch', e.called_at - e.joined_at) - 60 * e.quoted_wait_minutes)
+                                  <= greatest(15 * e.quoted_wait_minutes, 60)) as within_25,
+           max(e.position_at_join) as peak,
+           max(greatest(e.called_at, e.served_at, e.missed_at, e.cancelled_at)) as last_event
+      from app_public.queue_entries e
+     where e.joined_at >= v_earliest
        and e.joined_at < v_latest
-    union all
-    select dy.business_id, dy.day, e.queue_id, e.position_at_join, e.quoted_wait_minutes,
-           false,
-           e.called_at >= dy.day_start and e.called_at < dy.day_end,
-           e.served_at >= dy.day_start and e.served_at < dy.day_end,
-           e.missed_at >= dy.day_start and e.missed_at < dy.day_end,
-           e.cancelled_at >= dy.day_start and e.cancelled_at < dy.day_end,
-           coalesce(e.called_at, e.cancelled_at, 'infinity') > dy.day_start,
-           date_part('epoch', e.joined_at - dy.day_start),
-           date_part('epoch', e.called_at - e.joined_at),
-           date_part('epoch', e.served_at - e.called_at)
+       and (v_scan is null or e.business_id = any (v_scan))
+     group by e.business_id, date_bin('1 hour', e.joined_at, timestamptz 'epoch')
+  ), fast as (
+    -- The days on UTC hours, as sums of their hours (h: the hour of the day
+    -- since local midnight, −1 for the hour before). Peak and busiest window
+    -- are encoded as value × 100 + (99 − h), so that max() finds the
+    -- largest, then the earliest. reaches_out: a visit of these hours is
+    -- still going or has an event outside the day — the day goes to `exact`.
+    select dy.business_id, dy.day,
+           -- Still going: neither served, missed nor cancelled (each status
+           -- has its time, and only its own: the table's checks).
+           bool_or(j.registered > j.served + j.missed + j.cancelled
+                   or j.last_event >= case when j.h < 0 then dy.day_start else dy.day_end end) as reaches_out,
+           sum(j.registered) filter (where j.h >= 0) as registered,
+           sum(j.served) filter (where j.h >= 0) as served,
+           sum(j.missed) filter (where j.h >= 0) as missed,
+           sum(j.cancelled) filter (where j.h >= 0) as cancelled,
+           sum(j.called) filter (where j.h >= 0) as called,
+           date_part('epoch', sum(j.wait) filter (where j.h >= 0)) as wait_seconds,
+           date_part('epoch', sum(j.service) filter (where j.h >= 0)) as service_seconds,
+           sum(j.estimate_error_seconds) filter (where j.h >= 0) as estimate_error_seconds,
+           sum(j.within_25) filter (where j.h >= 0) as within_25,
+           max(j.peak::bigint * 100 + 99 - j.h) filter (where j.h >= 0) as peak_key,
+           max(j.registered * 100 + 99 - j.h) filter (where j.h >= 0) as window_key
       from days dy
-      join app_public.queue_entries e
-        on e.business_id = dy.business_id
-       and e.joined_at < dy.look_back
-       and (e.status in ('waiting', 'called')
-            or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
-       and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dy.day_start)
-  ), per_hour as materialized (
-    -- The one pass over the visits: what happened in each queue during the
-    -- day, by the hour (since local midnight) its customers joined in (−1:
-    -- joined before the day), each thing counted on the day it happened.
-    -- Peaks and windows are encoded as value × 100000 + (99999 − second or
-    -- hour of the day), so that max() finds the largest, then the earliest.
-    select v.business_id, v.day, v.queue_id,
-           case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end as hour,
-           count(*) filter (where v.joined_in_day) as registered,
-           count(*) filter (where v.served_in_day) as served,
-           count(*) filter (where v.missed_in_day) as missed,
-           count(*) filter (where v.cancelled_in_day) as cancelled,
-           count(*) filter (where v.called_in_day) as called,
-           sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
-           sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
-           sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
-           count(*) filter (where v.called_in_day
-                              and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
-                                  <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
-           -- A queue is longest right after a join (its length then is the
-           -- newcomer's position, customers waiting since before the day
-           -- included), or at the day's start, when only those are waiting.
-           greatest(
-             max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined_second)::bigint) filter (where v.joined_in_day),
-             nullif(count(*) filter (where v.carried), 0) * 100000 + 99999
-           ) as peak
-      from visits v
-     group by v.business_id, v.day, v.queue_id,
-              case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end
-  ), per_day as (
-    select h.business_id, h.day,
-           sum(h.registered) as registered, sum(h.served) as served, sum(h.missed) as missed,
-           sum(h.cancelled) as cancelled, sum(h.called) as called,
-           sum(h.wait_seconds) as wait_seconds, sum(h.service_seconds) as service_seconds,
-           sum(h.estimate_error_seconds) as estimate_error_seconds, sum(h.within_25) as within_25,
-           max(h.peak) as peak
-      from per_hour h
-     group by h.business_id, h.day
-  ), busiest as (
-    -- The busiest hour: the most joins (all queues together), the earliest on a tie.
-    select w.business_id, w.day, max(w.joins * 100000 + 99999 - w.hour) as window_key
-      from (select h.business_id, h.day, h.hour, sum(h.registered)::bigint as joins
-              from per_hour h
-             where h.hour >= 0
-             group by h.business_id, h.day, h.hour) w
-     group by w.business_id, w.day
-  ), sms as (
-    select dy.business_id, dy.day, count(*) as messages, coalesce(sum(l.parts), 0) as parts
-      from days dy
-      join app_public.sms_logs l
-        on l.business_id = dy.business_id
-       and l.status in ('sent', 'delivered')
-       and l.sent_at >= dy.day_start
-       and l.sent_at < dy.day_end
-       and l.sent_at >= v_earliest
-       and l.sent_at < v_latest
+      join lateral (
+        select hr.*, (date_part('epoch', hr.hour_start - dy.day_start) / 3600)::integer as h
+          from hours hr
+         where hr.business_id = dy.business_id
+           and hr.hour_start >= dy.look_back
+           and hr.hour_start < dy.day_end
+      ) j on true
+     where dy.on_the_hour
      group by dy.business_id, dy.day
+  ), exact_days as materialized (
+    -- The days computed visit by visit: not on UTC hours, a visit of theirs
+    -- reaching out of them, or one that began before the hour of look-back
+    -- and reaches into them (in progress, or longer than an hour:
+    -- queue_entries_long_visits_idx holds exactly those).
+    select dy.*
+      from days dy
+     where dy.wanted
+       and (not dy.on_the_hour
+            or (dy.business_id, dy.day) in (select f.business_id, f.day from fast f where f.reaches_out)
+            or (dy.business_id, dy.day) in (
+                 select dl.business_id, dl.day
+                   from days dl
+                   join app_public.queue_entries e
+                     on e.business_id = dl.business_id
+                    and e.joined_at < dl.look_back
+                    and (e.status in ('waiting', 'called')
+                         or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
+                    and (e.status in ('waiting', 'called')
+                         or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= dl.day_start)))
+  ), exact as (
+    -- Each such day from its visits (an index range each): what happened
+    -- in each queue during the day, by the hour since local midnight its
+    -- customers joined in (−1: joined before the day), each thing counted
+    -- on the day it happened. Peaks encoded by the second of the day.
+    select x.business_id, x.day, d.*
+      from exact_days x
+     cross join lateral (
+       with visits as (
+         -- Every visit that touches the day: joined during it or in the
+         -- hour before, or joined earlier and still going at its start.
+         -- Durations in seconds, computed once per visit.
+         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+                e.joined_at >= x.day_start as joined_in_day,
+                e.called_at >= x.day_start and e.called_at < x.day_end as called_in_day,
+                e.served_at >= x.day_start and e.served_at < x.day_end as served_in_day,
+                e.missed_at >= x.day_start and e.missed_at < x.day_end as missed_in_day,
+                e.cancelled_at >= x.day_start and e.cancelled_at < x.day_end as cancelled_in_day,
+                -- Still waiting when the day began.
+                e.joined_at < x.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start as carried,
+                date_part('epoch', e.joined_at - x.day_start) as joined_second,
+                date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
+                date_part('epoch', e.served_at - e.called_at) as service_seconds
+           from app_public.queue_entries e
+          where e.business_id = x.business_id
+            and e.joined_at >= x.look_back
+            and e.joined_at < x.day_end
+         union all
+         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+                false,
+                e.called_at >= x.day_start and e.called_at < x.day_end,
+                e.served_at >= x.day_start and e.served_at < x.day_end,
+                e.missed_at >= x.day_start and e.missed_at < x.day_end,
+                e.cancelled_at >= x.day_start and e.cancelled_at < x.day_end,
+                coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start,
+                date_part('epoch', e.joined_at - x.day_start),
+                date_part('epoch', e.called_at - e.joined_at),
+                date_part('epoch', e.served_at - e.called_at)
+           from app_public.queue_entries e
+          where e.business_id = x.business_id
+            and e.joined_at < x.look_back
+            and (e.status in ('waiting', 'called')
+                 or coalesce(e.served_at, e.missed_at, e.cancelled_at) - e.joined_at > interval '1 hour')
+            and (e.status in ('waiting', 'called') or coalesce(e.served_at, e.missed_at, e.cancelled_at) >= x.day_start)
+       ), per_hour as materialized (
+         select v.queue_id,
+                case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end as hour,
+                count(*) filter (where v.joined_in_day) as registered,
+                count(*) filter (where v.served_in_day) as served,
+                count(*) filter (where v.missed_in_day) as missed,
+                count(*) filter (where v.cancelled_in_day) as cancelled,
+                count(*) filter (where v.called_in_day) as called,
+                sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
+                sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
+                sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
+                count(*) filter (where v.called_in_day
+                                   and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
+                                       <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+                -- A queue is longest right after a join (its length then is
+                -- the newcomer's position, customers waiting since before the
+                -- day included), or at the day's start, when only those are
+                -- waiting.
+                greatest(
+                  max(v.position_at_join::bigint * 100000 + 99999 - floor(v.joined_second)::bigint) filter (where v.joined_in_day),
+                  nullif(count(*) filter (where v.carried), 0) * 100000 + 99999
+                ) as peak
+           from visits v
+          group by v.queue_id, case when v.joined_in_day then floor(v.joined_second / 3600)::integer else -1 end
+       )
+       select sum(p.registered) as registered, sum(p.served) as served, sum(p.missed) as missed,
+              sum(p.cancelled) as cancelled, sum(p.called) as called,
+              sum(p.wait_seconds) as wait_seconds, sum(p.service_seconds) as service_seconds,
+              sum(p.estimate_error_seconds) as estimate_error_seconds, sum(p.within_25) as within_25,
+              max(p.peak) as peak_key,
+              (select max(w.joins * 100000 + 99999 - w.hour)
+                 from (select p2.hour, sum(p2.registered)::bigint as joins from per_hour p2
+                        where p2.hour >= 0 group by p2.hour) w) as window_key
+         from per_hour p
+       having count(*) > 0
+     ) d
+  ), figures as (
+    -- Both kinds of day in one shape: the peak's size and its second of the
+    -- day, the busiest window's joins and its hour of the day.
+    select f.business_id, f.day, f.registered, f.served, f.missed, f.cancelled, f.called,
+           f.wait_seconds, f.service_seconds, f.estimate_error_seconds, f.within_25,
+           f.peak_key / 100 as peak_size, (99 - f.peak_key % 100) * 3600 as peak_second,
+           f.window_key / 100 as window_joins, 99 - f.window_key % 100 as window_hour
+      from fast f
+     where (f.business_id, f.day) not in (select x.business_id, x.day from exact_days x)
+    union all
+    select x.business_id, x.day, x.registered, x.served, x.missed, x.cancelled, x.called,
+           x.wait_seconds, x.service_seconds, x.estimate_error_seconds, x.within_25,
+           x.peak_key / 100000, 99999 - x.peak_key % 100000,
+           x.window_key / 100000, 99999 - x.window_key % 100000
+      from exact x
+  ), sms as (
+    -- SMS sent in the day: sums of its UTC hours, or its range of
+    -- sms_logs_business_id_sent_at_idx for a day not on UTC hours.
+    select dy.business_id, dy.day, sum(s.messages) as messages, coalesce(sum(s.parts), 0) as parts
+      from days dy
+      join (select l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch') as hour_start,
+                   count(*) as messages, sum(l.parts) as parts
+              from app_public.sms_logs l
+             where l.status in ('sent', 'delivered')
+               and l.sent_at >= v_earliest
+               and l.sent_at < v_latest
+               and (v_scan is null or l.business_id = any (v_scan))
+             group by l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch')) s
+        on s.business_id = dy.business_id
+       and s.hour_start >= dy.day_start
+       and s.hour_start < dy.day_end
+     where dy.on_the_hour
+     group by dy.business_id, dy.day
+    union all
+    select dy.business_id, dy.day, t.messages, t.parts
+      from days dy
+     cross join lateral (
+       select count(*) as messages, coalesce(sum(l.parts), 0) as parts
+         from app_public.sms_logs l
+        where l.business_id = dy.business_id
+          and l.status in ('sent', 'delivered')
+          and l.sent_at >= dy.day_start
+          and l.sent_at < dy.day_end
+       having count(*) > 0
+     ) t
+     where not dy.on_the_hour and dy.wanted
   )
   select dy.business_id, dy.user_id, dy.business_name, dy.day, dy.time_zone, dy.day_end <= now(),
          coalesce(c.registered, 0)::integer,
@@ -242,26 +392,25 @@ begin
          coalesce(c.cancelled, 0)::integer,
          round((c.wait_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
          round((c.service_seconds / nullif(c.served, 0))::numeric)::integer,
-         case when c.peak >= 100000 then
-           extract(hour from (dy.day_start + (99999 - c.peak % 100000) * interval '1 second') at time zone dy.time_zone)::integer
+         case when c.peak_size > 0 then
+           extract(hour from (dy.day_start + c.peak_second * interval '1 second') at time zone dy.time_zone)::integer
          end,
-         coalesce(c.peak / 100000, 0)::integer,
+         coalesce(c.peak_size, 0)::integer,
          case when c.registered > 0 then round(100.0 * (c.missed + c.cancelled) / c.registered, 2)::double precision end,
          coalesce(sm.messages, 0)::integer,
          coalesce(sm.parts, 0)::integer,
          dy.ticket,
          ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
-         ((dy.day_start + (99999 - w.window_key % 100000) * interval '1 hour') at time zone dy.time_zone)::time,
-         ((dy.day_start + (99999 - w.window_key % 100000 + 1) * interval '1 hour') at time zone dy.time_zone)::time,
-         coalesce(w.window_key / 100000, 0)::integer,
+         ((dy.day_start + c.window_hour * interval '1 hour') at time zone dy.time_zone)::time,
+         ((dy.day_start + (c.window_hour + 1) * interval '1 hour') at time zone dy.time_zone)::time,
+         coalesce(c.window_joins, 0)::integer,
          coalesce(c.called, 0)::integer,
          round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
          round(100.0 * c.within_25 / nullif(c.called, 0), 2)::double precision
     from days dy
-    left join per_day c on c.business_id = dy.business_id and c.day = dy.day
-    left join busiest w on w.business_id = dy.business_id and w.day = dy.day
+    left join figures c on c.business_id = dy.business_id and c.day = dy.day
     left join sms sm on sm.business_id = dy.business_id and sm.day = dy.day
-   where dy.day_start < now() and dy.day_end > dy.created_at
+   where dy.wanted
      and (dy.is_active or c.business_id is not null or sm.business_id is not null);
 end;
 $$;
