@@ -4,12 +4,13 @@
 // else's queue is a 404 exactly like a queue that does not exist. The code
 // encodes PUBLIC_URL/q/<qr token>: after regenerateQrToken, old prints lead to
 // the join page's "this code is no longer valid".
-import type { Request, Response, Router } from "express";
+import type { Response, Router } from "express";
 import express from "express";
 import type pg from "pg";
-import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
-import { authenticateRequest, sendUnauthenticated, type RequestAuth } from "../auth/request.ts";
-import { ANONYMOUS_ROLE, MERCHANT_ROLE } from "../db/roles.ts";
+import type { JwtSettings } from "../auth/jwt.ts";
+import type { RequestAuth } from "../auth/request.ts";
+import { MERCHANT_ROLE } from "../db/roles.ts";
+import { callerOf } from "./caller.ts";
 import { posterPdf } from "./poster.ts";
 import { joinUrl, qrPng, qrSvg } from "./qr-code.ts";
 import { sendError } from "./errors.ts";
@@ -35,29 +36,6 @@ interface PrintableQueue {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 
-/** The merchant behind the request, or null once a 401/403 has been sent. */
-function merchantOf(req: Request, res: Response, jwt: JwtSettings): RequestAuth | null {
-  let auth: RequestAuth;
-  try {
-    auth = authenticateRequest(req, jwt);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) {
-      sendUnauthenticated(res, error);
-      return null;
-    }
-    throw error;
-  }
-  if (auth.role === ANONYMOUS_ROLE) {
-    res.set("WWW-Authenticate", "Bearer");
-    sendError(res, 401, "UNAUTHENTICATED", "Connexion requise. / You must be signed in.");
-    return null;
-  }
-  if (auth.role !== MERCHANT_ROLE || !auth.userId) {
-    sendError(res, 403, "FORBIDDEN", "Réservé aux commerçants. / Merchants only.");
-    return null;
-  }
-  return auth;
-}
 
 async function readQueue(pool: pg.Pool, auth: RequestAuth, queueId: string): Promise<PrintableQueue | null> {
   return inRequestTransaction(pool, auth, async (client) => {
@@ -101,7 +79,7 @@ export function queueQrRouter(options: QueueQrOptions): Router {
     // printable, nor a refusal.
     res.set({ "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff" });
     try {
-      const auth = merchantOf(req, res, options.jwt);
+      const auth = callerOf(req, res, options.jwt, [MERCHANT_ROLE], "Réservé aux commerçants. / Merchants only.");
       if (!auth) return;
       const queue = UUID.test(req.params.queueId) ? await readQueue(options.pool, auth, req.params.queueId) : null;
       if (!queue) return sendError(res, 404, "NOT_FOUND", "File d'attente introuvable. / Queue not found.");

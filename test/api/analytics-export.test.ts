@@ -9,6 +9,7 @@ import { asRoot, useTestDatabase } from "../helpers/db.ts";
 import { createBusiness, createMerchant, type BusinessFixture, type TestMerchant } from "../helpers/fixtures.ts";
 import { expectedDay, figureColumns, insertVisits, type Visit } from "../helpers/analytics.ts";
 import { useTestServer } from "../helpers/server.ts";
+import { parseCsv } from "../helpers/csv.ts";
 
 const db = useTestDatabase();
 const server = useTestServer(db);
@@ -19,35 +20,6 @@ let cafe: BusinessFixture;
 let stranger: BusinessFixture;
 let formulaVisits: Visit[];
 
-/** RFC 4180: fields separated by commas, quoted with "" doubling, rows by CRLF or LF. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\n" || char === "\r") {
-      if (char === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += char;
-  }
-  if (field !== "" || row.length) rows.push([...row, field]);
-  return rows;
-}
 
 async function get(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server().url}${path}`, { headers });

@@ -19,6 +19,7 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { createAdmin, createBusiness, createMerchant, type TestAdmin, type TestMerchant } from "../helpers/fixtures.ts";
 import { readPdf } from "../helpers/qr.ts";
 import { useTestServer } from "../helpers/server.ts";
+import { parseCsv } from "../helpers/csv.ts";
 
 const db = useTestDatabase();
 const server = useTestServer(db);
@@ -209,35 +210,6 @@ describe("GET /billing/statements/<id>.pdf", () => {
   });
 });
 
-/** RFC 4180: fields separated by commas, quoted with "" doubling, rows by CRLF or LF. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\n" || char === "\r") {
-      if (char === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += char;
-  }
-  if (field !== "" || row.length) rows.push([...row, field]);
-  return rows;
-}
 
 const HEADER = ["number", "account_email", "status", "currency", "amount_due", "amount_paid", "period_start", "period_end", "due_date",
   "paid_at", "attempts", "hosted_invoice_url", "created_at"];
