@@ -67,7 +67,7 @@ async function main(): Promise<void> {
             `  Counter screen: ${base}/counter  (sign in: ${seeded.email} / ${seeded.password})`,
             `  Join page (what the QR code opens): ${base}/q/${seeded.qrToken}`,
             `  QR poster (signed in, from the counter screen): ${base}/queues/${seeded.queueId}/poster.pdf`,
-            `  Back office: 8 demo accounts with six months of history (create an admin: npm run admin:create -- <email>)`,
+            `  Back office: ${base}/admin  (8 demo accounts, six months of history; create an admin first: npm run admin:create -- <email>)`,
             `  ${seeded.waiting} customer(s) waiting; analytics of the last days on the counter's account (GraphQL analyticsDashboard, businessAnalyticsDaily).`,
           ].join("\n"),
         );
