@@ -11,8 +11,8 @@
 -- for the month just ended; idempotent: recomputing a month rewrites the
 -- figures of a statement still pending and leaves an invoiced one alone. Its
 -- number (WTF-2026-000123, printed on the PDF) is drawn once, when the row is
--- created (the numbers migration: migrations/current/35-E-statement-numbers.sql
--- until committed), and never changes.
+-- created (the sequence and the numbering of older rows: migration 000013),
+-- and never changes.
 
 create or replace function app_private.compute_statement(user_id uuid, month date)
   returns app_public.billing_statements
