@@ -10,7 +10,7 @@
 import type pg from "pg";
 import type Stripe from "stripe";
 import { inSettingsTransaction as asCaller } from "../http/request-transaction.ts";
-import { billingNotConfigured, stripeFailure } from "../stripe/errors.ts";
+import { atStripe, billingNotConfigured } from "../stripe/errors.ts";
 import { couponKey, couponParams, promotionCodeKey, promotionCodeParams, type PromoCodeSpec } from "../stripe/promotions.ts";
 
 export interface PromoCodeDependencies {
@@ -29,14 +29,6 @@ export interface CreatePromoCodeInput {
   maxUses?: number | null;
   validFrom?: string | null;
   validUntil?: string | null;
-}
-
-async function atStripe<T>(action: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw stripeFailure(error, action);
-  }
 }
 
 const inputArgs = (input: CreatePromoCodeInput) => [

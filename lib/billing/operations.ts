@@ -10,7 +10,7 @@
 // leaves the mirror to the webhook that follows, never a row Stripe does
 // not know.
 import type Stripe from "stripe";
-import { billingNotConfigured, stripeFailure } from "../stripe/errors.ts";
+import { atStripe, billingNotConfigured, stripeFailure } from "../stripe/errors.ts";
 import {
   billingInterval,
   cancelParams,
@@ -45,15 +45,6 @@ export interface CheckoutInput {
   plan: string;
   interval?: unknown;
   promotionCode?: string | null;
-}
-
-/** Runs one Stripe call; its failure becomes STRIPE_FAILURE, "Could not <action>: …". */
-async function atStripe<T>(action: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw stripeFailure(error, action);
-  }
 }
 
 function stripeOf(deps: BillingDependencies): Stripe {

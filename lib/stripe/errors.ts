@@ -93,3 +93,12 @@ export function isDuplicateMeterEvent(error: unknown): boolean {
     error instanceof Stripe.errors.StripeInvalidRequestError && /already exists with identifier/i.test(error.message)
   );
 }
+
+/** Runs one Stripe call; its failure becomes STRIPE_FAILURE, "Could not <action>: …". */
+export async function atStripe<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw stripeFailure(error, action);
+  }
+}
