@@ -10,10 +10,10 @@
 // run as a formula.
 import express, { type Request, type Response, type Router } from "express";
 import type pg from "pg";
-import { InvalidTokenError, type JwtSettings } from "../auth/jwt.ts";
-import { authenticateRequest, sendUnauthenticated } from "../auth/request.ts";
-import { ANONYMOUS_ROLE } from "../db/roles.ts";
+import type { JwtSettings } from "../auth/jwt.ts";
+import { ADMIN_ROLE, MERCHANT_ROLE } from "../db/roles.ts";
 import { log } from "../logger.ts";
+import { callerOf } from "./caller.ts";
 import { streamCsv } from "./csv.ts";
 import { sendError } from "./errors.ts";
 import { inRequestTransaction } from "./request-transaction.ts";
@@ -50,16 +50,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDate = (value: unknown) => (typeof value === "string" ? value : "");
 
 async function exportCsv(pool: pg.Pool, jwt: JwtSettings, req: Request, res: Response, businessId: string | null): Promise<void> {
-  let auth;
-  try {
-    auth = authenticateRequest(req, jwt);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return sendUnauthenticated(res, error);
-    throw error;
-  }
-  if (auth.role === ANONYMOUS_ROLE) {
-    return sendUnauthenticated(res, new InvalidTokenError("Connexion requise : « Authorization: Bearer <jeton> »."));
-  }
+  // Merchants (their businesses, under RLS) and admins (every business).
+  const auth = callerOf(req, res, jwt, [MERCHANT_ROLE, ADMIN_ROLE], "Réservé aux commerçants. / Merchants only.");
+  if (!auth) return;
   // Not a uuid: no such business, and nothing for PostgreSQL to refuse.
   if (businessId !== null && !UUID.test(businessId)) return sendError(res, 404, "NOT_FOUND", "Business not found.");
   const from = isoDate(req.query.from);
