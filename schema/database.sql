@@ -1285,12 +1285,14 @@ create table app_public.queue_entries (
   updated_at timestamp with time zone default now() not null,
   more_time_requested_at timestamp with time zone,
   is_walk_in boolean default false not null,
-  erased_at timestamp with time zone
+  erased_at timestamp with time zone,
+  wait_seconds double precision generated always as (date_part('epoch'::text, (called_at - joined_at))) stored,
+  service_seconds double precision generated always as (date_part('epoch'::text, (served_at - called_at))) stored
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at) on table app_public.queue_entries to waitify_merchant;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds) on table app_public.queue_entries to waitify_merchant;
 comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS, and once erased (see erasedAt: phone_retention_hours after the visit, or forgetCustomer).';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
@@ -1300,6 +1302,8 @@ comment on column app_public.queue_entries.entry_token is E'@behavior -*\nThe cu
 comment on column app_public.queue_entries.more_time_requested_at is 'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 comment on column app_public.queue_entries.is_walk_in is 'Added at the counter without a phone (addWalkIn) rather than through the QR code.';
 comment on column app_public.queue_entries.erased_at is 'When the phone number and name were erased (phone_retention_hours after the visit ended, or forgetCustomer).';
+comment on column app_public.queue_entries.wait_seconds is 'Seconds from joining to being called (stored, computed by PostgreSQL); null until called.';
+comment on column app_public.queue_entries.service_seconds is 'Seconds from being called to being served (stored, computed by PostgreSQL); null until served.';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -2007,40 +2011,62 @@ begin
       array(select distinct u.id from unnest(v_business) u(id)) end);
 
   return query
-  with days as materialized (
-    -- Each business's days, with their bounds in its zone, computed once
-    -- (AT TIME ZONE looks the zone up: not once per visit). Days not begun
-    -- yet, or over before the business was created, are dropped at the end.
-    select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
-           coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
-           g.day, t.day_start, t.day_end, t.day_start - interval '1 hour' as look_back,
+  with zone_days as materialized (
+    -- Each zone's days: bounds, and the local hour and time at each whole
+    -- hour since the day's start (hour k is element k + 1; a day has at
+    -- most 25 hours, and the busiest window ends one hour after it
+    -- starts). Computed once per zone and date, not per business: AT TIME
+    -- ZONE looks the zone's rules up, a few microseconds a call.
+    select z.time_zone, z.day, t.day_start, t.day_end,
            date_bin('1 hour', t.day_start, timestamptz 'epoch') = t.day_start
              and date_bin('1 hour', t.day_end, timestamptz 'epoch') = t.day_end as on_the_hour,
-           t.day_start < now() and t.day_end > b.created_at as wanted
+           array(select extract(hour from (t.day_start + k * interval '1 hour') at time zone z.time_zone)::integer
+                   from generate_series(0, 25) k order by k) as local_hours,
+           array(select ((t.day_start + k * interval '1 hour') at time zone z.time_zone)::time
+                   from generate_series(0, 25) k order by k) as local_times
+      from (select distinct b.time_zone, g.day
+              from unnest(v_business, v_day) g(business_id, day)
+              join app_public.businesses b on b.id = g.business_id) z
+     cross join lateral (
+       select z.day::timestamp at time zone z.time_zone as day_start,
+              (z.day + 1)::timestamp at time zone z.time_zone as day_end
+     ) t
+  ), days as materialized (
+    -- Each business's days. Days not begun yet, or over before the business
+    -- was created, are dropped at the end.
+    select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
+           coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
+           g.day, zd.day_start, zd.day_end, zd.day_start - interval '1 hour' as look_back, zd.on_the_hour,
+           zd.local_hours, zd.local_times,
+           (date_part('epoch', zd.day_start) / 3600)::integer as first_hour_number,
+           zd.day_start < now() and zd.day_end > b.created_at as wanted
       from unnest(v_business, v_day) g(business_id, day)
       join app_public.businesses b on b.id = g.business_id
-     cross join lateral (
-       select g.day::timestamp at time zone b.time_zone as day_start,
-              (g.day + 1)::timestamp at time zone b.time_zone as day_end
-     ) t
+      join zone_days zd on zd.time_zone = b.time_zone and zd.day = g.day
   ), hours as (
     -- The one pass over the visits: each visit that joined during the
     -- period (or the hour before it), by business and UTC hour of joining.
-    -- The estimate: |actual wait − quoted wait| in seconds, and whether it
-    -- is within max(25 % of the quote, 1 minute). last_event: when the
+    -- Durations are the visit's stored wait_seconds and service_seconds
+    -- (computed once, when the visit changed). The estimate: |actual wait −
+    -- quoted wait| in seconds, and whether it is within max(25 % of the
+    -- quote, 1 minute). last_event: when the
     -- hour's last visit last changed (called, served, missed, cancelled).
     select e.business_id,
            date_bin('1 hour', e.joined_at, timestamptz 'epoch') as hour_start,
-           count(*) as registered,
-           count(e.called_at) as called,
-           count(e.served_at) as served,
-           count(e.missed_at) as missed,
-           count(e.cancelled_at) as cancelled,
-           sum(e.called_at - e.joined_at) as wait,
-           sum(e.served_at - e.called_at) as service,
-           sum(abs(date_part('epoch', e.called_at - e.joined_at) - 60 * e.quoted_wait_minutes)) as estimate_error_seconds,
-           count(*) filter (where abs(date_part('epoch', e.called_at - e.joined_at) - 60 * e.quoted_wait_minutes)
-                                  <= greatest(15 * e.quoted_wait_minutes, 60)) as within_25,
+           -- The hour as a number (hours since 1970), once per hour: `fast`
+           -- numbers the hours of a day by subtracting its first.
+           (date_part('epoch', date_bin('1 hour', e.joined_at, timestamptz 'epoch')) / 3600)::integer as hour_number,
+           -- Integers: their sums over a day are sum(integer), cheaper than sum(bigint).
+           count(*)::integer as registered,
+           count(e.called_at)::integer as called,
+           count(e.served_at)::integer as served,
+           count(e.missed_at)::integer as missed,
+           count(e.cancelled_at)::integer as cancelled,
+           sum(e.wait_seconds) as wait_seconds,
+           sum(e.service_seconds) as service_seconds,
+           sum(abs(e.wait_seconds - 60 * e.quoted_wait_minutes)) as estimate_error_seconds,
+           (count(*) filter (where abs(e.wait_seconds - 60 * e.quoted_wait_minutes)
+                                   <= greatest(15 * e.quoted_wait_minutes, 60)))::integer as within_25,
            max(e.position_at_join) as peak,
            max(greatest(e.called_at, e.served_at, e.missed_at, e.cancelled_at)) as last_event
       from app_public.queue_entries e
@@ -2064,15 +2090,16 @@ begin
            sum(j.missed) filter (where j.h >= 0) as missed,
            sum(j.cancelled) filter (where j.h >= 0) as cancelled,
            sum(j.called) filter (where j.h >= 0) as called,
-           date_part('epoch', sum(j.wait) filter (where j.h >= 0)) as wait_seconds,
-           date_part('epoch', sum(j.service) filter (where j.h >= 0)) as service_seconds,
+           sum(j.wait_seconds) filter (where j.h >= 0) as wait_seconds,
+           sum(j.service_seconds) filter (where j.h >= 0) as service_seconds,
            sum(j.estimate_error_seconds) filter (where j.h >= 0) as estimate_error_seconds,
            sum(j.within_25) filter (where j.h >= 0) as within_25,
            max(j.peak::bigint * 100 + 99 - j.h) filter (where j.h >= 0) as peak_key,
            max(j.registered * 100 + 99 - j.h) filter (where j.h >= 0) as window_key
       from days dy
       join lateral (
-        select hr.*, (date_part('epoch', hr.hour_start - dy.day_start) / 3600)::integer as h
+        -- h is used a dozen times below: an integer subtraction, not a date_part each time.
+        select hr.*, hr.hour_number - dy.first_hour_number as h
           from hours hr
          where hr.business_id = dy.business_id
            and hr.hour_start >= dy.look_back
@@ -2121,8 +2148,7 @@ begin
                 -- Still waiting when the day began.
                 e.joined_at < x.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start as carried,
                 date_part('epoch', e.joined_at - x.day_start) as joined_second,
-                date_part('epoch', e.called_at - e.joined_at) as wait_seconds,
-                date_part('epoch', e.served_at - e.called_at) as service_seconds
+                e.wait_seconds, e.service_seconds
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at >= x.look_back
@@ -2136,8 +2162,7 @@ begin
                 e.cancelled_at >= x.day_start and e.cancelled_at < x.day_end,
                 coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start,
                 date_part('epoch', e.joined_at - x.day_start),
-                date_part('epoch', e.called_at - e.joined_at),
-                date_part('epoch', e.served_at - e.called_at)
+                e.wait_seconds, e.service_seconds
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at < x.look_back
@@ -2235,7 +2260,8 @@ begin
          round((c.wait_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,
          round((c.service_seconds / nullif(c.served, 0))::numeric)::integer,
          case when c.peak_size > 0 then
-           extract(hour from (dy.day_start + c.peak_second * interval '1 second') at time zone dy.time_zone)::integer
+           case when c.peak_second % 3600 = 0 then dy.local_hours[c.peak_second / 3600 + 1]
+                else extract(hour from (dy.day_start + c.peak_second * interval '1 second') at time zone dy.time_zone)::integer end
          end,
          coalesce(c.peak_size, 0)::integer,
          case when c.registered > 0 then round(100.0 * (c.missed + c.cancelled) / c.registered, 2)::double precision end,
@@ -2243,8 +2269,8 @@ begin
          coalesce(sm.parts, 0)::integer,
          dy.ticket,
          ((coalesce(c.missed, 0) + coalesce(c.cancelled, 0)) * dy.ticket)::integer,
-         ((dy.day_start + c.window_hour * interval '1 hour') at time zone dy.time_zone)::time,
-         ((dy.day_start + (c.window_hour + 1) * interval '1 hour') at time zone dy.time_zone)::time,
+         dy.local_times[c.window_hour + 1],
+         dy.local_times[c.window_hour + 2],
          coalesce(c.window_joins, 0)::integer,
          coalesce(c.called, 0)::integer,
          round((c.estimate_error_seconds / nullif(c.called, 0) / 60)::numeric, 2)::double precision,

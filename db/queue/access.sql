@@ -23,7 +23,8 @@ revoke all on app_public.queue_entries, app_public.queue_events from waitify_ano
 
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
+  actual_service_time, wait_seconds, service_seconds, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in,
+  created_at, updated_at)
   on app_public.queue_entries to waitify_merchant;
 
 grant select on app_public.queue_events to waitify_merchant;
@@ -48,6 +49,12 @@ comment on column app_public.queue_entries.quoted_wait_minutes is 'The wait esti
 
 comment on column app_public.queue_entries.actual_service_time is 'Seconds from being called to being served.';
 
+comment on column app_public.queue_entries.wait_seconds is
+  'Seconds from joining to being called (stored, computed by PostgreSQL); null until called.';
+
+comment on column app_public.queue_entries.service_seconds is
+  'Seconds from being called to being served (stored, computed by PostgreSQL); null until served.';
+
 comment on column app_public.queue_entries.more_time_requested_at is
   'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 
@@ -71,7 +78,8 @@ comment on constraint queue_events_queue_fkey on app_public.queue_events is
 -- changes go through the queue functions.
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
+  actual_service_time, wait_seconds, service_seconds, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in,
+  created_at, updated_at)
   on app_public.queue_entries to waitify_admin;
 
 grant select on app_public.queue_events to waitify_admin;
