@@ -6,15 +6,15 @@
 // 2. The live cross-business dashboard for a merchant with 100 businesses and
 //    for the admin over 10,000: p50 / p99, SQL and HTTP.
 //
-// Settings (environment): BENCH_ROUNDS (3), BENCH_DASHBOARD_CALLS (200 for the
-// merchant; a quarter of it for the admin), BENCH_PG_PORT (54370),
+// Settings (environment): BENCH_ROUNDS (5), BENCH_DASHBOARD_CALLS (200 for the
+// merchant; a tenth of it for the admin), BENCH_PG_PORT (54370),
 // BENCH_MERCHANTS (100), BENCH_BUSINESSES_PER_MERCHANT (100), BENCH_VISITS (100).
 import os from "node:os";
 import { loadBenchData, MERCHANTS, BUSINESSES_PER_MERCHANT } from "./analytics-data.ts";
 import { startAnalyticsBenchEnvironment } from "./analytics-env.ts";
 import { measureDailyJob, measureDashboard, type Latency } from "./analytics-measure.ts";
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const dashboardCalls = Number(process.env.BENCH_DASHBOARD_CALLS ?? 200);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -44,7 +44,7 @@ export default async function analyticsBench(): Promise<void> {
 
     const dashboard = await measureDashboard(env, data.merchantId, BUSINESSES_PER_MERCHANT, data.businesses, {
       merchant: dashboardCalls,
-      admin: Math.max(10, Math.round(dashboardCalls / 4)),
+      admin: Math.max(10, Math.round(dashboardCalls / 10)),
     });
     console.log("\n2. live dashboard (analyticsDashboard)");
     console.log(`merchant, ${BUSINESSES_PER_MERCHANT} businesses, SQL:  ${latency(dashboard.merchantSql)}`);

@@ -48,9 +48,10 @@
 --
 -- Cost: the pass reads each visit of the period once, into one hash
 -- aggregate by business and UTC hour of joining — no join, no day bounds
--- and no sort per visit — and the SMS logs once (an index-only range of
--- sms_logs_sent_day_idx); a day is then the sum of its hours (see
--- analytics_figures). bench/README.md ("Analytics") compares it with a plain
+-- and no sort per visit; each visit's durations are stored on it — and the
+-- SMS logs once (ranges of sms_logs_sent_day_idx: the stretch every zone's
+-- day shares counted per business, the rest by UTC hour); a day is then
+-- the sum of its parts (see analytics_figures). bench/README.md ("Analytics") compares it with a plain
 -- GROUP BY over the same rows.
 --
 -- A row exists for every day of an active business since the day it was
@@ -101,8 +102,10 @@ comment on column app_public.analytics_daily.raw_data_removed_at is
 --      computed visit by visit instead (`exact`: the day's visits through
 --      queue_entries_business_idx, each event checked against the day's
 --      bounds), as is today so far while visits are under way.
---   3. The SMS logs the same way: sums per business and UTC hour, or the
---      day's range in sms_logs_business_id_sent_at_idx.
+--   3. The SMS logs: each date's core (the whole UTC hours inside that
+--      date's day in every zone computed) counted per business, the rest of
+--      the period per business and UTC hour like the visits; or the day's
+--      range in sms_logs_business_id_sent_at_idx for a day not on UTC hours.
 -- Both ways give the same figures (test/db/analytics/figures-property.test.ts
 -- checks it on random days against an independent replay).
 create or replace function app_hidden.analytics_figures(
@@ -125,6 +128,12 @@ create or replace function app_hidden.analytics_figures(
   -- fifth call in one session, when plpgsql may switch to a cached generic
   -- plan, once took five times as long for the daily job).
   set plan_cache_mode to force_custom_plan
+  -- The planner cannot size the join of the hours to the days (two computed
+  -- sets: it expects a few thousand rows where a day of every business gives
+  -- 110,000) and would sort them to group them; hashing them is ~10 % of
+  -- the daily job cheaper (bench/README.md "Analytics"). A sort that is
+  -- needed still happens: this only makes the planner prefer the others.
+  set enable_sort to off
 as $$
 #variable_conflict use_column
 declare
@@ -374,23 +383,72 @@ begin
            x.peak_key / 100000, 99999 - x.peak_key % 100000,
            x.window_key / 100000, 99999 - x.window_key % 100000
       from exact x
+  ), sms_cores as (
+    -- The SMS logs are read in two parts. A date's core is a stretch of
+    -- whole UTC hours inside that date's day in every zone computed (from
+    -- the latest start to the earliest end, rounded inwards to the hour: 23
+    -- hours for Paris and Dakar). An SMS sent in a core belongs to that date
+    -- for every business computed on it, so it is counted per business alone
+    -- (sms_core: one small group per business). The rest of the period, the
+    -- edges between the cores, is summed by business and UTC hour
+    -- (sms_edge_hours), and a day takes the edge hours inside it, as it
+    -- takes its visits' hours. Every zone counts, on every date asked for,
+    -- so that no core reaches into another date's day of any business.
+    select d.day, date_bin('1 hour', max(t.day_start) + interval '1 hour' - interval '1 microsecond',
+                           timestamptz 'epoch') as core_start,
+           date_bin('1 hour', min(t.day_end), timestamptz 'epoch') as core_end
+      from (select distinct u.day from unnest(v_day) u(day)) d
+     cross join (select distinct zd.time_zone from zone_days zd) z
+     cross join lateral (
+       select d.day::timestamp at time zone z.time_zone as day_start,
+              (d.day + 1)::timestamp at time zone z.time_zone as day_end
+     ) t
+     group by d.day
+    having date_bin('1 hour', max(t.day_start) + interval '1 hour' - interval '1 microsecond', timestamptz 'epoch')
+           < date_bin('1 hour', min(t.day_end), timestamptz 'epoch')
+  ), sms_edges as (
+    -- [v_earliest, v_latest) less the cores: the gaps before, between and
+    -- after them (cores of successive dates follow each other in order).
+    select g.edge_start, g.edge_end
+      from (select coalesce(lag(c.core_end) over (order by c.core_start), v_earliest) as edge_start,
+                   c.core_start as edge_end
+              from sms_cores c
+            union all
+            select coalesce(max(c.core_end), v_earliest), v_latest from sms_cores c) g
+     where g.edge_start < g.edge_end
+  ), sms_core as (
+    select c.day, l.business_id, count(*) as messages, sum(l.parts) as parts
+      from sms_cores c
+      join app_public.sms_logs l
+        on l.sent_at >= c.core_start
+       and l.sent_at < c.core_end
+     where l.status in ('sent', 'delivered')
+       and (v_scan is null or l.business_id = any (v_scan))
+     group by c.day, l.business_id
+  ), sms_edge_hours as (
+    select l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch') as hour_start,
+           count(*) as messages, sum(l.parts) as parts
+      from sms_edges g
+      join app_public.sms_logs l
+        on l.sent_at >= g.edge_start
+       and l.sent_at < g.edge_end
+     where l.status in ('sent', 'delivered')
+       and (v_scan is null or l.business_id = any (v_scan))
+     group by l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch')
   ), sms as (
-    -- SMS sent in the day: sums of its UTC hours, or its range of
+    -- SMS sent in the day: its core and its edge hours, or its range of
     -- sms_logs_business_id_sent_at_idx for a day not on UTC hours.
-    select dy.business_id, dy.day, sum(s.messages) as messages, coalesce(sum(s.parts), 0) as parts
+    select dy.business_id, dy.day,
+           coalesce(max(sc.messages), 0) + coalesce(sum(se.messages), 0) as messages,
+           coalesce(max(sc.parts), 0) + coalesce(sum(se.parts), 0) as parts
       from days dy
-      join (select l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch') as hour_start,
-                   count(*) as messages, sum(l.parts) as parts
-              from app_public.sms_logs l
-             where l.status in ('sent', 'delivered')
-               and l.sent_at >= v_earliest
-               and l.sent_at < v_latest
-               and (v_scan is null or l.business_id = any (v_scan))
-             group by l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch')) s
-        on s.business_id = dy.business_id
-       and s.hour_start >= dy.day_start
-       and s.hour_start < dy.day_end
+      left join sms_core sc on sc.business_id = dy.business_id and sc.day = dy.day
+      left join sms_edge_hours se
+        on se.business_id = dy.business_id
+       and se.hour_start >= dy.day_start
+       and se.hour_start < dy.day_end
      where dy.on_the_hour
+       and (sc.business_id is not null or se.business_id is not null)
      group by dy.business_id, dy.day
     union all
     select dy.business_id, dy.day, t.messages, t.parts

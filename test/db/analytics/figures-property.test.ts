@@ -4,7 +4,10 @@
 // whose days begin on a UTC hour (summed hour by hour) and in half-hour zones
 // (Asia/Kolkata, Australia/Lord_Howe: computed visit by visit), some visits
 // crossing a local midnight, some lasting hours, some still going, SMS of
-// every status. Every figure of every day must match.
+// every status. Every figure of every day must match. A second business, in
+// another zone drawn at random, is computed in the same call with SMS of its
+// own: the SMS logs are read by stretches common to every zone computed
+// (db/analytics/daily.sql, sms_cores), which must not mix their days.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asRoot, useTestDatabase } from "../../helpers/db.ts";
@@ -20,6 +23,7 @@ const TICKET = 1500;
 
 let business: BusinessFixture;
 let secondQueue: string;
+let companion: BusinessFixture;
 
 beforeAll(async () => {
   business = await createBusiness(db(), { name: "Random days" });
@@ -32,6 +36,11 @@ beforeAll(async () => {
     [business.businessId, business.userId],
   );
   secondQueue = second.rows[0]!.id;
+  companion = await createBusiness(db(), { name: "Companion" });
+  await db().root.query("update app_public.businesses set created_at = '2026-01-01T00:00:00Z', average_ticket_cents = $2 where id = $1", [
+    companion.businessId,
+    TICKET,
+  ]);
 });
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
@@ -64,7 +73,9 @@ describe("analytics_figures on random days", () => {
         fc.constantFrom(...firstDays),
         fc.array(visitArbitrary, { maxLength: 14 }),
         fc.array(smsArbitrary, { maxLength: 5 }),
-        async (zone, firstDay, draws, smsDraws) => {
+        fc.constantFrom(...zones),
+        fc.array(smsArbitrary, { maxLength: 5 }),
+        async (zone, firstDay, draws, smsDraws, companionZone, companionDraws) => {
           const origin = Date.parse(`${firstDay}T00:00:00Z`) / 1000 - 14 * 3600;
           const visits: Visit[] = draws.map((d) => {
             const joined = origin + d.joined;
@@ -78,23 +89,35 @@ describe("analytics_figures on random days", () => {
             if (d.outcome === "cancelled") visit.cancelled = iso(called + d.service);
             return visit;
           });
-          const sms: SmsRow[] = smsDraws.map((s) =>
-            s.status === "sent" || s.status === "delivered" ? { status: s.status, sentAt: iso(origin + s.at), parts: s.parts } : { status: s.status },
-          );
+          const toSms = (draw: (typeof smsDraws)[number]): SmsRow =>
+            draw.status === "sent" || draw.status === "delivered"
+              ? { status: draw.status, sentAt: iso(origin + draw.at), parts: draw.parts }
+              : { status: draw.status };
+          const sms = smsDraws.map(toSms);
+          const companionSms = companionDraws.map(toSms);
           const days: string[] = [firstDay];
           while (days.length < 4) days.push(nextDate(days.at(-1)!));
           await asRoot(db(), async (client) => {
             await client.query("update app_public.businesses set time_zone = $2 where id = $1", [business.businessId, zone]);
+            await client.query("update app_public.businesses set time_zone = $2 where id = $1", [companion.businessId, companionZone]);
             await insertVisits(client, business, visits);
             await insertSms(client, business, sms);
+            await insertSms(client, companion, companionSms);
             const { rows } = await client.query(
-              `select to_char(date, 'YYYY-MM-DD') as date, ${figureColumns.join(", ")}
+              `select business_id, to_char(date, 'YYYY-MM-DD') as date, ${figureColumns.join(", ")}
                  from app_hidden.analytics_figures($1, $2, $3) order by date`,
-              [[business.businessId], days[0], days.at(-1)],
+              [[business.businessId, companion.businessId], days[0], days.at(-1)],
             );
-            expect(rows.map((row) => row.date)).toEqual(days);
-            for (const { date, ...figures } of rows) {
-              expect({ date, zone, ...figures }).toEqual({ date, zone, ...expectedDay(date, zone, visits, sms, TICKET) });
+            const cases = [
+              { of: business.businessId, zone, visits, sms },
+              { of: companion.businessId, zone: companionZone, visits: [] as Visit[], sms: companionSms },
+            ];
+            for (const { of, zone: inZone, visits: itsVisits, sms: itsSms } of cases) {
+              const own = rows.filter((row) => row.business_id === of);
+              expect(own.map((row) => row.date)).toEqual(days);
+              for (const { date, business_id: _id, ...figures } of own) {
+                expect({ date, zone: inZone, ...figures }).toEqual({ date, zone: inZone, ...expectedDay(date, inZone, itsVisits, itsSms, TICKET) });
+              }
             }
           });
         },
