@@ -389,9 +389,10 @@ begin
     -- the latest start to the earliest end, rounded inwards to the hour: 23
     -- hours for Paris and Dakar). An SMS sent in a core belongs to that date
     -- for every business computed on it, so it is counted per business alone
-    -- (one small group per business). The rest of the period, the edges
-    -- between the cores, is summed by business and UTC hour, and a day
-    -- takes the edge hours inside it, as it takes its visits' hours. Every zone counts, on every date asked for,
+    -- (sms_core: one small group per business). The rest of the period, the
+    -- edges between the cores, is summed by business and UTC hour
+    -- (sms_edge_hours), and a day takes the edge hours inside it, as it
+    -- takes its visits' hours. Every zone counts, on every date asked for,
     -- so that no core reaches into another date's day of any business.
     select d.day, date_bin('1 hour', max(t.day_start) + interval '1 hour' - interval '1 microsecond',
                            timestamptz 'epoch') as core_start,
@@ -405,32 +406,35 @@ begin
      group by d.day
     having date_bin('1 hour', max(t.day_start) + interval '1 hour' - interval '1 microsecond', timestamptz 'epoch')
            < date_bin('1 hour', min(t.day_end), timestamptz 'epoch')
-  ), sms_stretches as (
-    -- The cores (with their date) and the gaps before, between and after
-    -- them in [v_earliest, v_latest) (without: cores of successive dates
-    -- follow each other in order).
-    select c.day, c.core_start as stretch_start, c.core_end as stretch_end from sms_cores c
-    union all
-    select null, g.edge_start, g.edge_end
+  ), sms_edges as (
+    -- [v_earliest, v_latest) less the cores: the gaps before, between and
+    -- after them (cores of successive dates follow each other in order).
+    select g.edge_start, g.edge_end
       from (select coalesce(lag(c.core_end) over (order by c.core_start), v_earliest) as edge_start,
                    c.core_start as edge_end
               from sms_cores c
             union all
             select coalesce(max(c.core_end), v_earliest), v_latest from sms_cores c) g
      where g.edge_start < g.edge_end
-  ), sms_parts as (
-    -- One pass over the period's SMS logs: per business and core, and per
-    -- business and UTC hour outside the cores (hour_start null in a core).
-    select s.day, l.business_id,
-           case when s.day is null then date_bin('1 hour', l.sent_at, timestamptz 'epoch') end as hour_start,
-           count(*) as messages, sum(l.parts) as parts
-      from sms_stretches s
+  ), sms_core as (
+    select c.day, l.business_id, count(*) as messages, sum(l.parts) as parts
+      from sms_cores c
       join app_public.sms_logs l
-        on l.sent_at >= s.stretch_start
-       and l.sent_at < s.stretch_end
+        on l.sent_at >= c.core_start
+       and l.sent_at < c.core_end
      where l.status in ('sent', 'delivered')
        and (v_scan is null or l.business_id = any (v_scan))
-     group by s.day, l.business_id, case when s.day is null then date_bin('1 hour', l.sent_at, timestamptz 'epoch') end
+     group by c.day, l.business_id
+  ), sms_edge_hours as (
+    select l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch') as hour_start,
+           count(*) as messages, sum(l.parts) as parts
+      from sms_edges g
+      join app_public.sms_logs l
+        on l.sent_at >= g.edge_start
+       and l.sent_at < g.edge_end
+     where l.status in ('sent', 'delivered')
+       and (v_scan is null or l.business_id = any (v_scan))
+     group by l.business_id, date_bin('1 hour', l.sent_at, timestamptz 'epoch')
   ), sms as (
     -- SMS sent in the day: its core and its edge hours, or its range of
     -- sms_logs_business_id_sent_at_idx for a day not on UTC hours.
@@ -438,10 +442,9 @@ begin
            coalesce(max(sc.messages), 0) + coalesce(sum(se.messages), 0) as messages,
            coalesce(max(sc.parts), 0) + coalesce(sum(se.parts), 0) as parts
       from days dy
-      left join sms_parts sc on sc.business_id = dy.business_id and sc.day = dy.day
-      left join sms_parts se
+      left join sms_core sc on sc.business_id = dy.business_id and sc.day = dy.day
+      left join sms_edge_hours se
         on se.business_id = dy.business_id
-       and se.day is null
        and se.hour_start >= dy.day_start
        and se.hour_start < dy.day_end
      where dy.on_the_hour
