@@ -417,6 +417,9 @@ begin
             select coalesce(max(c.core_end), v_earliest), v_latest from sms_cores c) g
      where g.edge_start < g.edge_end
   ), sms_core as (
+    -- Two scans of their own ranges rather than one of both grouped on
+    -- (date, business, hour or null): the combined key costs more than
+    -- the second range descent (~8 % of the pass, bench/README.md).
     select c.day, l.business_id, count(*) as messages, sum(l.parts) as parts
       from sms_cores c
       join app_public.sms_logs l
