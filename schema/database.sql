@@ -1971,7 +1971,6 @@ CREATE OR REPLACE FUNCTION app_hidden.analytics_figures(business_ids uuid[], "fr
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
  SET work_mem TO '64MB'
  SET plan_cache_mode TO 'force_custom_plan'
- SET enable_sort TO 'off'
 AS $function$
 #variable_conflict use_column
 declare

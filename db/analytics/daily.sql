@@ -51,8 +51,8 @@
 -- and no sort per visit; each visit's durations are stored on it — and the
 -- SMS logs once (ranges of sms_logs_sent_day_idx: the stretch every zone's
 -- day shares counted per business, the rest by UTC hour); a day is then
--- the sum of its parts (see analytics_figures). bench/README.md ("Analytics") compares it with a plain
--- GROUP BY over the same rows.
+-- the sum of its parts (see analytics_figures). bench/README.md
+-- ("Analytics") compares it with a plain GROUP BY over the same rows.
 --
 -- A row exists for every day of an active business since the day it was
 -- created, activity or not (an empty day is a row of zeros: "computed, nothing
@@ -128,12 +128,6 @@ create or replace function app_hidden.analytics_figures(
   -- fifth call in one session, when plpgsql may switch to a cached generic
   -- plan, once took five times as long for the daily job).
   set plan_cache_mode to force_custom_plan
-  -- The planner cannot size the join of the hours to the days (two computed
-  -- sets: it expects a few thousand rows where a day of every business gives
-  -- 110,000) and would sort them to group them; hashing them is ~10 % of
-  -- the daily job cheaper (bench/README.md "Analytics"). A sort that is
-  -- needed still happens: this only makes the planner prefer the others.
-  set enable_sort to off
 as $$
 #variable_conflict use_column
 declare
