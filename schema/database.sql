@@ -4038,7 +4038,7 @@ grant execute on function app_private.delivery_health() to :DATABASE_AUTHENTICAT
 comment on function app_private.delivery_health() is 'SMS and email delivery backlog and failures (pending count, oldest pending age, last failure age, failures in the last hour; for SMS also the messages the daily cap kept back in the last hour, by type), from the partial indexes; for /health and /metrics.';
 
 CREATE OR REPLACE FUNCTION app_private.due_usage_reports(at timestamp with time zone DEFAULT now(), lag interval DEFAULT '00:05:00'::interval)
- RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text)
+ RETURNS TABLE(user_id uuid, hour timestamp with time zone, parts integer, identifier text, stripe_customer_id text, stamped_at timestamp with time zone)
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
@@ -4055,9 +4055,11 @@ begin
    group by l.user_id, date_trunc('hour', l.sent_at)
   on conflict on constraint sms_usage_reports_pkey do nothing;
   return query
-    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id
+    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id,
+           greatest(r.hour, s.stripe_created)
       from app_private.sms_usage_reports r
       join app_private.stripe_customers c on c.user_id = r.user_id
+      left join app_private.subscriptions s on s.user_id = r.user_id
      where r.reported_at is null and r.parts > 0
        and r.hour >= due_usage_reports.at - interval '34 days'
      order by r.hour, r.user_id;

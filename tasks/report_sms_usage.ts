@@ -23,6 +23,8 @@ interface DueReport {
   parts: number;
   identifier: string;
   stripe_customer_id: string;
+  /** The meter event's time: the hour, or the subscription's start within its first hour (db/billing/usage-reports.sql). */
+  stamped_at: Date;
 }
 
 export function makeReportSmsUsage(stripe: Stripe | undefined): Task<"report_sms_usage"> {
@@ -42,7 +44,7 @@ export function makeReportSmsUsage(stripe: Stripe | undefined): Task<"report_sms
           {
             event_name: eventName,
             identifier: report.identifier,
-            timestamp: Math.floor(report.hour.getTime() / 1000),
+            timestamp: Math.floor(report.stamped_at.getTime() / 1000),
             payload: { stripe_customer_id: report.stripe_customer_id, value: String(report.parts) },
           },
           { idempotencyKey: `waitify-${report.identifier}` },

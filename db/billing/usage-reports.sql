@@ -15,12 +15,19 @@
 -- unreported, left to that reconciliation, and is no longer returned, so it
 -- cannot stop every later report behind it. 34 days leaves room for a run
 -- that is late or backfilled by the crontab.
+--
+-- Stripe bills a meter event in the billing period its timestamp falls in.
+-- An hour's report is stamped at the hour's start, except the hour in which
+-- the subscription began: its start precedes the first period (a checkout at
+-- 09:40 opens the period at 09:40, not 09:00), and Stripe would bill those
+-- parts in no period at all. That report is stamped at the subscription's
+-- start instead. Later periods begin on the 1st at 00:00 UTC, on an hour.
 
 -- Records the reports due up to `at` (one per account and finished hour with
 -- parts) and returns every report not yet acknowledged by Stripe that Stripe
 -- still accepts, oldest first.
 create or replace function app_private.due_usage_reports(at timestamptz default now(), lag interval default '5 minutes')
-  returns table (user_id uuid, hour timestamptz, parts integer, identifier text, stripe_customer_id text)
+  returns table (user_id uuid, hour timestamptz, parts integer, identifier text, stripe_customer_id text, stamped_at timestamptz)
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
 as $$
@@ -37,9 +44,11 @@ begin
    group by l.user_id, date_trunc('hour', l.sent_at)
   on conflict on constraint sms_usage_reports_pkey do nothing;
   return query
-    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id
+    select r.user_id, r.hour, r.parts, r.identifier, c.stripe_customer_id,
+           greatest(r.hour, s.stripe_created)
       from app_private.sms_usage_reports r
       join app_private.stripe_customers c on c.user_id = r.user_id
+      left join app_private.subscriptions s on s.user_id = r.user_id
      where r.reported_at is null and r.parts > 0
        and r.hour >= due_usage_reports.at - interval '34 days'
      order by r.hour, r.user_id;

@@ -39,6 +39,7 @@ const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 interface Subscriber {
   shop: BusinessFixture;
   customer: string;
+  subscription: string;
 }
 
 /** A merchant with a business, subscribed at Stripe on `since` (its customer linked first, as checkout does). */
@@ -49,7 +50,7 @@ async function subscriber(plan: "basic" | "pro", since: string): Promise<Subscri
   fake.setTime(at(since));
   const done = await checkout(stripe, fake, prices, { userId: shop.userId, email: merchant.email, plan, customer });
   await db().root.query("select app_private.apply_stripe_subscription($1)", [JSON.stringify(done.subscription)]);
-  return { shop, customer };
+  return { shop, customer, subscription: String(done.subscription.id) };
 }
 
 /** SMS log rows as send_sms leaves them: `count` messages of `parts` parts, sent at `sentAt`. */
@@ -186,6 +187,29 @@ describe("report_sms_usage", () => {
       { hour: "04-19 15", reported: true },
       { hour: "04-19 16", reported: true },
     ]);
+  });
+
+  it("the hour a subscription began in is stamped at its start, so Stripe bills those parts in the first period", async () => {
+    const { shop, customer, subscription } = await subscriber("basic", "2026-08-03T09:40:12Z");
+    type Items = { data: { current_period_start: number; current_period_end: number }[] };
+    const firstPeriod = (fake.get(subscription)!.items as Items).data[0]!;
+    // The fake's clock runs on from 09:40:12: the subscription began then or a moment later, within the hour.
+    expect(firstPeriod.current_period_start).toBeGreaterThanOrEqual(seconds("2026-08-03T09:40:12Z"));
+    expect(firstPeriod.current_period_start).toBeLessThan(seconds("2026-08-03T09:45:00Z"));
+    await sent(shop, "2026-08-03T09:50:00Z", 3, 1);
+    await sent(shop, "2026-08-03T10:05:00Z", 2, 1);
+    await report("2026-08-03T11:10:00Z");
+    expect(ofCustomer(customer).map((event) => [event.timestamp, event.payload.value])).toEqual([
+      [firstPeriod.current_period_start, "3"],
+      [seconds("2026-08-03T10:00:00Z"), "2"],
+    ]);
+    // The renewal bills the period's metered usage: every part, the first hour's included.
+    fake.setTime(firstPeriod.current_period_end);
+    const { invoice } = fake.renewSubscription(subscription);
+    const metered = (invoice.lines as { data: { quantity: number; period: { start: number } }[] }).data.filter(
+      (line) => line.period.start === firstPeriod.current_period_start,
+    );
+    expect(metered.map((line) => line.quantity)).toEqual([5]);
   });
 
   it("a month's reports add up to that month's statement", async () => {
