@@ -50,6 +50,8 @@ const reconnectDelays = [250, 1_000, 2_000, 5_000, 10_000];
 export class WorkerLiveness {
   readonly #connectionString: string;
   readonly #ids = new Set<string>();
+  /** The lock query of each pool id, shared by the workers of the pool. */
+  readonly #holding = new Map<string, Promise<void>>();
   #client: pg.Client | undefined;
   /** Resolves with a connected client holding every id known when it connected (undefined once stopped). */
   #ready: Promise<pg.Client | undefined>;
@@ -119,9 +121,21 @@ export class WorkerLiveness {
   /**
    * Takes the liveness lock of a pool id; resolves once it is held. Waits
    * through reconnections (a reconnection takes the locks of every id already
-   * registered). Session advisory locks are re-entrant: taking one twice is harmless.
+   * registered). Every worker of a pool calls this with the pool's id at the
+   * same moment: they share one lock query, since a pg client runs one query
+   * at a time (pg 8 queues a second one and warns that pg 9 will refuse it).
    */
-  async hold(id: string): Promise<void> {
+  hold(id: string): Promise<void> {
+    let taking = this.#holding.get(id);
+    if (!taking) {
+      taking = this.#take(id);
+      this.#holding.set(id, taking);
+      taking.catch(() => this.#holding.delete(id));
+    }
+    return taking;
+  }
+
+  async #take(id: string): Promise<void> {
     this.#ids.add(id);
     while (!this.#stopped) {
       const client = await this.#ready;
