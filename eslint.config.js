@@ -28,6 +28,8 @@ export default tseslint.config(
         clearTimeout: "readonly",
         setInterval: "readonly",
         performance: "readonly",
+        atob: "readonly",
+        TextDecoder: "readonly",
       },
     },
     rules: {

@@ -281,10 +281,11 @@ create type app_public.jwt_token as (
   role text,
   user_id uuid,
   sub text,
-  admin_id uuid
+  admin_id uuid,
+  auth_time double precision
 );
 alter type app_public.jwt_token owner to :DATABASE_OWNER;
-comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
+comment on type app_public.jwt_token is 'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id) — and when (auth_time, seconds since the epoch, kept when the session is refreshed).';
 
 create type app_public.mrr_by_plan as (
   plan_id uuid,
@@ -2492,6 +2493,12 @@ AS $function$
     ('UNAUTHENTICATED', 'WTUNA',
      'Connexion requise.',
      'You must be signed in.'),
+    ('SESSION_TOO_OLD', 'WTUNA',
+     'Votre session a commencé il y a plus de %s heures : reconnectez-vous.',
+     'Your session began more than %s hours ago: please sign in again.'),
+    ('SESSION_CREDENTIALS_CHANGED', 'WTUNA',
+     'Le mot de passe ou la connexion Google du compte ont changé depuis le début de cette session : reconnectez-vous.',
+     'The account''s password or Google sign-in changed since this session began: please sign in again.'),
     ('ALREADY_SIGNED_IN', 'WTFRB',
      'Vous êtes déjà connecté.',
      'You are already signed in.'),
@@ -3155,7 +3162,7 @@ begin
   if v_admin.disabled_at is not null then
     perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  return ('waitify_admin', null, v_admin.id::text, v_admin.id)::app_public.jwt_token;
+  return ('waitify_admin', null, v_admin.id::text, v_admin.id, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
 end;
 $function$;
 alter function app_private.admin_session(email text, password text) owner to :DATABASE_OWNER;
@@ -6150,7 +6157,7 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
@@ -8481,6 +8488,63 @@ revoke execute on function app_public.queues_waiting_count(queue app_public.queu
 grant execute on function app_public.queues_waiting_count(queue app_public.queues) to waitify_admin;
 grant execute on function app_public.queues_waiting_count(queue app_public.queues) to waitify_merchant;
 comment on function app_public.queues_waiting_count(queue app_public.queues) is 'How many customers are waiting (not yet called).';
+
+CREATE OR REPLACE FUNCTION app_public.refresh_session()
+ RETURNS app_public.jwt_token
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+declare
+  v_auth_time double precision;
+  v_began timestamptz;
+  v_max_hours integer := coalesce(app_private.config_value('session_max_hours')::integer, 12);
+  v_account app_public.users;
+  v_admin app_private.admins;
+begin
+  -- Caller: a signed-in merchant or administrator. Who, and since when, come
+  -- from the verified token's claims (lib/auth/request.ts); only that session
+  -- is renewed, for the same person and the same auth_time.
+  v_auth_time := nullif(current_setting('jwt.claims.auth_time', true), '')::double precision;
+  v_began := to_timestamp(v_auth_time);
+  if v_auth_time is null or v_began < now() - make_interval(hours => v_max_hours) then
+    perform app_hidden.raise_error('SESSION_TOO_OLD', null, v_max_hours::text);
+  end if;
+
+  if coalesce(current_setting('role', true), 'none') = 'waitify_admin' then
+    select a.* into v_admin from app_private.admins a where a.id = app_public.current_admin_id();
+    if v_admin.id is null then
+      perform app_hidden.raise_error('FORBIDDEN');
+    end if;
+    if v_admin.disabled_at is not null then
+      perform app_hidden.raise_error('ACCOUNT_DISABLED');
+    end if;
+    -- updated_at moves when the password is set again (create_admin).
+    if date_trunc('second', v_admin.updated_at) > v_began then
+      perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
+    end if;
+    return ('waitify_admin', null, v_admin.id::text, v_admin.id, v_auth_time)::app_public.jwt_token;
+  end if;
+
+  select u.* into v_account from app_public.users u where u.id = app_public.current_user_id();
+  if v_account.id is null then
+    perform app_hidden.raise_error('UNAUTHENTICATED');
+  end if;
+  if not v_account.is_active then
+    perform app_hidden.raise_error('ACCOUNT_DISABLED');
+  end if;
+  if exists (select 1 from app_private.user_secrets s
+              where s.user_id = v_account.id and date_trunc('second', s.updated_at) > v_began) then
+    perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
+  end if;
+  return ('waitify_merchant', v_account.id, v_account.id::text, null, v_auth_time)::app_public.jwt_token;
+end;
+$function$;
+alter function app_public.refresh_session() owner to :DATABASE_OWNER;
+revoke execute on function app_public.refresh_session() from public;
+grant execute on function app_public.refresh_session() to waitify_admin;
+grant execute on function app_public.refresh_session() to waitify_merchant;
+comment on function app_public.refresh_session() is E'@resultFieldName jwtToken\nA new token for the signed-in session (same account, same sign-in time), so a screen stays signed in. Refused (UNAUTHENTICATED) once the session began more than session_max_hours (12) ago, or after the password changed.';
 
 CREATE OR REPLACE FUNCTION app_public.regenerate_qr_token(queue_id uuid)
  RETURNS app_public.queues

@@ -9,7 +9,7 @@ create trigger _100_timestamps before update on app_private.user_secrets
   for each row execute function app_private.tg__set_updated_at();
 
 comment on type app_public.jwt_token is
-  'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id).';
+  'A session: the request role and who signed in — a merchant account (user_id, sub the same id) or an administrator (admin_id, sub the same id) — and when (auth_time, seconds since the epoch, kept when the session is refreshed).';
 
 -- Merchant accounts: registration, password and Google sign-in, the current
 -- user, what a merchant may see and change of its own account, and the plan
@@ -137,12 +137,13 @@ $$;
 comment on function app_private.create_account(text, text, text, text) is
   'Creates a merchant account on the basic plan with a trial (system_configs.trial_duration_days).';
 
--- The session token of an account that just proved who it is.
+-- The session token of an account that just proved who it is; auth_time is
+-- now, and stays with the session through refresh_session (session-refresh.sql).
 create or replace function app_private.session_for(account app_public.users) returns app_public.jwt_token
   language sql stable
   set search_path to pg_catalog, public, pg_temp
 as $$
-  select ('waitify_merchant', account.id, account.id::text, null)::app_public.jwt_token;
+  select ('waitify_merchant', account.id, account.id::text, null, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
 $$;
 
 -- register(email, password, first_name, last_name) → a session token.

@@ -77,7 +77,7 @@ export function makeGoogleSignInPlugin(options: {
     if (typeof idToken !== "string" || idToken.length > 8192) throw invalid();
     const identity = await verify(idToken);
     const { rows } = await options.pool.query<TokenClaims>(
-      "select role, user_id, sub from app_private.google_sign_in($1, $2, $3, $4, $5, $6)",
+      "select role, user_id, sub, auth_time from app_private.google_sign_in($1, $2, $3, $4, $5, $6)",
       [identity.googleId, identity.email, identity.emailVerified, identity.firstName, identity.lastName, identity.picture],
     );
     const claims = rows[0];

@@ -1,5 +1,6 @@
 // Session tokens: RS256, claims role, sub and user_id (a merchant) or
-// admin_id (an administrator), iss, aud, exp.
+// admin_id (an administrator), auth_time (when the holder signed in, kept
+// when the session is refreshed: db/identity/session-refresh.sql), iss, aud, exp.
 // PostGraphile signs the tokens that SQL returns (app_public.jwt_token, see
 // graphile.config.ts) with the same options; this module verifies them on
 // every request and signs the few that TypeScript issues (Google sign-in).
@@ -28,6 +29,8 @@ export interface Session {
   adminId: string | null;
   /** The token's expiry (ms since the epoch): a websocket opened with it is closed then. */
   expiresAt: number;
+  /** When the session began (seconds since the epoch); null for a token without it, which is never refreshed. */
+  authTime: number | null;
 }
 
 /** The claims row app_public.jwt_token (SQL) produces. */
@@ -36,6 +39,7 @@ export interface TokenClaims {
   user_id: string | null;
   sub: string | null;
   admin_id?: string | null;
+  auth_time?: number | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -96,5 +100,15 @@ export function verifyToken(token: string, settings: JwtSettings): Session {
   // A merchant is always somebody; an administrator is never a merchant too.
   if (role === MERCHANT_ROLE && userId === null) throw new InvalidTokenError("Jeton d'authentification invalide.");
   if (role === MERCHANT_ROLE && claims.admin_id != null) throw new InvalidTokenError("Jeton d'authentification invalide.");
-  return { role: role as TokenRole, userId: userId as string | null, adminId: adminId as string | null, expiresAt: claims.exp * 1000 };
+  const authTime = (claims.auth_time ?? null) as unknown;
+  if (authTime !== null && (typeof authTime !== "number" || !Number.isSafeInteger(authTime) || authTime < 0)) {
+    throw new InvalidTokenError("Jeton d'authentification invalide.");
+  }
+  return {
+    role: role as TokenRole,
+    userId: userId as string | null,
+    adminId: adminId as string | null,
+    expiresAt: claims.exp * 1000,
+    authTime: authTime as number | null,
+  };
 }

@@ -13,6 +13,8 @@ export interface RequestAuth {
   adminId?: string | null;
   /** When the session's token expires (ms since the epoch); null for anonymous. */
   expiresAt?: number | null;
+  /** When the session began (the token's auth_time, seconds since the epoch), for refresh_session. */
+  authTime?: number | null;
 }
 
 const sessions = new WeakMap<IncomingMessage, RequestAuth>();
@@ -36,6 +38,7 @@ export function pgSettingsFor(auth: RequestAuth): Record<string, string> {
     role: auth.role,
     ...(auth.userId ? { "jwt.claims.user_id": auth.userId } : {}),
     ...(auth.adminId ? { "jwt.claims.admin_id": auth.adminId } : {}),
+    ...(auth.authTime != null ? { "jwt.claims.auth_time": String(auth.authTime) } : {}),
   };
 }
 
@@ -62,7 +65,13 @@ function authenticate(req: IncomingMessage, authorization: string | undefined, s
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
   if (!match) throw new InvalidTokenError("En-tête Authorization invalide : « Bearer <jeton> » attendu.");
   const session = verifyToken(match[1]!, settings);
-  const auth: RequestAuth = { role: session.role, userId: session.userId, adminId: session.adminId, expiresAt: session.expiresAt };
+  const auth: RequestAuth = {
+    role: session.role,
+    userId: session.userId,
+    adminId: session.adminId,
+    expiresAt: session.expiresAt,
+    authTime: session.authTime,
+  };
   sessions.set(req, auth);
   return auth;
 }

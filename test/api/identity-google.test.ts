@@ -67,6 +67,16 @@ describe("authenticateGoogle", () => {
       bearer(body.data!.authenticateGoogle.jwtToken),
     );
     expect(me.body.data!.currentUser).toEqual({ email: "gaelle@example.test", firstName: "Gaëlle", authProvider: "google", subscriptionStatus: "trial" });
+    // The session says when it began (a JSON number), so it can be renewed like a password session.
+    const claims = JSON.parse(Buffer.from(body.data!.authenticateGoogle.jwtToken.split(".")[1]!, "base64url").toString()) as { auth_time: unknown };
+    expect(typeof claims.auth_time).toBe("number");
+    const renewed = await server.graphql<{ refreshSession: { jwtToken: string } }>(
+      "mutation { refreshSession(input: {}) { jwtToken } }",
+      {},
+      bearer(body.data!.authenticateGoogle.jwtToken),
+    );
+    expect(renewed.body.errors).toBeUndefined();
+    expect(renewed.body.data!.refreshSession.jwtToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it("links an existing password account with the same verified email", async () => {

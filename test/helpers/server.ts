@@ -66,6 +66,8 @@ export interface TestServerOptions {
   rateLimits?: Partial<RateLimitSettings>;
   /** TRUST_PROXY (Express's "trust proxy"); false when absent. */
   trustProxy?: boolean | number | string[];
+  /** JWT_EXPIRES_IN of the tokens the server signs (testJwt's 15m when absent). */
+  jwtExpiresIn?: string;
 }
 
 export async function startTestServer(database: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
@@ -87,7 +89,7 @@ export async function startTestServer(database: TestDatabase, options: TestServe
     poolSize: 20,
     worker,
     // Tokens from test/helpers/auth.ts and fixtures.ts (createMerchant) are valid here.
-    jwt: testJwt,
+    jwt: options.jwtExpiresIn ? { ...testJwt, expiresIn: options.jwtExpiresIn } : testJwt,
     google: options.google,
     smsProvider: options.sms?.provider,
     stripeWebhookSecret: options.stripeWebhookSecret,

@@ -21,6 +21,8 @@ import {
   texts,
   type CounterEntry,
   type CounterQueue,
+  sessionRefreshDelay,
+  tokenClaims,
 } from "../../web/counter-view.js";
 
 const entry = (over: Partial<CounterEntry>): CounterEntry => ({
@@ -285,5 +287,27 @@ describe("errors as sentences", () => {
     expect(errorCode({ errors: [{ message: "masked" }] })).toBe("INTERNAL");
     expect(isSessionError("UNAUTHENTICATED")).toBe(true);
     expect(isSessionError("NOT_FOUND")).toBe(false);
+  });
+});
+
+describe("session renewal timing", () => {
+  const token = (claims: Record<string, unknown>) =>
+    ["eyJhbGciOiJSUzI1NiJ9", Buffer.from(JSON.stringify(claims)).toString("base64url"), "signature"].join(".");
+
+  it("reads a token's claims, whatever its base64url padding; null for what is not a token", () => {
+    for (const name of ["a", "ab", "abc", "Zoé ✓"]) expect(tokenClaims(token({ name, exp: 10 }))).toEqual({ name, exp: 10 });
+    expect(tokenClaims("not a token")).toBeNull();
+    expect(tokenClaims("a.%%%.c")).toBeNull();
+    expect(tokenClaims(null)).toBeNull();
+  });
+
+  it("renews at three quarters of the token's life on the server's clock, at once when that is past", () => {
+    const issued = 1_800_000_000;
+    const hour = token({ iat: issued, exp: issued + 3600 });
+    expect(sessionRefreshDelay(hour, issued * 1000)).toBe(2700 * 1000);
+    expect(sessionRefreshDelay(hour, (issued + 600) * 1000)).toBe(2100 * 1000);
+    expect(sessionRefreshDelay(hour, (issued + 3000) * 1000)).toBe(0);
+    expect(sessionRefreshDelay(token({ exp: issued + 3600 }), issued * 1000)).toBeNull();
+    expect(sessionRefreshDelay("garbage", issued * 1000)).toBeNull();
   });
 });
