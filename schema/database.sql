@@ -666,7 +666,7 @@ CREATE INDEX invoices_owed_idx ON app_private.invoices USING btree (user_id) WHE
 CREATE INDEX invoices_unpaid_idx ON app_private.invoices USING btree (user_id) WHERE (status = 'open'::text);
 CREATE INDEX invoices_user_id_idx ON app_private.invoices USING btree (user_id, stripe_created DESC);
 
-CREATE TRIGGER _900_link_statement AFTER INSERT OR UPDATE OF status, period_start, period_end ON app_private.invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_invoices__link_statement();
+CREATE TRIGGER _900_link_statement AFTER INSERT OR UPDATE OF status, attempt_count, period_start, period_end ON app_private.invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_invoices__link_statement();
 
 create table app_private.password_reset_tokens (
   id uuid default gen_random_uuid() not null,
@@ -3795,11 +3795,11 @@ begin
     returning s.* into v_statement;
     -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
     perform app_private.link_statement_invoices(compute_statement.user_id);
+    perform app_private.sync_statement_statuses(compute_statement.user_id);
   end if;
-  if v_statement.id is null then
-    select s.* into v_statement from app_public.billing_statements s
-     where s.user_id = compute_statement.user_id and s.period_start = v_start;
-  end if;
+  -- Read back: another run may have written it, and linking may have moved its status.
+  select s.* into v_statement from app_public.billing_statements s
+   where s.user_id = compute_statement.user_id and s.period_start = v_start;
   return v_statement;
 end;
 $function$;
@@ -6530,6 +6530,34 @@ alter function app_private.subscription_context(user_id uuid) owner to :DATABASE
 revoke execute on function app_private.subscription_context(user_id uuid) from public;
 grant execute on function app_private.subscription_context(user_id uuid) to :DATABASE_AUTHENTICATOR;
 
+CREATE OR REPLACE FUNCTION app_private.sync_statement_statuses(user_id uuid)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  with followed as (
+    update app_public.billing_statements s set status = v.status
+      from (select l.statement_id,
+                   case
+                     when i.status = 'paid' then 'paid'
+                     when i.status = 'void' then 'void'
+                     when i.status = 'uncollectible' then 'failed'
+                     when i.status = 'open' and i.attempt_count > 0 then 'failed'
+                     when i.status = 'open' then 'invoiced'
+                   end as status
+              from app_private.statement_invoices l
+              join app_private.invoices i on i.stripe_invoice_id = l.stripe_invoice_id
+             where i.user_id = sync_statement_statuses.user_id) v
+     where s.id = v.statement_id and s.user_id = sync_statement_statuses.user_id
+       and v.status is not null and s.status <> v.status
+    returning 1
+  )
+  select count(*)::integer from followed;
+$function$;
+alter function app_private.sync_statement_statuses(user_id uuid) owner to :DATABASE_OWNER;
+revoke execute on function app_private.sync_statement_statuses(user_id uuid) from public;
+comment on function app_private.sync_statement_statuses(user_id uuid) is 'Sets the status of the account''s linked statements from their Stripe invoices (invoiced, failed, paid, void); returns how many changed.';
+
 CREATE OR REPLACE FUNCTION app_private.tg__set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -6711,12 +6739,13 @@ CREATE OR REPLACE FUNCTION app_private.tg_invoices__link_statement()
 AS $function$
 begin
   perform app_private.link_statement_invoices(new.user_id);
+  perform app_private.sync_statement_statuses(new.user_id);
   return null;
 end;
 $function$;
 alter function app_private.tg_invoices__link_statement() owner to :DATABASE_OWNER;
 revoke execute on function app_private.tg_invoices__link_statement() from public;
-comment on function app_private.tg_invoices__link_statement() is 'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
+comment on function app_private.tg_invoices__link_statement() is 'After a Stripe invoice is mirrored: links it to the statement of the month it bills, whose status follows it.';
 
 CREATE OR REPLACE FUNCTION app_private.tg_queue_events__notify()
  RETURNS trigger

@@ -78,19 +78,51 @@ $$;
 comment on function app_private.link_statement_invoices(uuid) is
   'Links the account''s unlinked statements to the Stripe invoice that bills their month (period ending at the month''s end); returns how many.';
 
+-- A statement's status follows the Stripe invoice that bills it: pending
+-- until linked (or while that invoice is a draft), then invoiced (open), failed
+-- (open after a failed payment attempt, or uncollectible), paid, or void.
+-- Once it is no longer pending, a recomputed month leaves its figures alone
+-- (compute_statement): what was invoiced stays what the statement says.
+create or replace function app_private.sync_statement_statuses(user_id uuid) returns integer
+  language sql volatile
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  with followed as (
+    update app_public.billing_statements s set status = v.status
+      from (select l.statement_id,
+                   case
+                     when i.status = 'paid' then 'paid'
+                     when i.status = 'void' then 'void'
+                     when i.status = 'uncollectible' then 'failed'
+                     when i.status = 'open' and i.attempt_count > 0 then 'failed'
+                     when i.status = 'open' then 'invoiced'
+                   end as status
+              from app_private.statement_invoices l
+              join app_private.invoices i on i.stripe_invoice_id = l.stripe_invoice_id
+             where i.user_id = sync_statement_statuses.user_id) v
+     where s.id = v.statement_id and s.user_id = sync_statement_statuses.user_id
+       and v.status is not null and s.status <> v.status
+    returning 1
+  )
+  select count(*)::integer from followed;
+$$;
+comment on function app_private.sync_statement_statuses(uuid) is
+  'Sets the status of the account''s linked statements from their Stripe invoices (invoiced, failed, paid, void); returns how many changed.';
+
 create or replace function app_private.tg_invoices__link_statement() returns trigger
   language plpgsql volatile
   set search_path to pg_catalog, public, pg_temp
 as $$
 begin
   perform app_private.link_statement_invoices(new.user_id);
+  perform app_private.sync_statement_statuses(new.user_id);
   return null;
 end;
 $$;
 comment on function app_private.tg_invoices__link_statement() is
-  'After a Stripe invoice is mirrored: links it to the statement of the month it bills.';
+  'After a Stripe invoice is mirrored: links it to the statement of the month it bills, whose status follows it.';
 drop trigger if exists _900_link_statement on app_private.invoices;
-create trigger _900_link_statement after insert or update of status, period_start, period_end on app_private.invoices
+create trigger _900_link_statement after insert or update of status, attempt_count, period_start, period_end on app_private.invoices
   for each row execute function app_private.tg_invoices__link_statement();
 
 -- Everything the PDF of one statement prints, as one JSON document:

@@ -84,11 +84,11 @@ begin
     returning s.* into v_statement;
     -- The Stripe invoice of the month may already be mirrored (db/billing/documents.sql).
     perform app_private.link_statement_invoices(compute_statement.user_id);
+    perform app_private.sync_statement_statuses(compute_statement.user_id);
   end if;
-  if v_statement.id is null then
-    select s.* into v_statement from app_public.billing_statements s
-     where s.user_id = compute_statement.user_id and s.period_start = v_start;
-  end if;
+  -- Read back: another run may have written it, and linking may have moved its status.
+  select s.* into v_statement from app_public.billing_statements s
+   where s.user_id = compute_statement.user_id and s.period_start = v_start;
   return v_statement;
 end;
 $$;

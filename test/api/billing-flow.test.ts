@@ -165,6 +165,13 @@ describe("a merchant's month, from sign-up to suspension", () => {
       { status: "open", amountDueCents: total, amountPaidCents: 0 },
       { status: "paid", amountDueCents: 1900, amountPaidCents: 1900 },
     ]);
+    // The month's statement follows the invoice that bills it: its payment failed.
+    const billed = await ok<{ allBillingStatements: { nodes: { periodStart: string; status: string }[] } }>(
+      "{ allBillingStatements { nodes { periodStart status } } }",
+      {},
+      merchant,
+    );
+    expect(billed.allBillingStatements.nodes).toEqual([{ periodStart: monthStart.toISOString().slice(0, 10), status: "failed" }]);
 
     // Second failure: read-only. Settings are refused; the open queue keeps running.
     await webhooks(fake.event("invoice.payment_failed", fake.failInvoice(renewal.invoice.id)));

@@ -86,6 +86,58 @@ describe("the Stripe invoice of a statement", () => {
   });
 });
 
+describe("a statement's status", () => {
+  it("follows the Stripe invoice that bills it: pending while a draft, then invoiced, failed, paid; void", async () => {
+    const merchant = await createMerchant(db());
+    const customer = await linkCustomer(db(), merchant.userId);
+    const october = await insertStatement(db(), { userId: merchant.userId, periodStart: "2026-10-01" });
+    const statusOf = async (id: string) =>
+      (await db().root.query("select status from app_public.billing_statements where id = $1", [id])).rows[0].status as string;
+    const apply = (changes: { status: string; attemptCount?: number }, invoiceId = "in_october_2026") =>
+      db().root.query("select app_private.apply_stripe_invoice($1)", [
+        JSON.stringify({
+          ...invoice({ id: invoiceId, customer, status: changes.status as "draft" | "open" | "paid", attemptCount: changes.attemptCount }),
+          period_start: Date.parse("2026-10-01T00:00:00Z") / 1000,
+          period_end: Date.parse("2026-11-01T00:00:00Z") / 1000,
+        }),
+      ]);
+    const steps: Array<[{ status: string; attemptCount?: number }, string]> = [
+      [{ status: "draft" }, "pending"],
+      [{ status: "open" }, "invoiced"],
+      [{ status: "open", attemptCount: 1 }, "failed"],
+      [{ status: "paid", attemptCount: 2 }, "paid"],
+    ];
+    for (const [change, expected] of steps) {
+      await apply(change);
+      expect([change.status, change.attemptCount ?? 0, await statusOf(october.id)]).toEqual([change.status, change.attemptCount ?? 0, expected]);
+    }
+
+    // A statement written after its invoice is open starts invoiced, and compute_statement says so.
+    await seedStripePrices(db());
+    await db().root.query("select app_private.apply_stripe_subscription($1)", [
+      JSON.stringify(subscription({ customer, status: "active", plan: "basic", created: new Date(Date.UTC(2026, 9, 1)) })),
+    ]);
+    await db().root.query("select app_private.apply_stripe_invoice($1)", [
+      JSON.stringify({
+        ...invoice({ id: "in_november_2026", customer, status: "open" }),
+        period_start: Date.parse("2026-11-01T00:00:00Z") / 1000,
+        period_end: Date.parse("2026-12-01T00:00:00Z") / 1000,
+      }),
+    ]);
+    const november = await db().root.query("select (s).id, (s).status from (select app_private.compute_statement($1, '2026-11-01') as s) x", [merchant.userId]);
+    expect(november.rows[0].status).toBe("invoiced");
+    // Stripe voids it: so does the statement.
+    await db().root.query("select app_private.apply_stripe_invoice($1)", [
+      JSON.stringify({
+        ...invoice({ id: "in_november_2026", customer, status: "void" }),
+        period_start: Date.parse("2026-11-01T00:00:00Z") / 1000,
+        period_end: Date.parse("2026-12-01T00:00:00Z") / 1000,
+      }),
+    ]);
+    expect(await statusOf(november.rows[0].id)).toBe("void");
+  });
+});
+
 describe("app_hidden.statement_document", () => {
   let owner: TestMerchant;
   let stranger: TestMerchant;
