@@ -5,6 +5,7 @@
 // Everything from the server is written with textContent, never as HTML.
 /* global window */
 import { graphql } from "./api.js";
+import { sessionKeeper, tokenClaims } from "./session.js";
 
 const TOKEN_KEY = "waitify.admin.token";
 let token = window.sessionStorage.getItem(TOKEN_KEY);
@@ -443,18 +444,28 @@ async function show(section) {
   await LOADERS[section]();
 }
 
+/** What the page reads of its token (unverified: the server checks it): role and expiry. */
 function roleOf(jwt) {
-  try {
-    const payload = JSON.parse(
-      window.atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
-    );
-    return { role: payload.role, exp: payload.exp };
-  } catch {
-    return {};
-  }
+  const claims = tokenClaims(jwt) || {};
+  return { role: claims.role, exp: claims.exp };
 }
 
+/**
+ * Renews the token before it expires (web/session.js), so an administrator at
+ * work is not sent back to sign-in every hour; 12 hours after sign-in at most.
+ */
+const keeper = sessionKeeper({
+  token: () => token,
+  request: (query) => graphql(query, {}, { token }),
+  serverNow: () => Date.now(),
+  onRenewed(renewed) {
+    token = renewed;
+    window.sessionStorage.setItem(TOKEN_KEY, renewed);
+  },
+});
+
 function signOut(message = "") {
+  keeper.stop();
   token = null;
   window.sessionStorage.removeItem(TOKEN_KEY);
   $("office").hidden = true;
@@ -467,6 +478,7 @@ function signOut(message = "") {
 }
 
 async function enter() {
+  keeper.schedule();
   $("signin").hidden = true;
   $("office").hidden = false;
   $("sign-out").hidden = false;

@@ -125,9 +125,3 @@ export function pickerModel(
   businesses: Array<{ rowId: string; name: string; language: string; queues?: { nodes: Array<{ rowId: string; name: string }> } }> | null,
   remembered: { businessId: string; queueId: string } | null,
 ): PickerModel;
-
-export const REFRESH_SESSION_MUTATION: string;
-/** The payload of a JWT (unverified), or null. */
-export function tokenClaims(token: unknown): Record<string, unknown> | null;
-/** Milliseconds before renewing the session (three quarters of its lifetime), or null. */
-export function sessionRefreshDelay(token: unknown, serverNowMs: number): number | null;

@@ -10,42 +10,6 @@ export const AUTHENTICATE_MUTATION = `mutation Authenticate($email: String!, $pa
   authenticate(input: { email: $email, password: $password }) { jwtToken }
 }`;
 
-/**
- * A new token for the same session (db/identity/session-refresh.sql), so a
- * counter left open all day stays signed in: refused once the session began
- * more than 12 hours ago or the password changed since.
- */
-export const REFRESH_SESSION_MUTATION = `mutation CounterRefreshSession {
-  refreshSession(input: {}) { jwtToken }
-}`;
-
-/** The payload of a JWT (not verified: only to know when to renew it), or null. */
-export function tokenClaims(token) {
-  const part = typeof token === "string" ? token.split(".")[1] : null;
-  if (!part) return null;
-  try {
-    const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-    const binary = atob(base64 + "===".slice((base64.length + 3) % 4));
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-    const claims = JSON.parse(new TextDecoder().decode(bytes));
-    return claims && typeof claims === "object" ? claims : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * How long to wait before renewing the session (ms): until three quarters of
- * the token's lifetime (iat → exp) have passed, on the server's clock — at
- * once if that is past; null when the token says no lifetime (nothing to renew).
- */
-export function sessionRefreshDelay(token, serverNowMs) {
-  const claims = tokenClaims(token);
-  if (!claims || typeof claims.exp !== "number" || typeof claims.iat !== "number" || claims.exp <= claims.iat) return null;
-  const renewAt = (claims.iat + (claims.exp - claims.iat) * 0.75) * 1000;
-  return Math.max(0, Math.round(renewAt - serverNowMs));
-}
-
 /** The merchant's businesses and their queues, for the picker. */
 export const BUSINESSES_QUERY = `query CounterBusinesses {
   myBusinesses { nodes { rowId name language queues { nodes { rowId name } } } }

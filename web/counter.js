@@ -20,7 +20,6 @@ import {
   ENTRY_FIELDS_QUERY,
   MUTATIONS,
   QUEUE_CHANGED_SUBSCRIPTION,
-  REFRESH_SESSION_MUTATION,
   STORAGE_KEYS,
   cleanWalkInName,
   currentCalled,
@@ -34,12 +33,12 @@ import {
   pickLanguage,
   pickerModel,
   queueQuery,
-  sessionRefreshDelay,
   shortcutFor,
   splitEntries,
   texts,
 } from "./counter-view.js";
 import { graphql as postGraphql } from "./api.js";
+import { sessionKeeper } from "./session.js";
 import { subscribe } from "./live.js";
 
 /** Re-fetch the list this often while the live feed is down (or unavailable)… */
@@ -71,8 +70,6 @@ const state = {
   /** unsubscribe() of the live feed of the open queue, and whether it is connected. */
   unsubscribe: null,
   live: false,
-  /** The timer that renews the session before its token expires. */
-  sessionTimer: null,
 };
 
 function readStorage(key) {
@@ -108,46 +105,21 @@ function graphql(query, variables, options) {
 
 // ------------------------------------------------------------------ session
 
-/** After a failed renewal that may pass (network, server), try again this soon. */
-const SESSION_RETRY_MS = 30000;
-
-function stopSessionRefresh() {
-  if (state.sessionTimer) clearTimeout(state.sessionTimer);
-  state.sessionTimer = null;
-}
-
-/** Renews the session when three quarters of its token's life have passed. */
-function scheduleSessionRefresh(delay) {
-  stopSessionRefresh();
-  if (!state.token) return;
-  const wait = delay === undefined ? sessionRefreshDelay(state.token, Date.now() + state.clockOffset) : delay;
-  if (wait !== null) state.sessionTimer = setTimeout(() => void renewSession(), wait);
-}
-
 /**
- * Swaps the token for a new one of the same session. The live feed is opened
- * again with it: the server closes a socket when the token it was opened with
- * expires. A refusal (the session is over 12 hours old, the password changed)
- * changes nothing: the screen returns to sign-in when the token expires, as
- * without renewal. A network failure is retried.
+ * Renews the token before it expires (web/session.js), so a counter stays
+ * signed in for the working day. The live feed is opened again with the new
+ * token: the server closes a socket when the token it was opened with expires.
  */
-async function renewSession() {
-  state.sessionTimer = null;
-  const token = state.token;
-  if (!token) return;
-  const body = await graphql(REFRESH_SESSION_MUTATION, {});
-  if (state.token !== token) return; // signed out or in again meanwhile
-  const renewed = body && body.data && body.data.refreshSession ? body.data.refreshSession.jwtToken : null;
-  if (renewed) {
+const keeper = sessionKeeper({
+  token: () => state.token,
+  request: (query) => graphql(query, {}),
+  serverNow: () => Date.now() + state.clockOffset,
+  onRenewed(renewed) {
     state.token = renewed;
     writeStorage(STORAGE_KEYS.token, renewed);
     if (state.choice && state.unsubscribe) startLive();
-    scheduleSessionRefresh();
-    return;
-  }
-  const code = errorCode(body);
-  if (code === "NETWORK" || code === "INTERNAL") scheduleSessionRefresh(SESSION_RETRY_MS);
-}
+  },
+});
 
 // ------------------------------------------------------------------ texts
 
@@ -257,7 +229,7 @@ function showSignIn(message) {
 }
 
 function signOut(message) {
-  stopSessionRefresh();
+  keeper.stop();
   state.token = null;
   state.model = null;
   state.choice = null;
@@ -304,7 +276,7 @@ async function signIn(event) {
   }
   state.token = token;
   writeStorage(STORAGE_KEYS.token, token);
-  scheduleSessionRefresh();
+  keeper.schedule();
   el("password").value = "";
   setText("signin-error", "");
   showStatus("");
@@ -837,7 +809,7 @@ function start() {
   }, TICK_MS);
 
   if (state.token) {
-    scheduleSessionRefresh();
+    keeper.schedule();
     void loadBusinesses();
   } else showSignIn("");
 }

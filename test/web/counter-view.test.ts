@@ -21,9 +21,8 @@ import {
   texts,
   type CounterEntry,
   type CounterQueue,
-  sessionRefreshDelay,
-  tokenClaims,
 } from "../../web/counter-view.js";
+import { sessionRefreshDelay, tokenClaims } from "../../web/session.js";
 
 const entry = (over: Partial<CounterEntry>): CounterEntry => ({
   rowId: "e1",
