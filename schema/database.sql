@@ -2019,6 +2019,7 @@ begin
     -- starts). Computed once per zone and date, not per business: AT TIME
     -- ZONE looks the zone's rules up, a few microseconds a call.
     select z.time_zone, z.day, t.day_start, t.day_end,
+           (date_part('epoch', t.day_start) / 3600)::integer as first_hour_number,
            date_bin('1 hour', t.day_start, timestamptz 'epoch') = t.day_start
              and date_bin('1 hour', t.day_end, timestamptz 'epoch') = t.day_end as on_the_hour,
            array(select extract(hour from (t.day_start + k * interval '1 hour') at time zone z.time_zone)::integer
@@ -2038,8 +2039,7 @@ begin
     select b.id as business_id, b.user_id, b.name as business_name, b.time_zone, b.is_active, b.created_at,
            coalesce(b.average_ticket_cents, v_default_ticket) as ticket,
            g.day, zd.day_start, zd.day_end, zd.day_start - interval '1 hour' as look_back, zd.on_the_hour,
-           zd.local_hours, zd.local_times,
-           (date_part('epoch', zd.day_start) / 3600)::integer as first_hour_number,
+           zd.local_hours, zd.local_times, zd.first_hour_number,
            zd.day_start < now() and zd.day_end > b.created_at as wanted
       from unnest(v_business, v_day) g(business_id, day)
       join app_public.businesses b on b.id = g.business_id
