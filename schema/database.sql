@@ -1288,12 +1288,15 @@ create table app_public.queue_entries (
   is_walk_in boolean default false not null,
   erased_at timestamp with time zone,
   wait_seconds double precision generated always as (date_part('epoch'::text, (called_at - joined_at))) stored,
-  service_seconds double precision generated always as (date_part('epoch'::text, (served_at - called_at))) stored
+  service_seconds double precision generated always as (date_part('epoch'::text, (served_at - called_at))) stored,
+  estimate_error_seconds double precision generated always as (abs((date_part('epoch'::text, (called_at - joined_at)) - ((60 * quoted_wait_minutes))::double precision))) stored,
+  estimate_within_25 boolean generated always as ((abs((date_part('epoch'::text, (called_at - joined_at)) - ((60 * quoted_wait_minutes))::double precision)) <= (GREATEST((15 * quoted_wait_minutes), 60))::double precision)) stored,
+  last_event_at timestamp with time zone generated always as (GREATEST(called_at, served_at, missed_at, cancelled_at)) stored
 );
 alter table app_public.queue_entries owner to :DATABASE_OWNER;
 alter table app_public.queue_entries enable row level security;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds) on table app_public.queue_entries to waitify_admin;
-grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds) on table app_public.queue_entries to waitify_merchant;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds, estimate_error_seconds, estimate_within_25, last_event_at) on table app_public.queue_entries to waitify_admin;
+grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq, quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at, actual_service_time, sms_sent_count, last_sms_sent_at, created_at, updated_at, more_time_requested_at, is_walk_in, erased_at, wait_seconds, service_seconds, estimate_error_seconds, estimate_within_25, last_event_at) on table app_public.queue_entries to waitify_merchant;
 comment on table app_public.queue_entries is E'@behavior -insert -update -delete\nA customer in a queue. Changed only through joinQueue, addWalkIn, cancelEntry, requestMoreTime, callNext, markServed, markMissed and the timeout.';
 comment on column app_public.queue_entries.phone is 'E.164; null for a walk-in added at the counter (addWalkIn), who gets no SMS, and once erased (see erasedAt: phone_retention_hours after the visit, or forgetCustomer).';
 comment on column app_public.queue_entries.joined_seq is 'Join order within the queue (position = waiting entries with a smaller joined_seq + 1).';
@@ -1305,6 +1308,9 @@ comment on column app_public.queue_entries.is_walk_in is 'Added at the counter w
 comment on column app_public.queue_entries.erased_at is 'When the phone number and name were erased (phone_retention_hours after the visit ended, or forgetCustomer).';
 comment on column app_public.queue_entries.wait_seconds is 'Seconds from joining to being called (stored, computed by PostgreSQL); null until called.';
 comment on column app_public.queue_entries.service_seconds is 'Seconds from being called to being served (stored, computed by PostgreSQL); null until served.';
+comment on column app_public.queue_entries.estimate_error_seconds is 'How far the wait quoted at joining was from the actual wait, in seconds (stored); null until called or without a quote.';
+comment on column app_public.queue_entries.estimate_within_25 is 'Whether the actual wait was within 25 % of the quoted one (at least 1 minute either way; stored); null until called or without a quote.';
+comment on column app_public.queue_entries.last_event_at is 'When the visit last changed: called, served, missed or cancelled (stored); null while waiting.';
 
 alter table app_public.queue_entries add constraint queue_entries_actual_service_time_check CHECK ((actual_service_time >= 0));
 alter table app_public.queue_entries add constraint queue_entries_business_fkey FOREIGN KEY (business_id, user_id) REFERENCES app_public.businesses(id, user_id) ON DELETE CASCADE;
@@ -1972,6 +1978,7 @@ CREATE OR REPLACE FUNCTION app_hidden.analytics_figures(business_ids uuid[], "fr
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
  SET work_mem TO '64MB'
  SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_sort TO 'on'
 AS $function$
 #variable_conflict use_column
 declare
@@ -2010,6 +2017,16 @@ begin
   v_scan := coalesce(analytics_figures.business_ids,
     case when row_security_active('app_public.queue_entries') then
       array(select distinct u.id from unnest(v_business) u(id)) end);
+  -- A wide call (the nightly job or a rebuild: every business, as the
+  -- owner) rolls about ten hours of each of thousands of business-days up
+  -- into days. The planner cannot size that join (the days come from
+  -- arrays: it expects a few thousand rows, gets over a hundred thousand)
+  -- and sorts it; hashing it saves ~7 % of the pass (bench/README.md). Only
+  -- there: for a merchant's few businesses over months, PostgreSQL 15
+  -- picked plans 30× slower without sorts (CI's retention test caught it).
+  if v_scan is null and cardinality(v_business) >= 1000 then
+    perform set_config('enable_sort', 'off', true);
+  end if;
 
   return query
   with zone_days as materialized (
@@ -2047,11 +2064,11 @@ begin
   ), hours as (
     -- The one pass over the visits: each visit that joined during the
     -- period (or the hour before it), by business and UTC hour of joining.
-    -- Durations are the visit's stored wait_seconds and service_seconds
-    -- (computed once, when the visit changed). The estimate: |actual wait −
-    -- quoted wait| in seconds, and whether it is within max(25 % of the
-    -- quote, 1 minute). last_event: when the
-    -- hour's last visit last changed (called, served, missed, cancelled).
+    -- Durations, the estimate check (|actual wait − quoted wait| in seconds,
+    -- and whether it is within max(25 % of the quote, 1 minute)) and the last
+    -- event are the visit's stored columns (computed once, when the visit
+    -- changed: db/queue/access.sql). last_event: when the hour's last visit
+    -- last changed (called, served, missed, cancelled).
     select e.business_id,
            date_bin('1 hour', e.joined_at, timestamptz 'epoch') as hour_start,
            -- The hour as a number (hours since 1970), once per hour: `fast`
@@ -2065,11 +2082,10 @@ begin
            count(e.cancelled_at)::integer as cancelled,
            sum(e.wait_seconds) as wait_seconds,
            sum(e.service_seconds) as service_seconds,
-           sum(abs(e.wait_seconds - 60 * e.quoted_wait_minutes)) as estimate_error_seconds,
-           (count(*) filter (where abs(e.wait_seconds - 60 * e.quoted_wait_minutes)
-                                   <= greatest(15 * e.quoted_wait_minutes, 60)))::integer as within_25,
+           sum(e.estimate_error_seconds) as estimate_error_seconds,
+           (count(*) filter (where e.estimate_within_25))::integer as within_25,
            max(e.position_at_join) as peak,
-           max(greatest(e.called_at, e.served_at, e.missed_at, e.cancelled_at)) as last_event
+           max(e.last_event_at) as last_event
       from app_public.queue_entries e
      where e.joined_at >= v_earliest
        and e.joined_at < v_latest
@@ -2140,7 +2156,7 @@ begin
          -- Every visit that touches the day: joined during it or in the
          -- hour before, or joined earlier and still going at its start.
          -- Durations in seconds, computed once per visit.
-         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+         select e.queue_id, e.position_at_join,
                 e.joined_at >= x.day_start as joined_in_day,
                 e.called_at >= x.day_start and e.called_at < x.day_end as called_in_day,
                 e.served_at >= x.day_start and e.served_at < x.day_end as served_in_day,
@@ -2149,13 +2165,13 @@ begin
                 -- Still waiting when the day began.
                 e.joined_at < x.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start as carried,
                 date_part('epoch', e.joined_at - x.day_start) as joined_second,
-                e.wait_seconds, e.service_seconds
+                e.wait_seconds, e.service_seconds, e.estimate_error_seconds, e.estimate_within_25
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at >= x.look_back
             and e.joined_at < x.day_end
          union all
-         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+         select e.queue_id, e.position_at_join,
                 false,
                 e.called_at >= x.day_start and e.called_at < x.day_end,
                 e.served_at >= x.day_start and e.served_at < x.day_end,
@@ -2163,7 +2179,7 @@ begin
                 e.cancelled_at >= x.day_start and e.cancelled_at < x.day_end,
                 coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start,
                 date_part('epoch', e.joined_at - x.day_start),
-                e.wait_seconds, e.service_seconds
+                e.wait_seconds, e.service_seconds, e.estimate_error_seconds, e.estimate_within_25
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at < x.look_back
@@ -2180,10 +2196,8 @@ begin
                 count(*) filter (where v.called_in_day) as called,
                 sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
                 sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
-                sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
-                count(*) filter (where v.called_in_day
-                                   and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
-                                       <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+                sum(v.estimate_error_seconds) filter (where v.called_in_day) as estimate_error_seconds,
+                count(*) filter (where v.called_in_day and v.estimate_within_25) as within_25,
                 -- A queue is longest right after a join (its length then is
                 -- the newcomer's position, customers waiting since before the
                 -- day included), or at the day's start, when only those are

@@ -45,6 +45,8 @@
 --   estimate_within_25_percent  share (%, 2 decimals) of them called within ±25 % of their
 --                        quote. Quotes are whole minutes (0 = "you are next"), so the tolerance
 --                        is at least one minute: |actual − quoted| ≤ max(25 % × quoted, 1 min).
+--                        Both per visit are its stored columns estimate_error_seconds and
+--                        estimate_within_25 (db/queue/access.sql, migration 000019).
 --
 -- Cost: the pass reads each visit of the period once, into one hash
 -- aggregate by business and UTC hour of joining — no join, no day bounds
@@ -128,6 +130,9 @@ create or replace function app_hidden.analytics_figures(
   -- fifth call in one session, when plpgsql may switch to a cached generic
   -- plan, once took five times as long for the daily job).
   set plan_cache_mode to force_custom_plan
+  -- Turned off below for wide calls only; this clause keeps that change
+  -- inside the function (PostgreSQL restores the value on return).
+  set enable_sort to on
 as $$
 #variable_conflict use_column
 declare
@@ -166,6 +171,16 @@ begin
   v_scan := coalesce(analytics_figures.business_ids,
     case when row_security_active('app_public.queue_entries') then
       array(select distinct u.id from unnest(v_business) u(id)) end);
+  -- A wide call (the nightly job or a rebuild: every business, as the
+  -- owner) rolls about ten hours of each of thousands of business-days up
+  -- into days. The planner cannot size that join (the days come from
+  -- arrays: it expects a few thousand rows, gets over a hundred thousand)
+  -- and sorts it; hashing it saves ~7 % of the pass (bench/README.md). Only
+  -- there: for a merchant's few businesses over months, PostgreSQL 15
+  -- picked plans 30× slower without sorts (CI's retention test caught it).
+  if v_scan is null and cardinality(v_business) >= 1000 then
+    perform set_config('enable_sort', 'off', true);
+  end if;
 
   return query
   with zone_days as materialized (
@@ -203,11 +218,11 @@ begin
   ), hours as (
     -- The one pass over the visits: each visit that joined during the
     -- period (or the hour before it), by business and UTC hour of joining.
-    -- Durations are the visit's stored wait_seconds and service_seconds
-    -- (computed once, when the visit changed). The estimate: |actual wait −
-    -- quoted wait| in seconds, and whether it is within max(25 % of the
-    -- quote, 1 minute). last_event: when the
-    -- hour's last visit last changed (called, served, missed, cancelled).
+    -- Durations, the estimate check (|actual wait − quoted wait| in seconds,
+    -- and whether it is within max(25 % of the quote, 1 minute)) and the last
+    -- event are the visit's stored columns (computed once, when the visit
+    -- changed: db/queue/access.sql). last_event: when the hour's last visit
+    -- last changed (called, served, missed, cancelled).
     select e.business_id,
            date_bin('1 hour', e.joined_at, timestamptz 'epoch') as hour_start,
            -- The hour as a number (hours since 1970), once per hour: `fast`
@@ -221,11 +236,10 @@ begin
            count(e.cancelled_at)::integer as cancelled,
            sum(e.wait_seconds) as wait_seconds,
            sum(e.service_seconds) as service_seconds,
-           sum(abs(e.wait_seconds - 60 * e.quoted_wait_minutes)) as estimate_error_seconds,
-           (count(*) filter (where abs(e.wait_seconds - 60 * e.quoted_wait_minutes)
-                                   <= greatest(15 * e.quoted_wait_minutes, 60)))::integer as within_25,
+           sum(e.estimate_error_seconds) as estimate_error_seconds,
+           (count(*) filter (where e.estimate_within_25))::integer as within_25,
            max(e.position_at_join) as peak,
-           max(greatest(e.called_at, e.served_at, e.missed_at, e.cancelled_at)) as last_event
+           max(e.last_event_at) as last_event
       from app_public.queue_entries e
      where e.joined_at >= v_earliest
        and e.joined_at < v_latest
@@ -296,7 +310,7 @@ begin
          -- Every visit that touches the day: joined during it or in the
          -- hour before, or joined earlier and still going at its start.
          -- Durations in seconds, computed once per visit.
-         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+         select e.queue_id, e.position_at_join,
                 e.joined_at >= x.day_start as joined_in_day,
                 e.called_at >= x.day_start and e.called_at < x.day_end as called_in_day,
                 e.served_at >= x.day_start and e.served_at < x.day_end as served_in_day,
@@ -305,13 +319,13 @@ begin
                 -- Still waiting when the day began.
                 e.joined_at < x.day_start and coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start as carried,
                 date_part('epoch', e.joined_at - x.day_start) as joined_second,
-                e.wait_seconds, e.service_seconds
+                e.wait_seconds, e.service_seconds, e.estimate_error_seconds, e.estimate_within_25
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at >= x.look_back
             and e.joined_at < x.day_end
          union all
-         select e.queue_id, e.position_at_join, e.quoted_wait_minutes,
+         select e.queue_id, e.position_at_join,
                 false,
                 e.called_at >= x.day_start and e.called_at < x.day_end,
                 e.served_at >= x.day_start and e.served_at < x.day_end,
@@ -319,7 +333,7 @@ begin
                 e.cancelled_at >= x.day_start and e.cancelled_at < x.day_end,
                 coalesce(e.called_at, e.cancelled_at, 'infinity') > x.day_start,
                 date_part('epoch', e.joined_at - x.day_start),
-                e.wait_seconds, e.service_seconds
+                e.wait_seconds, e.service_seconds, e.estimate_error_seconds, e.estimate_within_25
            from app_public.queue_entries e
           where e.business_id = x.business_id
             and e.joined_at < x.look_back
@@ -336,10 +350,8 @@ begin
                 count(*) filter (where v.called_in_day) as called,
                 sum(v.wait_seconds) filter (where v.called_in_day) as wait_seconds,
                 sum(v.service_seconds) filter (where v.served_in_day) as service_seconds,
-                sum(abs(v.wait_seconds - 60 * v.quoted_wait_minutes)) filter (where v.called_in_day) as estimate_error_seconds,
-                count(*) filter (where v.called_in_day
-                                   and abs(v.wait_seconds - 60 * v.quoted_wait_minutes)
-                                       <= greatest(15 * v.quoted_wait_minutes, 60)) as within_25,
+                sum(v.estimate_error_seconds) filter (where v.called_in_day) as estimate_error_seconds,
+                count(*) filter (where v.called_in_day and v.estimate_within_25) as within_25,
                 -- A queue is longest right after a join (its length then is
                 -- the newcomer's position, customers waiting since before the
                 -- day included), or at the day's start, when only those are

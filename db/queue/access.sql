@@ -23,8 +23,8 @@ revoke all on app_public.queue_entries, app_public.queue_events from waitify_ano
 
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, wait_seconds, service_seconds, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in,
-  created_at, updated_at)
+  actual_service_time, wait_seconds, service_seconds, estimate_error_seconds, estimate_within_25, last_event_at,
+  sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
   on app_public.queue_entries to waitify_merchant;
 
 grant select on app_public.queue_events to waitify_merchant;
@@ -55,6 +55,15 @@ comment on column app_public.queue_entries.wait_seconds is
 comment on column app_public.queue_entries.service_seconds is
   'Seconds from being called to being served (stored, computed by PostgreSQL); null until served.';
 
+comment on column app_public.queue_entries.estimate_error_seconds is
+  'How far the wait quoted at joining was from the actual wait, in seconds (stored); null until called or without a quote.';
+
+comment on column app_public.queue_entries.estimate_within_25 is
+  'Whether the actual wait was within 25 % of the quoted one (at least 1 minute either way; stored); null until called or without a quote.';
+
+comment on column app_public.queue_entries.last_event_at is
+  'When the visit last changed: called, served, missed or cancelled (stored); null while waiting.';
+
 comment on column app_public.queue_entries.more_time_requested_at is
   'When the called customer asked for 5 more minutes (requestMoreTime, once per call): their deadline is that much later.';
 
@@ -78,8 +87,8 @@ comment on constraint queue_events_queue_fkey on app_public.queue_events is
 -- changes go through the queue functions.
 grant select (id, queue_id, business_id, user_id, phone, client_name, status, ticket_day, ticket_number, joined_seq,
   quoted_wait_minutes, position_at_join, joined_at, called_at, served_at, missed_at, cancelled_at,
-  actual_service_time, wait_seconds, service_seconds, sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in,
-  created_at, updated_at)
+  actual_service_time, wait_seconds, service_seconds, estimate_error_seconds, estimate_within_25, last_event_at,
+  sms_sent_count, last_sms_sent_at, more_time_requested_at, is_walk_in, created_at, updated_at)
   on app_public.queue_entries to waitify_admin;
 
 grant select on app_public.queue_events to waitify_admin;

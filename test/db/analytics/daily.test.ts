@@ -198,6 +198,31 @@ describe("analytics_figures", () => {
     expect(today.rows.at(-1)).toEqual({ date: dakarToday, is_complete: false });
     expect(today.rows.filter((row) => !row.is_complete)).toHaveLength(1);
   });
+
+  it("gives the same figures in a wide call (every business over 1,000 days or more: the nightly job's plan) as asked business by business", async () => {
+    // As the owner with no list, over ~700 days of every business: at least
+    // 1,000 (business, day) pairs, the call that is planned without sorts.
+    const wide = await db().root.query(
+      `select business_id, to_char(date, 'YYYY-MM-DD') as date, is_complete, ${figureColumns.join(", ")}
+         from app_hidden.analytics_figures(null, '2025-01-01', '2026-11-30')
+        where business_id = any ($1) order by business_id, date`,
+      [[paris.businessId, dakar.businessId]],
+    );
+    const pairs = (await db().root.query("select count(*)::int * 699 as n from app_public.businesses")).rows[0].n as number;
+    expect(pairs).toBeGreaterThanOrEqual(1000);
+    const narrow: unknown[] = [];
+    for (const business of [paris, dakar].sort((a, b) => (a.businessId < b.businessId ? -1 : 1))) {
+      const { rows } = await db().root.query(
+        `select business_id, to_char(date, 'YYYY-MM-DD') as date, is_complete, ${figureColumns.join(", ")}
+           from app_hidden.analytics_figures($1, '2025-01-01', '2026-11-30') order by date`,
+        [[business.businessId]],
+      );
+      narrow.push(...rows);
+    }
+    expect(wide.rows.length).toBeGreaterThan(600);
+    expect(wide.rows.some((row) => row.clients_registered > 0)).toBe(true);
+    expect(wide.rows).toEqual(narrow);
+  });
 });
 
 describe("compute_analytics_daily", () => {
