@@ -3176,7 +3176,7 @@ begin
   if v_admin.disabled_at is not null then
     perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  return ('waitify_admin', null, v_admin.id::text, v_admin.id, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
+  return app_private.session_token(null, v_admin.id);
 end;
 $function$;
 alter function app_private.admin_session(email text, password text) owner to :DATABASE_OWNER;
@@ -6171,10 +6171,26 @@ CREATE OR REPLACE FUNCTION app_private.session_for(account app_public.users)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  select ('waitify_merchant', account.id, account.id::text, null, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
+  select app_private.session_token(account.id);
 $function$;
 alter function app_private.session_for(account app_public.users) owner to :DATABASE_OWNER;
 revoke execute on function app_private.session_for(account app_public.users) from public;
+
+CREATE OR REPLACE FUNCTION app_private.session_token(user_id uuid, admin_id uuid DEFAULT NULL::uuid, auth_time double precision DEFAULT NULL::double precision)
+ RETURNS app_public.jwt_token
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  select (case when session_token.admin_id is null then 'waitify_merchant' else 'waitify_admin' end,
+          session_token.user_id,
+          coalesce(session_token.admin_id, session_token.user_id)::text,
+          session_token.admin_id,
+          coalesce(session_token.auth_time, floor(extract(epoch from now()))))::app_public.jwt_token;
+$function$;
+alter function app_private.session_token(user_id uuid, admin_id uuid, auth_time double precision) owner to :DATABASE_OWNER;
+revoke execute on function app_private.session_token(user_id uuid, admin_id uuid, auth_time double precision) from public;
+comment on function app_private.session_token(user_id uuid, admin_id uuid, auth_time double precision) is 'The session token of a merchant (user_id) or an administrator (admin_id); auth_time defaults to now.';
 
 CREATE OR REPLACE FUNCTION app_private.set_account_status(user_id uuid, status app_public.subscription_status)
  RETURNS void
@@ -8543,7 +8559,7 @@ declare
   v_began timestamptz;
   v_max_hours integer := coalesce(app_private.config_value('session_max_hours')::integer, 12);
   v_account app_public.users;
-  v_admin app_private.admins;
+  v_admin_id uuid;
 begin
   -- Caller: a signed-in merchant or administrator. Who, and since when, come
   -- from the verified token's claims (lib/auth/request.ts); only that session
@@ -8555,18 +8571,13 @@ begin
   end if;
 
   if coalesce(current_setting('role', true), 'none') = 'waitify_admin' then
-    select a.* into v_admin from app_private.admins a where a.id = app_public.current_admin_id();
-    if v_admin.id is null then
-      perform app_hidden.raise_error('FORBIDDEN');
-    end if;
-    if v_admin.disabled_at is not null then
-      perform app_hidden.raise_error('ACCOUNT_DISABLED');
-    end if;
+    -- An enabled administrator named by the token, as for any admin write.
+    v_admin_id := app_private.assert_admin();
     -- updated_at moves when the password is set again (create_admin).
-    if date_trunc('second', v_admin.updated_at) > v_began then
+    if (select date_trunc('second', a.updated_at) > v_began from app_private.admins a where a.id = v_admin_id) then
       perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
     end if;
-    return ('waitify_admin', null, v_admin.id::text, v_admin.id, v_auth_time)::app_public.jwt_token;
+    return app_private.session_token(null, v_admin_id, v_auth_time);
   end if;
 
   select u.* into v_account from app_public.users u where u.id = app_public.current_user_id();
@@ -8580,7 +8591,7 @@ begin
               where s.user_id = v_account.id and date_trunc('second', s.updated_at) > v_began) then
     perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
   end if;
-  return ('waitify_merchant', v_account.id, v_account.id::text, null, v_auth_time)::app_public.jwt_token;
+  return app_private.session_token(v_account.id, null, v_auth_time);
 end;
 $function$;
 alter function app_public.refresh_session() owner to :DATABASE_OWNER;

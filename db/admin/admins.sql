@@ -67,7 +67,7 @@ begin
   if v_admin.disabled_at is not null then
     perform app_hidden.raise_error('ACCOUNT_DISABLED');
   end if;
-  return ('waitify_admin', null, v_admin.id::text, v_admin.id, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
+  return app_private.session_token(null, v_admin.id);
 end;
 $$;
 

@@ -43,3 +43,23 @@ begin
   end if;
 end;
 $$;
+
+-- The session token (app_public.jwt_token, which PostGraphile signs) of a
+-- merchant account (user_id) or an administrator (admin_id): the one place
+-- that knows its fields and their order. sub names whoever signed in;
+-- auth_time is when they did (seconds since the epoch): now for a sign-in,
+-- the session's own for a refresh (identity/session-refresh.sql).
+create or replace function app_private.session_token(
+  user_id uuid, admin_id uuid default null, auth_time double precision default null
+) returns app_public.jwt_token
+  language sql stable
+  set search_path to pg_catalog, public, pg_temp
+as $$
+  select (case when session_token.admin_id is null then 'waitify_merchant' else 'waitify_admin' end,
+          session_token.user_id,
+          coalesce(session_token.admin_id, session_token.user_id)::text,
+          session_token.admin_id,
+          coalesce(session_token.auth_time, floor(extract(epoch from now()))))::app_public.jwt_token;
+$$;
+comment on function app_private.session_token(uuid, uuid, double precision) is
+  'The session token of a merchant (user_id) or an administrator (admin_id); auth_time defaults to now.';

@@ -143,7 +143,7 @@ create or replace function app_private.session_for(account app_public.users) ret
   language sql stable
   set search_path to pg_catalog, public, pg_temp
 as $$
-  select ('waitify_merchant', account.id, account.id::text, null, floor(extract(epoch from now()))::double precision)::app_public.jwt_token;
+  select app_private.session_token(account.id);
 $$;
 
 -- register(email, password, first_name, last_name) → a session token.

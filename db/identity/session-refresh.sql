@@ -23,7 +23,7 @@ declare
   v_began timestamptz;
   v_max_hours integer := coalesce(app_private.config_value('session_max_hours')::integer, 12);
   v_account app_public.users;
-  v_admin app_private.admins;
+  v_admin_id uuid;
 begin
   -- Caller: a signed-in merchant or administrator. Who, and since when, come
   -- from the verified token's claims (lib/auth/request.ts); only that session
@@ -35,18 +35,13 @@ begin
   end if;
 
   if coalesce(current_setting('role', true), 'none') = 'waitify_admin' then
-    select a.* into v_admin from app_private.admins a where a.id = app_public.current_admin_id();
-    if v_admin.id is null then
-      perform app_hidden.raise_error('FORBIDDEN');
-    end if;
-    if v_admin.disabled_at is not null then
-      perform app_hidden.raise_error('ACCOUNT_DISABLED');
-    end if;
+    -- An enabled administrator named by the token, as for any admin write.
+    v_admin_id := app_private.assert_admin();
     -- updated_at moves when the password is set again (create_admin).
-    if date_trunc('second', v_admin.updated_at) > v_began then
+    if (select date_trunc('second', a.updated_at) > v_began from app_private.admins a where a.id = v_admin_id) then
       perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
     end if;
-    return ('waitify_admin', null, v_admin.id::text, v_admin.id, v_auth_time)::app_public.jwt_token;
+    return app_private.session_token(null, v_admin_id, v_auth_time);
   end if;
 
   select u.* into v_account from app_public.users u where u.id = app_public.current_user_id();
@@ -60,7 +55,7 @@ begin
               where s.user_id = v_account.id and date_trunc('second', s.updated_at) > v_began) then
     perform app_hidden.raise_error('SESSION_CREDENTIALS_CHANGED');
   end if;
-  return ('waitify_merchant', v_account.id, v_account.id::text, null, v_auth_time)::app_public.jwt_token;
+  return app_private.session_token(v_account.id, null, v_auth_time);
 end;
 $$;
 comment on function app_public.refresh_session() is

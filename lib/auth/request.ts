@@ -65,13 +65,7 @@ function authenticate(req: IncomingMessage, authorization: string | undefined, s
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
   if (!match) throw new InvalidTokenError("En-tête Authorization invalide : « Bearer <jeton> » attendu.");
   const session = verifyToken(match[1]!, settings);
-  const auth: RequestAuth = {
-    role: session.role,
-    userId: session.userId,
-    adminId: session.adminId,
-    expiresAt: session.expiresAt,
-    authTime: session.authTime,
-  };
+  const auth: RequestAuth = { ...session };
   sessions.set(req, auth);
   return auth;
 }
