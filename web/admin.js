@@ -444,12 +444,6 @@ async function show(section) {
   await LOADERS[section]();
 }
 
-/** What the page reads of its token (unverified: the server checks it): role and expiry. */
-function roleOf(jwt) {
-  const claims = tokenClaims(jwt) || {};
-  return { role: claims.role, exp: claims.exp };
-}
-
 /**
  * Renews the token before it expires (web/session.js), so an administrator at
  * work is not sent back to sign-in every hour; 12 hours after sign-in at most.
@@ -502,7 +496,8 @@ async function signIn(event) {
   let failure = null;
   if (body.errors && body.errors.length) failure = messageOf(body.errors);
   else if (!jwt) failure = MESSAGES.INTERNAL;
-  else if (roleOf(jwt).role !== "waitify_admin") failure = MESSAGES.NOT_ADMIN;
+  // The token is read, not verified, here: the server checks it on every call.
+  else if ((tokenClaims(jwt) || {}).role !== "waitify_admin") failure = MESSAGES.NOT_ADMIN;
   if (failure) {
     error.textContent = failure;
     error.hidden = false;
@@ -528,7 +523,7 @@ for (const tab of document.querySelectorAll(".tab"))
   tab.addEventListener("click", () => show(tab.dataset.section));
 $("metrics-month").value = previousMonth();
 
-const session = token ? roleOf(token) : {};
+const session = tokenClaims(token) || {};
 if (session.role === "waitify_admin" && session.exp * 1000 > Date.now())
   enter();
 else signOut();
